@@ -1,0 +1,343 @@
+// The C ABI functions of spl/file.h over the C++ runtime: global loader, handle table,
+// argument checks. Error translation lives in error_codes.cc, not here.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "ffi/error_codes.h"
+#include "ffi/handle_table.h"
+#include "runtime/loader.h"
+#include "runtime/scan.h"
+#include "runtime/strategy.h"
+#include "spl/file.h"
+
+namespace spl::ffi {
+namespace {
+
+using rt::Region;
+
+struct Globals {
+  std::mutex mu;
+  std::unique_ptr<rt::Loader> loader;  // created on first use
+  unsigned threads = 0;                // 0: default
+  HandleTable table;
+};
+
+Globals& G() {
+  // Never destroyed: worker threads may still run while static destructors do at exit.
+  static Globals* g = new Globals;
+  return *g;
+}
+
+unsigned DefaultThreads() {
+  if (const char* env = std::getenv("SPL_LOADER_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0 && n <= 256) return static_cast<unsigned>(n);
+  }
+  return std::max(4u, std::thread::hardware_concurrency());
+}
+
+rt::Loader& GetLoader() {
+  Globals& g = G();
+  std::lock_guard lock(g.mu);
+  if (!g.loader) {
+    rt::LoaderOptions o;
+    o.threads = g.threads != 0 ? g.threads : DefaultThreads();
+    g.loader = std::make_unique<rt::Loader>(o);
+  }
+  return *g.loader;
+}
+
+int ToOptions(const char* path, const spl_open_options_t* in, rt::LoadOptions* out) {
+  if (path == nullptr) return Fail(SPL_EINVAL, "path is NULL");
+  if (in == nullptr) return 0;
+  if (in->mode < SPL_MODE_READ_ONLY || in->mode > SPL_MODE_COPY_ON_WRITE) {
+    return Fail(SPL_EINVAL, "invalid map mode");
+  }
+  if (in->advice < SPL_ADVICE_NORMAL || in->advice > SPL_ADVICE_HUGEPAGE) {
+    return Fail(SPL_EINVAL, "invalid advice");
+  }
+  out->mode = static_cast<rt::MapMode>(in->mode);
+  out->prefault = in->prefault != 0;
+  out->advice = static_cast<rt::Advice>(in->advice);
+  out->nofollow = in->nofollow != 0;
+  out->offset = in->offset;
+  out->length = in->length;
+  out->mmap_threshold = in->mmap_threshold;
+  out->prefault_chunk = in->prefault_chunk != 0 ? in->prefault_chunk : rt::kDefaultPrefaultChunk;
+  out->prefault_workers = in->prefault_workers;
+  return 0;
+}
+
+int JobOf(spl_handle_t h, std::shared_ptr<rt::Job>* out) {
+  *out = G().table.Get(h);
+  if (!*out) return Fail(SPL_ECLOSED, fmt::format("handle {:#x} is closed or stale", h).c_str());
+  return 0;
+}
+
+int RegionOf(spl_handle_t h, std::shared_ptr<Region>* out) {
+  std::shared_ptr<rt::Job> job;
+  if (int rc = JobOf(h, &job)) return rc;
+  auto r = job->result();
+  if (!r.ok()) return ToCode(r.status());
+  *out = std::move(r.value());
+  return 0;
+}
+
+// Runs a scan kernel over [offset, offset+length) of a ready region, guarded.
+template <typename F>
+int Scan(spl_handle_t h, uint64_t offset, uint64_t length, F&& kernel) {
+  std::shared_ptr<Region> region;
+  if (int rc = RegionOf(h, &region)) return rc;
+  return ToCode(region->Read(offset, length, std::forward<F>(kernel)));
+}
+
+}  // namespace
+}  // namespace spl::ffi
+
+using namespace spl::ffi;  // NOLINT: this file only implements the C functions.
+namespace rt = spl::rt;
+
+extern "C" {
+
+void spl_open_options_init(spl_open_options_t* opts) {
+  if (opts == nullptr) return;
+  std::memset(opts, 0, sizeof *opts);
+  rt::LoadOptions d;
+  opts->mode = SPL_MODE_READ_ONLY;
+  opts->prefault = d.prefault ? 1 : 0;
+  opts->advice = SPL_ADVICE_NORMAL;
+  opts->mmap_threshold = d.mmap_threshold;
+  opts->prefault_chunk = d.prefault_chunk;
+  opts->prefault_workers = d.prefault_workers;
+}
+
+int spl_loader_configure(unsigned threads) {
+  Globals& g = G();
+  std::lock_guard lock(g.mu);
+  if (g.loader) return Fail(SPL_EINVAL, "the loader is already running");
+  if (threads == 0 || threads > 256) return Fail(SPL_EINVAL, "threads must be 1..256");
+  g.threads = threads;
+  return 0;
+}
+
+int spl_loader_threads(void) { return static_cast<int>(GetLoader().threads()); }
+
+int spl_open_sync(const char* path, const spl_open_options_t* opts, spl_handle_t* out) {
+  rt::LoadOptions o;
+  if (int rc = ToOptions(path, opts, &o)) return rc;
+  if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
+  rt::PrefaultMethod used = rt::PrefaultMethod::kNone;
+  auto r = rt::LoadSync(path, o, &used);
+  if (!r.ok()) return ToCode(r.status());
+  uint64_t id = G().table.Reserve();
+  G().table.Fill(id, rt::Job::Completed(path, std::move(r), used));
+  *out = id;
+  return 0;
+}
+
+int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* out) {
+  rt::LoadOptions o;
+  if (int rc = ToOptions(path, opts, &o)) return rc;
+  if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
+  rt::Loader& loader = GetLoader();
+  uint64_t id = G().table.Reserve();
+  auto job = loader.Prepare(path, o, id);
+  G().table.Fill(id, job);
+  loader.Start(job);
+  *out = id;
+  return 0;
+}
+
+int spl_file_state(spl_handle_t h) {
+  std::shared_ptr<rt::Job> job;
+  if (int rc = JobOf(h, &job)) return rc;
+  return static_cast<int>(job->state());
+}
+
+int spl_file_is_ready(spl_handle_t h) {
+  std::shared_ptr<rt::Job> job;
+  if (int rc = JobOf(h, &job)) return rc;
+  return job->is_ready() ? 1 : 0;
+}
+
+int spl_file_progress(spl_handle_t h, uint64_t* done, uint64_t* total) {
+  std::shared_ptr<rt::Job> job;
+  if (int rc = JobOf(h, &job)) return rc;
+  bool ready = job->is_ready();
+  uint64_t t = job->bytes_total();
+  if (done) *done = ready ? t : job->bytes_done();
+  if (total) *total = t;
+  return 0;
+}
+
+int spl_file_wait(spl_handle_t h, int64_t timeout_ms) {
+  std::shared_ptr<rt::Job> job;
+  if (int rc = JobOf(h, &job)) return rc;
+  std::optional<std::chrono::nanoseconds> limit;
+  if (timeout_ms >= 0) limit = std::chrono::milliseconds(timeout_ms);
+  return ToCode(job->Wait(limit));
+}
+
+int spl_file_result(spl_handle_t h) {
+  std::shared_ptr<rt::Job> job;
+  if (int rc = JobOf(h, &job)) return rc;
+  return ToCode(job->result().status());
+}
+
+int spl_file_cancel(spl_handle_t h) {
+  std::shared_ptr<rt::Job> job;
+  if (int rc = JobOf(h, &job)) return rc;
+  return job->Cancel() ? 1 : 0;
+}
+
+int spl_file_strategy(spl_handle_t h) {
+  std::shared_ptr<rt::Job> job;
+  if (int rc = JobOf(h, &job)) return rc;
+  return static_cast<int>(job->strategy());
+}
+
+int spl_file_prefault_method(spl_handle_t h) {
+  std::shared_ptr<rt::Job> job;
+  if (int rc = JobOf(h, &job)) return rc;
+  return static_cast<int>(job->prefault_method());
+}
+
+int spl_file_close(spl_handle_t h) {
+  std::shared_ptr<rt::Job> job = G().table.Remove(h);
+  if (!job) return Fail(SPL_ECLOSED, fmt::format("handle {:#x} is closed or stale", h).c_str());
+  if (!job->is_done()) job->Cancel();
+  auto r = job->result();
+  if (r.ok()) return ToCode(r.value()->Close());
+  return 0;
+}
+
+int spl_region_len(spl_handle_t h, uint64_t* len) {
+  std::shared_ptr<Region> region;
+  if (int rc = RegionOf(h, &region)) return rc;
+  if (region->closed()) return ToCode(rt::Status::Error(rt::Code::kAlreadyClosed, region->path()));
+  if (len) *len = region->size();
+  return 0;
+}
+
+int spl_region_mode(spl_handle_t h) {
+  std::shared_ptr<Region> region;
+  if (int rc = RegionOf(h, &region)) return rc;
+  return static_cast<int>(region->mode());
+}
+
+int spl_region_data(spl_handle_t h, const uint8_t** data, uint64_t* len) {
+  std::shared_ptr<Region> region;
+  if (int rc = RegionOf(h, &region)) return rc;
+  if (data) *data = region->unsafe_data();
+  if (len) *len = region->size();
+  return 0;
+}
+
+int spl_region_advise(spl_handle_t h, int advice, uint64_t offset, uint64_t length) {
+  if (advice < SPL_ADVICE_NORMAL || advice > SPL_ADVICE_HUGEPAGE) {
+    return Fail(SPL_EINVAL, "invalid advice");
+  }
+  std::shared_ptr<Region> region;
+  if (int rc = RegionOf(h, &region)) return rc;
+  return ToCode(region->Advise(static_cast<rt::Advice>(advice), offset, length));
+}
+
+int spl_region_flush(spl_handle_t h, uint64_t offset, uint64_t length) {
+  std::shared_ptr<Region> region;
+  if (int rc = RegionOf(h, &region)) return rc;
+  return ToCode(region->Flush(offset, length));
+}
+
+int spl_region_write(spl_handle_t h, uint64_t offset, const void* src, size_t n) {
+  if (src == nullptr && n != 0) return Fail(SPL_EINVAL, "src is NULL");
+  std::shared_ptr<Region> region;
+  if (int rc = RegionOf(h, &region)) return rc;
+  return ToCode(region->Write(offset, src, n));
+}
+
+int spl_region_is_stale(spl_handle_t h) {
+  std::shared_ptr<Region> region;
+  if (int rc = RegionOf(h, &region)) return rc;
+  auto r = region->IsStale();
+  if (!r.ok()) return ToCode(r.status());
+  return *r ? 1 : 0;
+}
+
+int spl_scan_count(spl_handle_t h, uint64_t offset, uint64_t length, const void* needle,
+                   size_t needle_len, uint64_t* count) {
+  if ((needle == nullptr && needle_len != 0) || count == nullptr) {
+    return Fail(SPL_EINVAL, "needle or count is NULL");
+  }
+  const auto* nd = static_cast<const uint8_t*>(needle);
+  size_t result = 0;
+  int rc = Scan(h, offset, length, [&](const uint8_t* p, size_t n) {
+    result = spl::rt::scan::Count(p, n, nd, needle_len);
+  });
+  if (rc == 0) *count = result;
+  return rc;
+}
+
+int spl_scan_find(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t from,
+                  const void* needle, size_t needle_len, int64_t* pos) {
+  if ((needle == nullptr && needle_len != 0) || pos == nullptr) {
+    return Fail(SPL_EINVAL, "needle or pos is NULL");
+  }
+  if (from < offset || from - offset > length) {
+    return Fail(SPL_ERANGE, "`from` is outside the scanned range");
+  }
+  const auto* nd = static_cast<const uint8_t*>(needle);
+  size_t found = spl::rt::scan::kNotFound;
+  int rc = Scan(h, offset, length, [&](const uint8_t* p, size_t n) {
+    found = spl::rt::scan::Find(p, n, nd, needle_len, static_cast<size_t>(from - offset));
+  });
+  if (rc == 0) *pos = found == spl::rt::scan::kNotFound ? -1 : static_cast<int64_t>(offset + found);
+  return rc;
+}
+
+int spl_scan_count_lines(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t* count) {
+  if (count == nullptr) return Fail(SPL_EINVAL, "count is NULL");
+  size_t result = 0;
+  int rc = Scan(h, offset, length,
+                [&](const uint8_t* p, size_t n) { result = spl::rt::scan::CountLines(p, n); });
+  if (rc == 0) *count = result;
+  return rc;
+}
+
+int spl_scan_validate_utf8(spl_handle_t h, uint64_t offset, uint64_t length,
+                           uint64_t* bad_offset) {
+  size_t bad = spl::rt::scan::kValid;
+  int rc = Scan(h, offset, length,
+                [&](const uint8_t* p, size_t n) { bad = spl::rt::scan::ValidateUtf8(p, n); });
+  if (rc != 0) return rc;
+  if (bad == spl::rt::scan::kValid) return 0;
+  if (bad_offset) *bad_offset = offset + bad;
+  return ToCode(rt::Status::AtOffset(rt::Code::kInvalidUtf8, offset + bad));
+}
+
+int spl_scan_copy(spl_handle_t h, uint64_t offset, uint64_t length, void* dst) {
+  if (dst == nullptr && length != 0) return Fail(SPL_EINVAL, "dst is NULL");
+  auto* d = static_cast<uint8_t*>(dst);
+  return Scan(h, offset, length,
+              [&](const uint8_t* p, size_t n) { spl::rt::scan::CopyOut(p, n, d); });
+}
+
+int spl_loop_attach(struct uv_loop_s* loop, spl_completion_cb cb, void* user_data) {
+  if (loop == nullptr || cb == nullptr) return Fail(SPL_EINVAL, "loop or cb is NULL");
+  return ToCode(GetLoader().AttachLoop(loop, [cb, user_data](const std::shared_ptr<rt::Job>& job) {
+    cb(job->tag(), static_cast<int>(job->state()), user_data);
+  }));
+}
+
+int spl_loop_detach(void) {
+  GetLoader().DetachLoop();
+  return 0;
+}
+
+}  // extern "C"

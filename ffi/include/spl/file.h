@@ -1,0 +1,190 @@
+/* spl/file.h: the C ABI of the spl_file runtime. Compiles as C11 and C++.
+ *
+ * Loads files in the background (open, classify, mmap or read, prefault on the loader's own
+ * threads) and gives guarded, zero-copy access to the result. Every function returns 0 or a
+ * positive value on success and a negative SPL_E* code on failure (libuv style); see
+ * spl_err_name() / spl_strerror(), and spl_last_error() for the full message of the last
+ * failure on the calling thread ("permission denied: /etc/shadow").
+ *
+ * Handles are 64-bit ids with a generation: a closed or stale id returns SPL_ECLOSED and never
+ * touches freed memory. All functions are thread-safe unless a REQUIRES line says otherwise.
+ * This header does not expose C++ types; the runtime behind it is runtime/ (C++20).
+ */
+#ifndef SPL_FILE_H
+#define SPL_FILE_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SPL_EXTERN __attribute__((visibility("default")))
+#else
+#define SPL_EXTERN
+#endif
+
+#define SPL_VERSION_MAJOR 0
+#define SPL_VERSION_MINOR 1
+
+/* Error codes: negated errno values, plus project codes from -4001 down. */
+#define SPL_ERRNO_MAP(XX)                                              \
+  XX(ENOENT, -ENOENT, "no such file or directory")                     \
+  XX(EACCES, -EACCES, "permission denied")                             \
+  XX(EPERM, -EPERM, "operation not permitted")                         \
+  XX(EISDIR, -EISDIR, "is a directory")                                \
+  XX(ENOTDIR, -ENOTDIR, "a path component is not a directory")         \
+  XX(ELOOP, -ELOOP, "too many levels of symbolic links")               \
+  XX(ENAMETOOLONG, -ENAMETOOLONG, "file name too long")                \
+  XX(EINVAL, -EINVAL, "invalid argument")                              \
+  XX(ENOMEM, -ENOMEM, "out of memory")                                 \
+  XX(EMFILE, -EMFILE, "too many open files")                           \
+  XX(ENFILE, -ENFILE, "too many open files in system")                 \
+  XX(EIO, -EIO, "i/o error")                                           \
+  XX(ENODEV, -ENODEV, "no such device")                                \
+  XX(EOVERFLOW, -EOVERFLOW, "value too large")                         \
+  XX(EROFS, -EROFS, "read-only file system")                           \
+  XX(ETRUNCATED, -4001, "file truncated while mapped")                 \
+  XX(ECLOSED, -4002, "handle closed or stale")                         \
+  XX(ETIMEDOUT, -4003, "timed out")                                    \
+  XX(ECANCELED, -4004, "load cancelled")                               \
+  XX(EUTF8, -4005, "invalid UTF-8")                                    \
+  XX(EUNSUPPORTED, -4006, "unsupported file kind (FIFO, socket, device)") \
+  XX(ERANGE, -4007, "range out of bounds")                             \
+  XX(ENOTREADY, -4008, "load not finished")                            \
+  XX(EREADONLY, -4009, "region is not writable")
+
+typedef enum {
+#define SPL_XX_(name, value, msg) SPL_##name = (value),
+  SPL_ERRNO_MAP(SPL_XX_)
+#undef SPL_XX_
+  SPL_OK = 0
+} spl_errno_t;
+
+/* "ENOENT", "ETRUNCATED", ... ("UNKNOWN" for codes outside the table). Static storage. */
+SPL_EXTERN const char* spl_err_name(int code);
+/* Generic message for a code. Static storage. */
+SPL_EXTERN const char* spl_strerror(int code);
+/* Full message of the last failure on this thread, naming the path and cause; "" if none.
+ * Valid until the next spl_ call on this thread. */
+SPL_EXTERN const char* spl_last_error(void);
+
+typedef uint64_t spl_handle_t; /* 0 is never a valid handle */
+
+typedef enum { SPL_MODE_READ_ONLY = 0, SPL_MODE_READ_WRITE = 1, SPL_MODE_COPY_ON_WRITE = 2 } spl_map_mode_t;
+typedef enum {
+  SPL_ADVICE_NORMAL = 0,
+  SPL_ADVICE_SEQUENTIAL = 1,
+  SPL_ADVICE_RANDOM = 2,
+  SPL_ADVICE_WILLNEED = 3,
+  SPL_ADVICE_DONTNEED = 4,
+  SPL_ADVICE_HUGEPAGE = 5
+} spl_advice_t;
+typedef enum { SPL_STATE_PENDING = 0, SPL_STATE_LOADING = 1, SPL_STATE_READY = 2, SPL_STATE_FAILED = 3 } spl_state_t;
+typedef enum {
+  SPL_STRATEGY_EMPTY = 0,       /* zero-length: no mapping */
+  SPL_STRATEGY_MMAP = 1,        /* mapped, descriptor closed */
+  SPL_STRATEGY_READ = 2,        /* small file read into a buffer */
+  SPL_STRATEGY_READ_TO_EOF = 3  /* size-0 pseudo file (/proc, /sys) read to EOF */
+} spl_strategy_t;
+typedef enum { SPL_PREFAULT_NONE = 0, SPL_PREFAULT_POPULATE_READ = 1, SPL_PREFAULT_TOUCH = 2 } spl_prefault_method_t;
+
+typedef struct spl_open_options {
+  int mode;                /* spl_map_mode_t; default READ_ONLY */
+  int prefault;            /* non-zero: prefault after mapping; default 1 */
+  int advice;              /* spl_advice_t applied after mapping; default NORMAL */
+  int nofollow;            /* non-zero: refuse a symlink as last component; default 0 */
+  uint64_t offset;         /* start of the range to load; default 0 */
+  uint64_t length;         /* 0: to the end of the file; default 0 */
+  uint64_t mmap_threshold; /* read-only files smaller than this are read, not mapped; 65536 */
+  uint64_t prefault_chunk; /* bytes per prefault step (cancel checkpoint); 8 MiB */
+  uint32_t prefault_workers; /* loader threads that may prefault one file at once; 2 */
+} spl_open_options_t;
+
+/* Fills *opts with the defaults above. */
+SPL_EXTERN void spl_open_options_init(spl_open_options_t* opts);
+
+/* Sets the loader pool size. REQUIRES: called before the first load; SPL_EINVAL after. */
+SPL_EXTERN int spl_loader_configure(unsigned threads);
+/* Number of loader threads (starts the loader if needed). */
+SPL_EXTERN int spl_loader_threads(void);
+
+/* Opens, maps or reads, and prefaults on the calling thread. opts may be NULL (defaults).
+ * On success *out is a READY handle. */
+SPL_EXTERN int spl_open_sync(const char* path, const spl_open_options_t* opts, spl_handle_t* out);
+/* Queues a background load and returns at once with a PENDING handle in *out. */
+SPL_EXTERN int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* out);
+
+/* spl_state_t (>= 0) or an error. */
+SPL_EXTERN int spl_file_state(spl_handle_t h);
+/* 1 if READY, 0 if not (yet), or an error. */
+SPL_EXTERN int spl_file_is_ready(spl_handle_t h);
+/* Bytes prefaulted (or loaded) so far and the total; done == total once READY. */
+SPL_EXTERN int spl_file_progress(spl_handle_t h, uint64_t* done, uint64_t* total);
+/* Blocks until the load ends or timeout_ms passes (timeout_ms < 0: no limit). 0 when READY,
+ * the load's error when FAILED, SPL_ETIMEDOUT when the time ran out (the load goes on). */
+SPL_EXTERN int spl_file_wait(spl_handle_t h, int64_t timeout_ms);
+/* 0 when READY, the load's error when FAILED, SPL_ENOTREADY while it runs. */
+SPL_EXTERN int spl_file_result(spl_handle_t h);
+/* Cancels the load: before it starts it never runs; during prefault it stops at the next
+ * chunk and releases everything; once finished it is a no-op. Returns 1 if the load ends
+ * cancelled, 0 if it had already finished, or an error. */
+SPL_EXTERN int spl_file_cancel(spl_handle_t h);
+/* spl_strategy_t that ran (meaningful once READY). */
+SPL_EXTERN int spl_file_strategy(spl_handle_t h);
+/* spl_prefault_method_t that ran (meaningful once READY). */
+SPL_EXTERN int spl_file_prefault_method(spl_handle_t h);
+/* Releases the handle: cancels a running load, unmaps a region. The id becomes stale. */
+SPL_EXTERN int spl_file_close(spl_handle_t h);
+
+/* Region access. REQUIRES: the handle is READY (else SPL_ENOTREADY or the load's error). */
+SPL_EXTERN int spl_region_len(spl_handle_t h, uint64_t* len);
+/* spl_map_mode_t of the region. */
+SPL_EXTERN int spl_region_mode(spl_handle_t h);
+/* Unguarded escape hatch: the bytes themselves. The pointer is valid until spl_file_close;
+ * reading a mapping whose file was truncated raises SIGBUS: prefer the guarded calls. */
+SPL_EXTERN int spl_region_data(spl_handle_t h, const uint8_t** data, uint64_t* len);
+/* madvise on [offset, offset+length); length 0: to the end. */
+SPL_EXTERN int spl_region_advise(spl_handle_t h, int advice, uint64_t offset, uint64_t length);
+/* msync for READ_WRITE regions; length 0: to the end. */
+SPL_EXTERN int spl_region_flush(spl_handle_t h, uint64_t offset, uint64_t length);
+/* Guarded write (READ_WRITE reaches the file, COPY_ON_WRITE stays private). */
+SPL_EXTERN int spl_region_write(spl_handle_t h, uint64_t offset, const void* src, size_t n);
+/* 1 if the file on disk is no longer what was loaded, 0 if it is, or an error. */
+SPL_EXTERN int spl_region_is_stale(spl_handle_t h);
+
+/* Guarded scans over [offset, offset+length) of a READY region; a file truncated underneath
+ * gives SPL_ETRUNCATED, never a crash. */
+/* Non-overlapping occurrences of needle (like Python's bytes.count). */
+SPL_EXTERN int spl_scan_count(spl_handle_t h, uint64_t offset, uint64_t length,
+                              const void* needle, size_t needle_len, uint64_t* count);
+/* First occurrence at or after `from` (absolute offset, inside the range): *pos is its
+ * absolute offset, or -1 when there is none. */
+SPL_EXTERN int spl_scan_find(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t from,
+                             const void* needle, size_t needle_len, int64_t* pos);
+/* Number of '\n' bytes (what `wc -l` prints). */
+SPL_EXTERN int spl_scan_count_lines(spl_handle_t h, uint64_t offset, uint64_t length,
+                                    uint64_t* count);
+/* 0 if the range is valid UTF-8; SPL_EUTF8 with *bad_offset = absolute offset of the first
+ * bad byte otherwise. bad_offset may be NULL. */
+SPL_EXTERN int spl_scan_validate_utf8(spl_handle_t h, uint64_t offset, uint64_t length,
+                                      uint64_t* bad_offset);
+/* Copies the range into dst (which must hold `length` bytes). */
+SPL_EXTERN int spl_scan_copy(spl_handle_t h, uint64_t offset, uint64_t length, void* dst);
+
+/* Completion delivery on a libuv loop. After attaching, `cb` runs on the loop thread for
+ * every handle whose load ends, with its final state. REQUIRES: called on the loop thread;
+ * one loop at a time; call spl_loop_detach (on the loop thread) and run the loop once more
+ * before closing it. */
+struct uv_loop_s;
+typedef void (*spl_completion_cb)(spl_handle_t h, int state, void* user_data);
+SPL_EXTERN int spl_loop_attach(struct uv_loop_s* loop, spl_completion_cb cb, void* user_data);
+SPL_EXTERN int spl_loop_detach(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SPL_FILE_H */

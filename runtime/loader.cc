@@ -1,0 +1,304 @@
+// Loader implementation: worker pool, job state machine, chunked prefault, loop delivery.
+#include "runtime/loader.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace spl::rt {
+
+// Completion delivery onto an attached libuv loop. Workers push and uv_async_send; the loop
+// thread drains and calls the callback. Nothing else crosses threads.
+struct LoopLink {
+  std::mutex mu;
+  uv_async_t* async = nullptr;  // guarded by mu; null when no loop is attached
+  std::deque<std::shared_ptr<Job>> done;  // guarded by mu
+  CompletionFn on_complete;     // set and used on the loop thread only
+
+  void Announce(std::shared_ptr<Job> job) {
+    std::lock_guard lock(mu);
+    if (async == nullptr) return;
+    done.push_back(std::move(job));
+    uv_async_send(async);
+  }
+
+  static void OnAsync(uv_async_t* handle) {
+    auto* link = static_cast<LoopLink*>(handle->data);
+    std::deque<std::shared_ptr<Job>> batch;
+    {
+      std::lock_guard lock(link->mu);
+      batch.swap(link->done);
+    }
+    for (auto& job : batch) {
+      if (link->on_complete) link->on_complete(job);
+    }
+  }
+};
+
+const char* JobStateName(JobState state) {
+  switch (state) {
+    case JobState::kPending: return "pending";
+    case JobState::kLoading: return "loading";
+    case JobState::kReady: return "ready";
+    case JobState::kFailed: return "failed";
+  }
+  return "?";
+}
+
+Job::Job(uint64_t id, uint64_t tag, std::string path, LoadOptions options,
+         std::shared_ptr<LoopLink> link)
+    : id_(id), tag_(tag), path_(std::move(path)), options_(options), link_(std::move(link)) {}
+
+std::shared_ptr<Job> Job::Completed(std::string path, Result<std::shared_ptr<Region>> result,
+                                    PrefaultMethod prefault) {
+
+  auto job = std::make_shared<Job>(0, 0, std::move(path), LoadOptions{}, nullptr);
+  if (result.ok()) {
+    auto region = std::move(result.value());
+    job->strategy_.store(region->strategy());
+    job->prefault_method_.store(prefault);
+    job->bytes_total_.store(region->size());
+    job->bytes_done_.store(region->size());
+    job->Finish(Status::Ok(), std::move(region));
+  } else {
+    job->Finish(result.status(), nullptr);
+  }
+  return job;
+}
+
+double Job::progress() const {
+  if (is_ready()) return 1.0;
+  uint64_t total = bytes_total();
+  if (total == 0) return 0.0;
+  return std::min(1.0, static_cast<double>(bytes_done()) / static_cast<double>(total));
+}
+
+Status Job::Wait(std::optional<std::chrono::nanoseconds> timeout) const {
+  std::unique_lock lock(mu_);
+  auto done = [this] { return is_done(); };
+  if (timeout) {
+    if (!cv_.wait_for(lock, *timeout, done)) {
+      return Status::Error(Code::kTimedOut, path_, "load still running");
+    }
+  } else {
+    cv_.wait(lock, done);
+  }
+  return status_;
+}
+
+Result<std::shared_ptr<Region>> Job::result() const {
+  std::lock_guard lock(mu_);
+  switch (state()) {
+    case JobState::kReady: return region_;
+    case JobState::kFailed: return status_;
+    default: return Status::Error(Code::kNotReady, path_, "load still running");
+  }
+}
+
+bool Job::Cancel() {
+  {
+    std::lock_guard lock(mu_);
+    JobState expected = JobState::kPending;
+    if (!state_.compare_exchange_strong(expected, JobState::kFailed, std::memory_order_acq_rel)) {
+      if (expected == JobState::kReady) return false;
+      if (expected == JobState::kFailed) return status_.code() == Code::kCancelled;
+      // Loading: the worker stops at its next checkpoint; Finish turns any outcome into
+      // Cancelled from now on.
+      cancel_requested_.store(true, std::memory_order_release);
+      return true;
+    }
+    status_ = Status::Error(Code::kCancelled, path_);
+    cv_.notify_all();
+  }
+  if (link_) link_->Announce(shared_from_this());
+  return true;
+}
+
+void Job::Finish(Status status, std::shared_ptr<Region> region) {
+  {
+    std::lock_guard lock(mu_);
+    if (is_done()) return;
+    if (cancel_requested_.load(std::memory_order_acquire)) {
+      status = Status::Error(Code::kCancelled, path_);
+    }
+    status_ = std::move(status);
+    region_ = status_.ok() ? std::move(region) : nullptr;
+    work_region_.reset();
+    state_.store(status_.ok() ? JobState::kReady : JobState::kFailed, std::memory_order_release);
+    cv_.notify_all();
+  }
+  if (link_) link_->Announce(shared_from_this());
+}
+
+Loader::Loader(LoaderOptions options) : link_(std::make_shared<LoopLink>()) {
+  unsigned n = std::max(1u, options.threads);
+  workers_.reserve(n);
+  for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerMain(); });
+}
+
+Loader::~Loader() {
+  std::deque<Task> abandoned;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    abandoned.swap(queue_);
+  }
+  cv_.notify_all();
+  for (auto& t : abandoned) {
+    if (!t.prefault_helper) t.job->Finish(Status::Error(Code::kCancelled, t.job->path(), "loader shut down"), nullptr);
+  }
+  for (auto& w : workers_) w.join();
+}
+
+std::shared_ptr<Job> Loader::Submit(std::string path, const LoadOptions& options, uint64_t tag) {
+  auto job = Prepare(std::move(path), options, tag);
+  Start(job);
+  return job;
+}
+
+std::shared_ptr<Job> Loader::Prepare(std::string path, const LoadOptions& options, uint64_t tag) {
+  return std::make_shared<Job>(next_id_.fetch_add(1, std::memory_order_relaxed), tag,
+                               std::move(path), options, link_);
+}
+
+void Loader::Start(const std::shared_ptr<Job>& job) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(Task{job, false});
+      cv_.notify_one();
+      return;
+    }
+  }
+  job->Finish(Status::Error(Code::kCancelled, job->path(), "loader shut down"), nullptr);
+}
+
+Status Loader::AttachLoop(uv_loop_t* loop, CompletionFn on_complete) {
+  std::lock_guard lock(link_->mu);
+  if (link_->async != nullptr) {
+    return Status::Error(Code::kInvalidArgument, {}, "a loop is already attached");
+  }
+  auto* async = new uv_async_t;
+  int rc = uv_async_init(loop, async, &LoopLink::OnAsync);
+  if (rc != 0) {
+    delete async;
+    return Status::Error(Code::kIoError, {}, fmt::format("uv_async_init: {}", uv_strerror(rc)));
+  }
+  async->data = link_.get();
+  link_->on_complete = std::move(on_complete);
+  link_->async = async;
+  return Status::Ok();
+}
+
+void Loader::DetachLoop() {
+  uv_async_t* async;
+  {
+    std::lock_guard lock(link_->mu);
+    async = link_->async;
+    link_->async = nullptr;
+    link_->done.clear();
+  }
+  if (async == nullptr) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(async),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
+}
+
+void Loader::WorkerMain() {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (task.prefault_helper) {
+      RunPrefaultChunks(task.job);
+    } else {
+      RunLoad(task.job);
+    }
+  }
+}
+
+void Loader::RunLoad(const std::shared_ptr<Job>& job) {
+  JobState expected = JobState::kPending;
+  if (!job->state_.compare_exchange_strong(expected, JobState::kLoading,
+                                           std::memory_order_acq_rel)) {
+    return;  // cancelled before it started: never runs
+  }
+  const LoadOptions& opts = job->options_;
+  auto opened = OpenRegion(job->path(), opts);
+  if (!opened.ok()) {
+    job->Finish(opened.status(), nullptr);
+    return;
+  }
+  std::shared_ptr<Region> region = std::move(opened.value());
+  job->strategy_.store(region->strategy(), std::memory_order_relaxed);
+  job->bytes_total_.store(region->size(), std::memory_order_relaxed);
+  if (job->cancel_requested_.load(std::memory_order_acquire)) {
+    job->Finish(Status::Error(Code::kCancelled, job->path()), nullptr);
+    return;
+  }
+  if (!opts.prefault || region->strategy() != Strategy::kMmap) {
+    job->bytes_done_.store(region->size(), std::memory_order_relaxed);
+    job->Finish(Status::Ok(), std::move(region));
+    return;
+  }
+  job->chunk_size_ = opts.prefault_chunk != 0 ? opts.prefault_chunk : kDefaultPrefaultChunk;
+  job->chunk_count_ = (region->size() + job->chunk_size_ - 1) / job->chunk_size_;
+  job->work_region_ = std::move(region);
+  uint64_t helpers = std::min<uint64_t>(opts.prefault_workers > 0 ? opts.prefault_workers - 1 : 0,
+                                        job->chunk_count_ - 1);
+  helpers = std::min<uint64_t>(helpers, workers_.size() - 1);
+  if (helpers > 0) {
+    {
+      std::lock_guard lock(mu_);
+      for (uint64_t i = 0; i < helpers; ++i) queue_.push_back(Task{job, true});
+    }
+    cv_.notify_all();
+  }
+  RunPrefaultChunks(job);
+}
+
+void Loader::RunPrefaultChunks(const std::shared_ptr<Job>& job) {
+  const uint64_t count = job->chunk_count_;
+  for (;;) {
+    uint64_t i = job->next_chunk_.fetch_add(1, std::memory_order_acq_rel);
+    if (i >= count) return;
+    const Region& region = *job->work_region_;
+    if (!job->cancel_requested_.load(std::memory_order_acquire) &&
+        !job->chunk_failed_.load(std::memory_order_acquire)) {
+      uint64_t off = i * job->chunk_size_;
+      uint64_t len = std::min(job->chunk_size_, region.size() - off);
+      PrefaultMethod used = PrefaultMethod::kNone;
+      Status s = const_cast<Region&>(region).Prefault(off, len, &used);
+      if (s.ok()) {
+        job->prefault_method_.store(used, std::memory_order_relaxed);
+        uint64_t done = job->bytes_done_.fetch_add(len, std::memory_order_relaxed) + len;
+        if (job->options_.on_progress) job->options_.on_progress(done, region.size());
+      } else {
+        std::lock_guard lock(job->mu_);
+        if (!job->chunk_failed_.exchange(true)) job->chunk_error_ = s;
+      }
+    }
+    if (job->chunks_done_.fetch_add(1, std::memory_order_acq_rel) + 1 == count) {
+      if (job->cancel_requested_.load(std::memory_order_acquire)) {
+        job->Finish(Status::Error(Code::kCancelled, job->path()), nullptr);
+      } else if (job->chunk_failed_.load(std::memory_order_acquire)) {
+        Status err;
+        {
+          std::lock_guard lock(job->mu_);
+          err = job->chunk_error_;
+        }
+        job->Finish(err, nullptr);
+      } else {
+        std::shared_ptr<Region> region_ref = job->work_region_;
+        job->Finish(Status::Ok(), std::move(region_ref));
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace spl::rt

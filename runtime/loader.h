@@ -1,0 +1,156 @@
+// Loader: loads files in the background on a bounded worker pool of its own (not libuv's
+// shared pool). Submit() returns a Job at once; workers open, classify, map or read, then
+// prefault in chunks (several workers may prefault one big file), checking for cancellation
+// between chunks and counting bytes done. A job's state is published with atomics, so
+// is_ready() and a blocking Wait() work without any event loop. When a libuv loop is attached,
+// completion callbacks run on the loop thread: workers only call uv_async_send.
+// It does not interpret results: the C ABI (ffi/) and hosts do.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/region.h"
+#include "runtime/status.h"
+#include "runtime/strategy.h"
+
+namespace spl::rt {
+
+enum class JobState : uint8_t { kPending, kLoading, kReady, kFailed };
+const char* JobStateName(JobState state);
+
+class Loader;
+struct LoopLink;
+
+class Job : public std::enable_shared_from_this<Job> {
+ public:
+  // A job that is already finished: what a synchronous open hands to hosts that only know jobs.
+  static std::shared_ptr<Job> Completed(std::string path, Result<std::shared_ptr<Region>> result,
+                                        PrefaultMethod prefault = PrefaultMethod::kNone);
+
+  uint64_t id() const { return id_; }
+  // The host's own number for this job (e.g. its handle id), given at submit.
+  uint64_t tag() const { return tag_; }
+  const std::string& path() const { return path_; }
+  JobState state() const { return state_.load(std::memory_order_acquire); }
+  bool is_ready() const { return state() == JobState::kReady; }
+  bool is_done() const {
+    JobState s = state();
+    return s == JobState::kReady || s == JobState::kFailed;
+  }
+  uint64_t bytes_total() const { return bytes_total_.load(std::memory_order_relaxed); }
+  uint64_t bytes_done() const { return bytes_done_.load(std::memory_order_relaxed); }
+  // 0.0 .. 1.0; 1.0 once Ready.
+  double progress() const;
+  Strategy strategy() const { return strategy_.load(std::memory_order_relaxed); }
+  PrefaultMethod prefault_method() const { return prefault_method_.load(std::memory_order_relaxed); }
+
+  // Blocks until the job is done or the timeout runs out (nullopt: no limit). Ok when Ready,
+  // the failure when Failed, TimedOut when time ran out (the load goes on). Many threads may
+  // wait on one job.
+  Status Wait(std::optional<std::chrono::nanoseconds> timeout = std::nullopt) const;
+  // NotReady while the job runs; the region when Ready; the failure when Failed.
+  Result<std::shared_ptr<Region>> result() const;
+  // Before the job starts: it never runs and fails with Cancelled at once. While it runs: it
+  // stops at the next checkpoint (between prefault chunks), releases everything and fails
+  // with Cancelled. After it finished: no-op. Returns true if the job will end Cancelled.
+  bool Cancel();
+
+  Job(uint64_t id, uint64_t tag, std::string path, LoadOptions options,
+      std::shared_ptr<LoopLink> link);
+
+ private:
+  friend class Loader;
+  void Finish(Status status, std::shared_ptr<Region> region);
+
+  const uint64_t id_;
+  const uint64_t tag_;
+  const std::string path_;
+  const LoadOptions options_;
+  const std::shared_ptr<LoopLink> link_;  // where to announce completion (may be null)
+
+  std::atomic<JobState> state_{JobState::kPending};
+  std::atomic<bool> cancel_requested_{false};
+  std::atomic<uint64_t> bytes_total_{0};
+  std::atomic<uint64_t> bytes_done_{0};
+  std::atomic<Strategy> strategy_{Strategy::kEmpty};
+  std::atomic<PrefaultMethod> prefault_method_{PrefaultMethod::kNone};
+
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  Status status_;                   // guarded by mu_
+  std::shared_ptr<Region> region_;  // guarded by mu_
+
+  // Chunked prefault, shared by the workers that help with this job.
+  std::shared_ptr<Region> work_region_;  // set before helpers are queued, cleared by Finish
+  uint64_t chunk_size_ = 0;
+  uint64_t chunk_count_ = 0;
+  std::atomic<uint64_t> next_chunk_{0};
+  std::atomic<uint64_t> chunks_done_{0};
+  std::atomic<bool> chunk_failed_{false};
+  Status chunk_error_;  // guarded by mu_
+};
+
+struct LoaderOptions {
+  unsigned threads = 4;  // size of the loader's own pool (at least 1)
+};
+
+// Called on the loop thread for every job that finished after the loop was attached.
+using CompletionFn = std::function<void(const std::shared_ptr<Job>& job)>;
+
+class Loader {
+ public:
+  explicit Loader(LoaderOptions options = {});
+  // Cancels jobs that have not started, waits for running ones, joins the workers.
+  // REQUIRES: DetachLoop() was called (on the loop thread) if a loop was attached.
+  ~Loader();
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  // Queues a load and returns at once. Same as Start(Prepare(...)).
+  std::shared_ptr<Job> Submit(std::string path, const LoadOptions& options, uint64_t tag = 0);
+  // Two-step submit for hosts that must record the job before it can complete: Prepare makes
+  // the job (state Pending, not queued), Start queues it.
+  std::shared_ptr<Job> Prepare(std::string path, const LoadOptions& options, uint64_t tag = 0);
+  void Start(const std::shared_ptr<Job>& job);
+
+  // Attaches a libuv loop: from now on `on_complete` runs on the loop thread for each
+  // finished job. REQUIRES: called on the loop thread; one loop at a time.
+  Status AttachLoop(uv_loop_t* loop, CompletionFn on_complete);
+  // Closes the loop handle (uv_close); run the loop once more to let it close.
+  // REQUIRES: called on the loop thread.
+  void DetachLoop();
+
+  unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
+
+ private:
+  struct Task {
+    std::shared_ptr<Job> job;
+    bool prefault_helper = false;
+  };
+  void WorkerMain();
+  void RunLoad(const std::shared_ptr<Job>& job);
+  void RunPrefaultChunks(const std::shared_ptr<Job>& job);
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task> queue_;  // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  std::vector<std::thread> workers_;
+  std::atomic<uint64_t> next_id_{1};
+  std::shared_ptr<LoopLink> link_;
+};
+
+}  // namespace spl::rt

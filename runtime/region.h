@@ -1,0 +1,125 @@
+// Region: one loaded view of a file, either an owning mmap (the common case) or an owned buffer
+// filled by read() (small and pseudo files). Both look the same to callers: a byte range that
+// can be read under the SIGBUS guard, advised, flushed (ReadWrite), written (ReadWrite and
+// CopyOnWrite), closed, and checked for staleness. Regions are shared-owned (std::shared_ptr):
+// a ByteView keeps its Region alive, so slicing never copies. Close() releases the memory at
+// once; any later access through the region or a view returns AlreadyClosed, never a crash.
+// It does not decide how a file is loaded: strategy.h does.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+
+#include "runtime/file_probe.h"
+#include "runtime/guard.h"
+#include "runtime/status.h"
+
+namespace spl::rt {
+
+enum class MapMode : uint8_t { kReadOnly, kReadWrite, kCopyOnWrite };
+enum class Advice : uint8_t { kNormal, kSequential, kRandom, kWillNeed, kDontNeed, kHugePage };
+enum class Strategy : uint8_t { kEmpty, kMmap, kRead, kReadToEof };
+enum class PrefaultMethod : uint8_t { kNone, kPopulateRead, kTouch };
+
+const char* MapModeName(MapMode mode);
+const char* StrategyName(Strategy strategy);
+const char* PrefaultMethodName(PrefaultMethod method);
+
+class Region {
+ public:
+  // An empty region (zero-length file or range): no mmap call.
+  static std::shared_ptr<Region> Empty(std::string path, FileIdentity identity, MapMode mode);
+  // Maps [offset, offset+length) of the open descriptor. Unaligned offsets are fine.
+  static Result<std::shared_ptr<Region>> Map(int fd, std::string path, FileIdentity identity,
+                                             MapMode mode, uint64_t offset, uint64_t length);
+  // Takes ownership of a buffer filled by read().
+  static std::shared_ptr<Region> FromBuffer(std::string path, FileIdentity identity,
+                                            std::unique_ptr<uint8_t[]> buffer, size_t size,
+                                            Strategy strategy);
+  ~Region();
+  Region(const Region&) = delete;
+  Region& operator=(const Region&) = delete;
+
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+  MapMode mode() const { return mode_; }
+  Strategy strategy() const { return strategy_; }
+  FileIdentity identity() const {
+    std::lock_guard lock(id_mu_);
+    return identity_;
+  }
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+
+  // Calls f(const uint8_t* p, size_t n) on [offset, offset+length) while holding the region
+  // open, inside the SIGBUS guard when the bytes are mapped. f must follow guard.h's rules.
+  template <typename F>
+  Status Read(uint64_t offset, uint64_t length, F&& f) const {
+    std::shared_lock lock(mu_);
+    Status s = CheckRange(offset, length);
+    if (!s.ok()) return s;
+    const uint8_t* p = data_ + offset;
+    if (strategy_ != Strategy::kMmap) {
+      f(p, static_cast<size_t>(length));
+      return Status::Ok();
+    }
+    return guard::Run(path_, [&] { f(p, static_cast<size_t>(length)); });
+  }
+
+  // Copies bytes into the region (ReadWrite: reaches the file; CopyOnWrite: private).
+  Status Write(uint64_t offset, const void* src, size_t n);
+  Status Advise(Advice advice, uint64_t offset, uint64_t length);
+  // msync for ReadWrite regions; [offset, offset+length), length 0 meaning to the end.
+  Status Flush(uint64_t offset = 0, uint64_t length = 0);
+  // Prefaults [offset, offset+length) of the region (MADV_POPULATE_READ, else WILLNEED and a
+  // touch loop). No-op for buffers. Reports the method used.
+  Status Prefault(uint64_t offset, uint64_t length, PrefaultMethod* used);
+  // Releases the memory. Idempotent: closing twice is fine.
+  Status Close();
+  // True if the file at path() is no longer the one that was loaded (replaced, resized,
+  // modified). Errors (e.g. the file was deleted) are reported as stale = true.
+  Result<bool> IsStale() const;
+  // Escape hatch for hosts that accept the risk: the raw pointer, unguarded. Valid until Close.
+  const uint8_t* unsafe_data() const { return data_; }
+
+ private:
+  Region(std::string path, FileIdentity identity, MapMode mode, Strategy strategy);
+  Status CheckRange(uint64_t offset, uint64_t length) const;
+  void ReleaseLocked();
+
+  mutable std::shared_mutex mu_;
+  std::atomic<bool> closed_{false};
+  std::string path_;
+  mutable std::mutex id_mu_;  // guards identity_ (refreshed by Flush)
+  FileIdentity identity_;
+  MapMode mode_;
+  Strategy strategy_;
+  uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+  void* map_base_ = nullptr;  // page-aligned start of the mapping
+  size_t map_length_ = 0;
+  std::unique_ptr<uint8_t[]> buffer_;
+};
+
+// A zero-copy window into a Region. Keeps the region alive; slicing shares it.
+struct ByteView {
+  std::shared_ptr<Region> owner;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+
+  static ByteView Of(std::shared_ptr<Region> region) {
+    uint64_t n = region->size();
+    return ByteView{std::move(region), 0, n};
+  }
+  // [start, end) relative to this view.
+  Result<ByteView> Slice(uint64_t start, uint64_t end) const;
+  template <typename F>
+  Status Read(F&& f) const {
+    return owner->Read(offset, length, std::forward<F>(f));
+  }
+};
+
+}  // namespace spl::rt

@@ -1,0 +1,130 @@
+// Strategy implementation (see strategy.h).
+#include "runtime/strategy.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "runtime/file_probe.h"
+
+namespace spl::rt {
+namespace {
+
+// Reads up to `length` bytes at `offset`, stopping early at EOF.
+Result<size_t> ReadRange(int fd, const std::string& path, uint8_t* dst, uint64_t offset,
+                         uint64_t length) {
+  size_t done = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd, dst + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, path, "read");
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+Result<std::shared_ptr<Region>> ReadToEof(ProbedFile& file, const LoadOptions& options) {
+  size_t cap = 4096, size = 0;
+  auto buf = std::make_unique<uint8_t[]>(cap);
+  for (;;) {
+    if (size == cap) {
+      if (cap >= kMaxPseudoFileSize) {
+        return Status::Error(Code::kUnsupported, file.path,
+                             fmt::format("pseudo file larger than {} bytes", kMaxPseudoFileSize));
+      }
+      auto bigger = std::make_unique<uint8_t[]>(cap * 2);
+      std::memcpy(bigger.get(), buf.get(), size);
+      buf = std::move(bigger);
+      cap *= 2;
+    }
+    ssize_t n = ::read(file.fd.get(), buf.get() + size, cap - size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, file.path, "read");
+    }
+    if (n == 0) break;
+    size += static_cast<size_t>(n);
+  }
+  if (options.offset > size || (options.length != 0 && options.length > size - options.offset)) {
+    return Status::Error(Code::kOutOfBounds, file.path,
+                         fmt::format("range starts at {} with length {}, file has {} bytes",
+                                     options.offset, options.length, size));
+  }
+  size_t len = options.length != 0 ? options.length : size - options.offset;
+  if (options.offset != 0) std::memmove(buf.get(), buf.get() + options.offset, len);
+  FileIdentity id = file.identity;
+  id.size = size;
+  return Region::FromBuffer(file.path, id, std::move(buf), len, Strategy::kReadToEof);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOptions& options) {
+  ProbeOptions probe;
+  probe.writable = options.mode == MapMode::kReadWrite;
+  probe.nofollow = options.nofollow;
+  auto probed = ProbeFile(path, probe);
+  if (!probed.ok()) return probed.status();
+  ProbedFile& file = probed.value();
+  switch (file.kind) {
+    case FileKind::kRegular: break;
+    case FileKind::kPseudo:
+      if (options.mode != MapMode::kReadOnly) {
+        return Status::Error(Code::kUnsupported, path, "pseudo files can only be read");
+      }
+      return ReadToEof(file, options);
+    case FileKind::kDirectory: return Status::Error(Code::kIsDirectory, path);
+    default:
+      return Status::Error(Code::kUnsupported, path,
+                           fmt::format("{} is not a regular file", FileKindName(file.kind)));
+  }
+  const uint64_t size = file.identity.size;
+  if (options.offset > size || (options.length != 0 && options.length > size - options.offset)) {
+    return Status::Error(Code::kOutOfBounds, path,
+                         fmt::format("range starts at {} with length {}, file has {} bytes",
+                                     options.offset, options.length, size));
+  }
+  const uint64_t length = options.length != 0 ? options.length : size - options.offset;
+  if (length == 0) return Region::Empty(path, file.identity, options.mode);
+
+  std::shared_ptr<Region> region;
+  if (options.mode == MapMode::kReadOnly && length < options.mmap_threshold) {
+    auto buf = std::make_unique<uint8_t[]>(length);
+    auto got = ReadRange(file.fd.get(), path, buf.get(), options.offset, length);
+    if (!got.ok()) return got.status();
+    region = Region::FromBuffer(path, file.identity, std::move(buf), *got, Strategy::kRead);
+  } else {
+    auto mapped = Region::Map(file.fd.get(), path, file.identity, options.mode, options.offset,
+                              length);
+    if (!mapped.ok()) return mapped.status();
+    region = std::move(mapped.value());
+  }
+  // The descriptor closes here (file.fd goes out of scope); the mapping keeps the file alive.
+  if (options.advice != Advice::kNormal) {
+    // Advice is a hint: a kernel that refuses it (e.g. HugePage on this file system) does not
+    // fail the load. Region::Advise reports such errors when called directly.
+    (void)region->Advise(options.advice, 0, 0);
+  }
+  return region;
+}
+
+Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOptions& options,
+                                         PrefaultMethod* used) {
+  auto region = OpenRegion(path, options);
+  if (!region.ok() || !options.prefault) return region;
+  const uint64_t chunk = options.prefault_chunk != 0 ? options.prefault_chunk : kDefaultPrefaultChunk;
+  const uint64_t size = (*region)->size();
+  for (uint64_t off = 0; off < size; off += chunk) {
+    Status s = (*region)->Prefault(off, std::min(chunk, size - off), used);
+    if (!s.ok()) return s;
+  }
+  return region;
+}
+
+}  // namespace spl::rt

@@ -1,0 +1,47 @@
+// Strategy: how one file gets loaded. Probes the path, then picks:
+//   regular file >= mmap_threshold (or any size in ReadWrite/CopyOnWrite) -> mmap, fd closed;
+//   smaller regular file -> one read into an owned buffer;
+//   size-0 pseudo file (/proc, /sys) -> read to EOF;
+//   empty file -> empty region (no mmap call);
+//   directory -> IsDirectory; FIFO, socket, device -> Unsupported (never blocks).
+// It does not prefault or run in the background: loader.h does that.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "runtime/region.h"
+#include "runtime/status.h"
+
+namespace spl::rt {
+
+inline constexpr uint64_t kDefaultMmapThreshold = 64 * 1024;
+inline constexpr uint64_t kDefaultPrefaultChunk = 8 * 1024 * 1024;
+// Largest pseudo file read to EOF before giving up (a /proc file never needs more).
+inline constexpr uint64_t kMaxPseudoFileSize = 64 * 1024 * 1024;
+
+struct LoadOptions {
+  MapMode mode = MapMode::kReadOnly;
+  bool prefault = true;
+  Advice advice = Advice::kNormal;
+  uint64_t offset = 0;
+  uint64_t length = 0;  // 0: to the end of the file
+  uint64_t mmap_threshold = kDefaultMmapThreshold;
+  uint64_t prefault_chunk = kDefaultPrefaultChunk;
+  unsigned prefault_workers = 2;  // how many loader workers may prefault one file at once
+  bool nofollow = false;
+  // Called on a loader worker after each prefaulted chunk with (bytes done, bytes total).
+  // Must be quick and thread-safe: several workers may call it for one file.
+  std::function<void(uint64_t done, uint64_t total)> on_progress;
+};
+
+// Probe + strategy + map or read. Applies the advice. Does not prefault.
+Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOptions& options);
+
+// OpenRegion, then prefault on the calling thread if options.prefault: the blocking fallback.
+Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOptions& options,
+                                         PrefaultMethod* used = nullptr);
+
+}  // namespace spl::rt

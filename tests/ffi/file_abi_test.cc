@@ -1,0 +1,248 @@
+// The C ABI (spl/file.h) from C++: handles and their generations, sync and async loads, every
+// error path's code and message, guarded scans, and completion delivery on a libuv loop.
+#include "spl/file.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/common/temp_dir.h"
+
+namespace {
+
+using spl::testing::TempDir;
+
+spl_handle_t OpenSync(const std::string& path) {
+  spl_handle_t h = 0;
+  EXPECT_EQ(spl_open_sync(path.c_str(), nullptr, &h), 0) << spl_last_error();
+  return h;
+}
+
+TEST(FileAbi, OpenSyncLenDataClose) {
+  TempDir dir;
+  spl_handle_t h = OpenSync(dir.Write("f", "one\ntwo\nthree\n"));
+  ASSERT_NE(h, 0u);
+  EXPECT_EQ(spl_file_state(h), SPL_STATE_READY);
+  EXPECT_EQ(spl_file_is_ready(h), 1);
+  EXPECT_EQ(spl_file_strategy(h), SPL_STRATEGY_READ);
+  uint64_t len = 0;
+  ASSERT_EQ(spl_region_len(h, &len), 0);
+  EXPECT_EQ(len, 14u);
+  const uint8_t* data = nullptr;
+  ASSERT_EQ(spl_region_data(h, &data, &len), 0);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(data), len), "one\ntwo\nthree\n");
+  EXPECT_EQ(spl_region_mode(h), SPL_MODE_READ_ONLY);
+  EXPECT_EQ(spl_file_close(h), 0);
+  EXPECT_EQ(spl_file_close(h), SPL_ECLOSED);
+  EXPECT_EQ(spl_region_len(h, &len), SPL_ECLOSED);
+  EXPECT_NE(std::string(spl_last_error()).find("closed or stale"), std::string::npos);
+}
+
+TEST(FileAbi, StaleIdNeverReachesAReusedSlot) {
+  TempDir dir;
+  std::string path = dir.Write("f", "abc");
+  spl_handle_t first = OpenSync(path);
+  ASSERT_EQ(spl_file_close(first), 0);
+  spl_handle_t second = OpenSync(path);
+  EXPECT_NE(first, second);
+  EXPECT_EQ(first & 0xffffffffu, second & 0xffffffffu) << "same slot, new generation";
+  EXPECT_EQ(spl_file_state(first), SPL_ECLOSED);
+  EXPECT_EQ(spl_file_state(second), SPL_STATE_READY);
+  EXPECT_EQ(spl_file_state(0), SPL_ECLOSED);
+  EXPECT_EQ(spl_file_state(0xdeadbeefcafeULL), SPL_ECLOSED);
+  EXPECT_EQ(spl_file_close(second), 0);
+}
+
+TEST(FileAbi, SubmitWaitProgressResult) {
+  TempDir dir;
+  std::string path = dir.WriteSized("big", 5 << 20);
+  spl_open_options_t opts;
+  spl_open_options_init(&opts);
+  opts.prefault_chunk = 1 << 20;
+  spl_handle_t h = 0;
+  ASSERT_EQ(spl_submit(path.c_str(), &opts, &h), 0);
+  int state = spl_file_state(h);
+  EXPECT_TRUE(state >= SPL_STATE_PENDING && state <= SPL_STATE_READY);
+  EXPECT_EQ(spl_file_wait(h, -1), 0);
+  EXPECT_EQ(spl_file_result(h), 0);
+  uint64_t done = 0, total = 0;
+  ASSERT_EQ(spl_file_progress(h, &done, &total), 0);
+  EXPECT_EQ(done, 5u << 20);
+  EXPECT_EQ(total, 5u << 20);
+  EXPECT_EQ(spl_file_strategy(h), SPL_STRATEGY_MMAP);
+  EXPECT_NE(spl_file_prefault_method(h), SPL_PREFAULT_NONE);
+  EXPECT_EQ(spl_file_cancel(h), 0) << "cancel after ready is a no-op";
+  EXPECT_EQ(spl_file_state(h), SPL_STATE_READY);
+  EXPECT_EQ(spl_file_close(h), 0);
+}
+
+TEST(FileAbi, ErrorsHaveCodesNamesAndMessages) {
+  TempDir dir;
+  spl_handle_t h = 0;
+  EXPECT_EQ(spl_open_sync("/nonexistent/x.txt", nullptr, &h), SPL_ENOENT);
+  EXPECT_STREQ(spl_last_error(), "not found: /nonexistent/x.txt");
+  EXPECT_EQ(spl_open_sync(dir.path().c_str(), nullptr, &h), SPL_EISDIR);
+  EXPECT_EQ(std::string(spl_last_error()), "is a directory: " + dir.path());
+  std::string fifo = dir.Join("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  EXPECT_EQ(spl_open_sync(fifo.c_str(), nullptr, &h), SPL_EUNSUPPORTED);
+  EXPECT_EQ(spl_open_sync("/dev/zero", nullptr, &h), SPL_EUNSUPPORTED);
+  EXPECT_EQ(spl_open_sync(nullptr, nullptr, &h), SPL_EINVAL);
+  spl_open_options_t bad;
+  spl_open_options_init(&bad);
+  bad.mode = 7;
+  EXPECT_EQ(spl_open_sync(dir.Write("f", "x").c_str(), &bad, &h), SPL_EINVAL);
+
+  // Async failures come out of wait and result.
+  ASSERT_EQ(spl_submit("/nonexistent/y", nullptr, &h), 0);
+  EXPECT_EQ(spl_file_wait(h, -1), SPL_ENOENT);
+  EXPECT_EQ(spl_file_result(h), SPL_ENOENT);
+  EXPECT_EQ(spl_file_state(h), SPL_STATE_FAILED);
+  uint64_t len;
+  EXPECT_EQ(spl_region_len(h, &len), SPL_ENOENT);
+  EXPECT_EQ(spl_file_close(h), 0);
+
+  EXPECT_STREQ(spl_err_name(SPL_ENOENT), "ENOENT");
+  EXPECT_STREQ(spl_err_name(SPL_ETRUNCATED), "ETRUNCATED");
+  EXPECT_STREQ(spl_err_name(SPL_ECLOSED), "ECLOSED");
+  EXPECT_STREQ(spl_err_name(12345), "UNKNOWN");
+  EXPECT_STREQ(spl_strerror(SPL_ECANCELED), "load cancelled");
+  EXPECT_STREQ(spl_strerror(SPL_EACCES), "permission denied");
+  EXPECT_STREQ(spl_strerror(-EXDEV), "Invalid cross-device link");
+  EXPECT_STREQ(spl_strerror(0), "success");
+}
+
+TEST(FileAbi, Scans) {
+  TempDir dir;
+  std::string content = "alpha beta\nbeta gamma\n\xce\xb1\xff tail\n";
+  spl_handle_t h = OpenSync(dir.Write("f", content));
+  uint64_t n = 0;
+  ASSERT_EQ(spl_scan_count_lines(h, 0, content.size(), &n), 0);
+  EXPECT_EQ(n, 3u);
+  ASSERT_EQ(spl_scan_count(h, 0, content.size(), "beta", 4, &n), 0);
+  EXPECT_EQ(n, 2u);
+  ASSERT_EQ(spl_scan_count(h, 11, 11, "beta", 4, &n), 0);
+  EXPECT_EQ(n, 1u) << "count inside a sub-range";
+  int64_t pos = 0;
+  ASSERT_EQ(spl_scan_find(h, 0, content.size(), 0, "beta", 4, &pos), 0);
+  EXPECT_EQ(pos, 6);
+  ASSERT_EQ(spl_scan_find(h, 0, content.size(), 7, "beta", 4, &pos), 0);
+  EXPECT_EQ(pos, 11) << "find next";
+  ASSERT_EQ(spl_scan_find(h, 0, content.size(), 12, "beta", 4, &pos), 0);
+  EXPECT_EQ(pos, -1);
+  EXPECT_EQ(spl_scan_find(h, 5, 10, 2, "a", 1, &pos), SPL_ERANGE);
+  uint64_t bad = 0;
+  EXPECT_EQ(spl_scan_validate_utf8(h, 0, 22, &bad), 0);
+  EXPECT_EQ(spl_scan_validate_utf8(h, 0, content.size(), &bad), SPL_EUTF8);
+  EXPECT_EQ(bad, 24u);
+  EXPECT_STREQ(spl_last_error(), "invalid UTF-8 at byte 24");
+  EXPECT_EQ(spl_scan_validate_utf8(h, 23, 3, &bad), SPL_EUTF8) << "starts mid-character";
+  EXPECT_EQ(bad, 23u);
+  char out[6] = {};
+  ASSERT_EQ(spl_scan_copy(h, 6, 5, out), 0);
+  EXPECT_STREQ(out, "beta\n");
+  EXPECT_EQ(spl_scan_copy(h, content.size() - 1, 2, out), SPL_ERANGE);
+  EXPECT_EQ(spl_scan_count_lines(h, 0, content.size() + 1, &n), SPL_ERANGE);
+  EXPECT_EQ(spl_file_close(h), 0);
+  EXPECT_EQ(spl_scan_count_lines(h, 0, 1, &n), SPL_ECLOSED);
+}
+
+TEST(FileAbi, TruncatedUnderScanGivesETRUNCATED) {
+  TempDir dir;
+  std::string path = dir.WriteSized("big", 2 << 20);
+  spl_open_options_t opts;
+  spl_open_options_init(&opts);
+  opts.prefault = 0;
+  spl_handle_t h = 0;
+  ASSERT_EQ(spl_open_sync(path.c_str(), &opts, &h), 0);
+  ASSERT_EQ(::truncate(path.c_str(), 100), 0);
+  uint64_t n = 0;
+  EXPECT_EQ(spl_scan_count_lines(h, 0, 2 << 20, &n), SPL_ETRUNCATED);
+  EXPECT_NE(std::string(spl_last_error()).find(path), std::string::npos);
+  EXPECT_EQ(spl_region_is_stale(h), 1);
+  EXPECT_EQ(spl_file_close(h), 0);
+}
+
+TEST(FileAbi, WriteFlushAdviseStale) {
+  TempDir dir;
+  std::string path = dir.Write("f", "hello\n");
+  spl_open_options_t opts;
+  spl_open_options_init(&opts);
+  opts.mode = SPL_MODE_READ_WRITE;
+  spl_handle_t h = 0;
+  ASSERT_EQ(spl_open_sync(path.c_str(), &opts, &h), 0) << spl_last_error();
+  EXPECT_EQ(spl_region_write(h, 0, "J", 1), 0);
+  EXPECT_EQ(spl_region_flush(h, 0, 0), 0);
+  EXPECT_EQ(spl_region_is_stale(h), 0);
+  EXPECT_EQ(spl_region_advise(h, SPL_ADVICE_SEQUENTIAL, 0, 0), 0);
+  EXPECT_EQ(spl_region_advise(h, 99, 0, 0), SPL_EINVAL);
+  EXPECT_EQ(spl_file_close(h), 0);
+  spl_handle_t ro = OpenSync(path);
+  EXPECT_EQ(spl_region_write(ro, 0, "x", 1), SPL_EREADONLY);
+  EXPECT_EQ(spl_region_flush(ro, 0, 0), SPL_EREADONLY);
+  char buf[7] = {};
+  ASSERT_EQ(spl_scan_copy(ro, 0, 6, buf), 0);
+  EXPECT_STREQ(buf, "Jello\n");
+  EXPECT_EQ(spl_file_close(ro), 0);
+}
+
+TEST(FileAbi, CloseCancelsARunningLoad) {
+  TempDir dir;
+  std::string path = dir.WriteSized("big", 8 << 20);
+  std::vector<spl_handle_t> hs(50);
+  for (auto& h : hs) ASSERT_EQ(spl_submit(path.c_str(), nullptr, &h), 0);
+  for (auto h : hs) EXPECT_EQ(spl_file_close(h), 0);
+  for (auto h : hs) EXPECT_EQ(spl_file_state(h), SPL_ECLOSED);
+}
+
+struct LoopSeen {
+  std::vector<std::pair<spl_handle_t, int>> done;
+  std::thread::id thread;
+  bool wrong_thread = false;
+};
+
+TEST(FileAbi, CompletionOnTheLoop) {
+  TempDir dir;
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  LoopSeen seen;
+  seen.thread = std::this_thread::get_id();
+  ASSERT_EQ(spl_loop_attach(
+                &loop,
+                [](spl_handle_t h, int state, void* user) {
+                  auto* s = static_cast<LoopSeen*>(user);
+                  if (std::this_thread::get_id() != s->thread) s->wrong_thread = true;
+                  s->done.emplace_back(h, state);
+                },
+                &seen),
+            0);
+  spl_handle_t good = 0, bad = 0;
+  ASSERT_EQ(spl_submit(dir.WriteSized("f", 300000).c_str(), nullptr, &good), 0);
+  ASSERT_EQ(spl_submit("/nonexistent", nullptr, &bad), 0);
+  while (seen.done.size() < 2) uv_run(&loop, UV_RUN_ONCE);
+  EXPECT_FALSE(seen.wrong_thread);
+  for (auto& [h, state] : seen.done) {
+    if (h == good) EXPECT_EQ(state, SPL_STATE_READY);
+    else if (h == bad) EXPECT_EQ(state, SPL_STATE_FAILED);
+    else ADD_FAILURE() << "unexpected handle " << h;
+  }
+  EXPECT_EQ(spl_loop_detach(), 0);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  EXPECT_EQ(spl_file_close(good), 0);
+  EXPECT_EQ(spl_file_close(bad), 0);
+}
+
+TEST(FileAbi, ConfigureAfterStartIsRefused) {
+  EXPECT_GE(spl_loader_threads(), 4);
+  EXPECT_EQ(spl_loader_configure(2), SPL_EINVAL);
+}
+
+}  // namespace

@@ -1,0 +1,264 @@
+// Loader: many concurrent jobs, cancellation at each stage, timeouts, many waiters, progress,
+// completion on the loop thread, no leaked loop handles or descriptors.
+#include "runtime/loader.h"
+
+#include <uv.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/common/temp_dir.h"
+
+namespace spl::rt {
+namespace {
+
+using namespace std::chrono_literals;
+using spl::testing::OpenFdCount;
+using spl::testing::TempDir;
+
+// A gate a progress callback can wait on, so a test can hold a load mid-prefault.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  bool reached = false;
+  void Arrive() {
+    std::unique_lock lock(mu);
+    reached = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return open; });
+  }
+  void WaitReached() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return reached; });
+  }
+  void Open() {
+    std::lock_guard lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+};
+
+LoadOptions HeldAtFirstChunk(Gate& gate) {
+  LoadOptions o;
+  o.prefault_chunk = 1 << 20;
+  o.prefault_workers = 1;
+  o.on_progress = [&gate](uint64_t, uint64_t) { gate.Arrive(); };
+  return o;
+}
+
+TEST(Loader, ThousandConcurrentJobs) {
+  TempDir dir;
+  std::vector<std::string> paths;
+  for (int i = 0; i < 50; ++i) {
+    paths.push_back(dir.WriteSized("f" + std::to_string(i), 1000 + i * 7919));
+  }
+  paths.push_back(dir.WriteSized("big", 3 << 20));
+  Loader loader({.threads = 4});
+  std::vector<std::shared_ptr<Job>> jobs;
+  for (int i = 0; i < 1000; ++i) {
+    LoadOptions o;
+    o.prefault_chunk = 1 << 20;
+    jobs.push_back(loader.Submit(paths[i % paths.size()], o));
+  }
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    ASSERT_TRUE(jobs[i]->Wait().ok()) << jobs[i]->Wait().ToString();
+    auto r = jobs[i]->result();
+    ASSERT_TRUE(r.ok());
+    size_t k = i % paths.size();
+    uint64_t want = k == 50 ? (3u << 20) : 1000 + k * 7919;
+    EXPECT_EQ((*r)->size(), want);
+    EXPECT_EQ(jobs[i]->progress(), 1.0);
+  }
+}
+
+TEST(Loader, SubmitReturnsPendingOrLaterAndIdsDiffer) {
+  TempDir dir;
+  Loader loader({.threads = 1});
+  auto a = loader.Submit(dir.WriteSized("a", 10), {});
+  auto b = loader.Submit(dir.WriteSized("b", 10), {});
+  EXPECT_NE(a->id(), b->id());
+  EXPECT_TRUE(a->Wait().ok());
+  EXPECT_TRUE(b->Wait().ok());
+  EXPECT_EQ(a->state(), JobState::kReady);
+}
+
+TEST(Loader, CancelBeforeStartNeverRuns) {
+  TempDir dir;
+  std::string big = dir.WriteSized("big", 4 << 20);
+  Gate gate;
+  Loader loader({.threads = 1});
+  auto blocker = loader.Submit(big, HeldAtFirstChunk(gate));
+  gate.WaitReached();  // the only worker is now busy
+  auto victim = loader.Submit(big, {});
+  EXPECT_EQ(victim->state(), JobState::kPending);
+  EXPECT_TRUE(victim->Cancel());
+  EXPECT_EQ(victim->state(), JobState::kFailed) << "fails at once, not when a worker sees it";
+  EXPECT_EQ(victim->Wait(0ms).code(), Code::kCancelled);
+  gate.Open();
+  EXPECT_TRUE(blocker->Wait().ok());
+  EXPECT_EQ(victim->bytes_total(), 0u) << "it never ran";
+  EXPECT_EQ(victim->result().status().code(), Code::kCancelled);
+}
+
+TEST(Loader, CancelDuringPrefaultStopsAndReleases) {
+  TempDir dir;
+  std::string big = dir.WriteSized("big", 16 << 20);
+  Gate gate;
+  Loader loader({.threads = 2});
+  auto job = loader.Submit(big, HeldAtFirstChunk(gate));
+  gate.WaitReached();
+  EXPECT_EQ(job->state(), JobState::kLoading);
+  EXPECT_TRUE(job->Cancel());
+  gate.Open();
+  Status s = job->Wait();
+  EXPECT_EQ(s.code(), Code::kCancelled);
+  EXPECT_LT(job->bytes_done(), job->bytes_total()) << "stopped before the end";
+  EXPECT_EQ(job->result().status().code(), Code::kCancelled);
+}
+
+TEST(Loader, CancelAfterReadyIsNoOp) {
+  TempDir dir;
+  Loader loader({.threads = 1});
+  auto job = loader.Submit(dir.WriteSized("f", 100000), {});
+  ASSERT_TRUE(job->Wait().ok());
+  EXPECT_FALSE(job->Cancel());
+  EXPECT_EQ(job->state(), JobState::kReady);
+  ASSERT_TRUE(job->result().ok());
+  EXPECT_EQ((*job->result())->size(), 100000u);
+}
+
+TEST(Loader, WaitTimesOutAndTheLoadGoesOn) {
+  TempDir dir;
+  Gate gate;
+  Loader loader({.threads = 1});
+  auto job = loader.Submit(dir.WriteSized("big", 4 << 20), HeldAtFirstChunk(gate));
+  gate.WaitReached();
+  EXPECT_EQ(job->Wait(20ms).code(), Code::kTimedOut);
+  EXPECT_EQ(job->result().status().code(), Code::kNotReady);
+  gate.Open();
+  EXPECT_TRUE(job->Wait(60s).ok());
+}
+
+TEST(Loader, ManyWaitersOnOneJob) {
+  TempDir dir;
+  Gate gate;
+  Loader loader({.threads = 1});
+  auto job = loader.Submit(dir.WriteSized("big", 4 << 20), HeldAtFirstChunk(gate));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 8; ++i) {
+    waiters.emplace_back([&] {
+      if (job->Wait().ok()) ok.fetch_add(1);
+    });
+  }
+  gate.WaitReached();
+  gate.Open();
+  for (auto& w : waiters) w.join();
+  EXPECT_EQ(ok.load(), 8);
+}
+
+TEST(Loader, ProgressReachesOneAndParallelPrefaultCoversEverything) {
+  TempDir dir;
+  std::string big = dir.WriteSized("big", 24 << 20);
+  Loader loader({.threads = 4});
+  std::atomic<uint64_t> last_done{0};
+  LoadOptions o;
+  o.prefault_chunk = 1 << 20;
+  o.prefault_workers = 4;
+  o.on_progress = [&](uint64_t done, uint64_t) {
+    uint64_t prev = last_done.load();
+    while (done > prev && !last_done.compare_exchange_weak(prev, done)) {
+    }
+  };
+  auto job = loader.Submit(big, o);
+  ASSERT_TRUE(job->Wait().ok());
+  EXPECT_EQ(job->bytes_done(), 24u << 20);
+  EXPECT_EQ(job->bytes_total(), 24u << 20);
+  EXPECT_EQ(last_done.load(), 24u << 20);
+  EXPECT_EQ(job->progress(), 1.0);
+  EXPECT_EQ(job->strategy(), Strategy::kMmap);
+  EXPECT_NE(job->prefault_method(), PrefaultMethod::kNone);
+}
+
+TEST(Loader, FailuresArePublished) {
+  Loader loader({.threads = 2});
+  auto missing = loader.Submit("/nonexistent/file", {});
+  EXPECT_EQ(missing->Wait().code(), Code::kNotFound);
+  EXPECT_EQ(missing->state(), JobState::kFailed);
+  auto dev = loader.Submit("/dev/zero", {});
+  EXPECT_EQ(dev->Wait().code(), Code::kUnsupported);
+}
+
+TEST(Loader, CompletionCallbacksRunOnTheLoopThread) {
+  TempDir dir;
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  Loader loader({.threads = 4});
+  const auto loop_thread = std::this_thread::get_id();
+  int seen = 0;
+  bool wrong_thread = false;
+  ASSERT_TRUE(loader
+                  .AttachLoop(&loop,
+                              [&](const std::shared_ptr<Job>& job) {
+                                if (std::this_thread::get_id() != loop_thread) wrong_thread = true;
+                                EXPECT_TRUE(job->is_done());
+                                ++seen;
+                              })
+                  .ok());
+  EXPECT_EQ(loader.AttachLoop(&loop, nullptr).code(), Code::kInvalidArgument);
+  std::vector<std::shared_ptr<Job>> jobs;
+  for (int i = 0; i < 20; ++i) {
+    jobs.push_back(loader.Submit(dir.WriteSized("f" + std::to_string(i), 70000 * (i + 1)), {}));
+  }
+  jobs.push_back(loader.Submit("/nonexistent", {}));
+  while (seen < 21) uv_run(&loop, UV_RUN_ONCE);
+  EXPECT_FALSE(wrong_thread);
+  loader.DetachLoop();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0) << "no handle left behind";
+}
+
+TEST(Loader, DestructorCancelsQueuedJobs) {
+  TempDir dir;
+  std::string big = dir.WriteSized("big", 4 << 20);
+  std::shared_ptr<Job> queued;
+  Gate gate;
+  {
+    Loader loader({.threads = 1});
+    auto blocker = loader.Submit(big, HeldAtFirstChunk(gate));
+    gate.WaitReached();
+    queued = loader.Submit(big, {});
+    std::thread opener([&] {
+      std::this_thread::sleep_for(20ms);
+      gate.Open();
+    });
+    opener.join();
+  }
+  EXPECT_TRUE(queued->is_done());
+}
+
+TEST(Loader, NoDescriptorLeftAfterTenThousandCycles) {
+  TempDir dir;
+  std::string small = dir.WriteSized("small", 1000);
+  std::string big = dir.WriteSized("big", 200000);
+  Loader loader({.threads = 4});
+  const int before = OpenFdCount();
+  for (int i = 0; i < 10000; ++i) {
+    auto job = loader.Submit(i % 2 ? small : big, {});
+    ASSERT_TRUE(job->Wait().ok());
+    ASSERT_TRUE((*job->result())->Close().ok());
+  }
+  auto failing = loader.Submit(dir.path(), {});
+  EXPECT_EQ(failing->Wait().code(), Code::kIsDirectory);
+  EXPECT_EQ(OpenFdCount(), before);
+}
+
+}  // namespace
+}  // namespace spl::rt
