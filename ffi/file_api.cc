@@ -65,6 +65,7 @@ int ToOptions(const char* path, const spl_open_options_t* in, rt::LoadOptions* o
   }
   out->mode = static_cast<rt::MapMode>(in->mode);
   out->prefault = in->prefault != 0;
+  out->prefault_touch = in->prefault_touch != 0;
   out->advice = static_cast<rt::Advice>(in->advice);
   out->nofollow = in->nofollow != 0;
   out->offset = in->offset;
@@ -112,6 +113,7 @@ void spl_open_options_init(spl_open_options_t* opts) {
   rt::LoadOptions d;
   opts->mode = SPL_MODE_READ_ONLY;
   opts->prefault = d.prefault ? 1 : 0;
+  opts->prefault_touch = d.prefault_touch ? 1 : 0;
   opts->advice = SPL_ADVICE_NORMAL;
   opts->mmap_threshold = d.mmap_threshold;
   opts->prefault_chunk = d.prefault_chunk;

@@ -1,6 +1,9 @@
 // Loader implementation: worker pool, job state machine, chunked prefault, loop delivery.
 #include "runtime/loader.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -162,13 +165,17 @@ std::shared_ptr<Job> Loader::Prepare(std::string path, const LoadOptions& option
 }
 
 void Loader::Start(const std::shared_ptr<Job>& job) {
+  bool queued = false;
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
       queue_.push_back(Task{job, false});
-      cv_.notify_one();
-      return;
+      queued = true;
     }
+  }
+  if (queued) {
+    cv_.notify_one();
+    return;
   }
   job->Finish(Status::Error(Code::kCancelled, job->path(), "loader shut down"), nullptr);
 }
@@ -204,6 +211,10 @@ void Loader::DetachLoop() {
 }
 
 void Loader::WorkerMain() {
+  // Background work: SCHED_BATCH keeps a woken worker from preempting the thread that
+  // submitted (measured: submit latency went from milliseconds to microseconds on 2 cores).
+  struct sched_param param {};
+  pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
   for (;;) {
     Task task;
     {
@@ -266,13 +277,13 @@ void Loader::RunPrefaultChunks(const std::shared_ptr<Job>& job) {
   for (;;) {
     uint64_t i = job->next_chunk_.fetch_add(1, std::memory_order_acq_rel);
     if (i >= count) return;
-    const Region& region = *job->work_region_;
+    Region& region = *job->work_region_;
     if (!job->cancel_requested_.load(std::memory_order_acquire) &&
         !job->chunk_failed_.load(std::memory_order_acquire)) {
       uint64_t off = i * job->chunk_size_;
       uint64_t len = std::min(job->chunk_size_, region.size() - off);
       PrefaultMethod used = PrefaultMethod::kNone;
-      Status s = const_cast<Region&>(region).Prefault(off, len, &used);
+      Status s = region.Prefault(off, len, job->options_.prefault_touch, &used);
       if (s.ok()) {
         job->prefault_method_.store(used, std::memory_order_relaxed);
         uint64_t done = job->bytes_done_.fetch_add(len, std::memory_order_relaxed) + len;

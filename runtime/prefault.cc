@@ -21,7 +21,6 @@ std::atomic<int> g_populate_state{1};
 std::atomic<bool> g_force_touch{false};
 
 Status TouchPages(const uint8_t* p, size_t n, const std::string& path) {
-  ::madvise(const_cast<uint8_t*>(p), n, MADV_WILLNEED);
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   volatile uint8_t sink = 0;
   return guard::Run(path, [&] {
@@ -36,7 +35,8 @@ Status TouchPages(const uint8_t* p, size_t n, const std::string& path) {
 
 void PrefaultForceTouchFallback(bool force) { g_force_touch.store(force); }
 
-Status PrefaultMapped(const uint8_t* p, size_t n, const std::string& path, PrefaultMethod* used) {
+Status PrefaultMapped(const uint8_t* p, size_t n, const std::string& path, bool touch,
+                      PrefaultMethod* used) {
   if (n == 0) {
     if (used) *used = PrefaultMethod::kNone;
     return Status::Ok();
@@ -49,8 +49,8 @@ Status PrefaultMapped(const uint8_t* p, size_t n, const std::string& path, Prefa
     } while (rc != 0 && (errno == EINTR || errno == EAGAIN));
     if (rc == 0) {
       g_populate_state.store(2, std::memory_order_relaxed);
-      if (used) *used = PrefaultMethod::kPopulateRead;
-      return Status::Ok();
+      if (used) *used = touch ? PrefaultMethod::kPopulateAndTouch : PrefaultMethod::kPopulateRead;
+      return touch ? TouchPages(p, n, path) : Status::Ok();
     }
     if (errno == EFAULT) {
       // The kernel says a SIGBUS would have been raised: the file is shorter than the mapping.
@@ -59,6 +59,7 @@ Status PrefaultMapped(const uint8_t* p, size_t n, const std::string& path, Prefa
     if (errno == EINVAL) g_populate_state.store(0, std::memory_order_relaxed);
     // ENOMEM, EPERM, EHWPOISON or unsupported: fall back to touching.
   }
+  ::madvise(const_cast<uint8_t*>(p), n, MADV_WILLNEED);
   if (used) *used = PrefaultMethod::kTouch;
   return TouchPages(p, n, path);
 }

@@ -60,6 +60,7 @@ const char* PrefaultMethodName(PrefaultMethod method) {
     case PrefaultMethod::kNone: return "none";
     case PrefaultMethod::kPopulateRead: return "populate-read";
     case PrefaultMethod::kTouch: return "willneed+touch";
+    case PrefaultMethod::kPopulateAndTouch: return "populate-read+touch";
   }
   return "?";
 }
@@ -181,7 +182,7 @@ Status Region::Flush(uint64_t offset, uint64_t length) {
   return Status::Ok();
 }
 
-Status Region::Prefault(uint64_t offset, uint64_t length, PrefaultMethod* used) {
+Status Region::Prefault(uint64_t offset, uint64_t length, bool touch, PrefaultMethod* used) {
   std::shared_lock lock(mu_);
   Status s = CheckRange(offset, length);
   if (!s.ok()) return s;
@@ -191,7 +192,7 @@ Status Region::Prefault(uint64_t offset, uint64_t length, PrefaultMethod* used) 
   }
   uintptr_t start = reinterpret_cast<uintptr_t>(data_ + offset) & ~(PageSize() - 1);
   uintptr_t end = reinterpret_cast<uintptr_t>(data_ + offset + length);
-  return PrefaultMapped(reinterpret_cast<const uint8_t*>(start), end - start, path_, used);
+  return PrefaultMapped(reinterpret_cast<const uint8_t*>(start), end - start, path_, touch, used);
 }
 
 void Region::ReleaseLocked() {

@@ -23,7 +23,9 @@ namespace spl::rt {
 enum class MapMode : uint8_t { kReadOnly, kReadWrite, kCopyOnWrite };
 enum class Advice : uint8_t { kNormal, kSequential, kRandom, kWillNeed, kDontNeed, kHugePage };
 enum class Strategy : uint8_t { kEmpty, kMmap, kRead, kReadToEof };
-enum class PrefaultMethod : uint8_t { kNone, kPopulateRead, kTouch };
+// How pages were brought in: kernel populate only, a read of every page only (when the kernel
+// lacks MADV_POPULATE_READ), or both (the default: see prefault.h for why).
+enum class PrefaultMethod : uint8_t { kNone, kPopulateRead, kTouch, kPopulateAndTouch };
 
 const char* MapModeName(MapMode mode);
 const char* StrategyName(Strategy strategy);
@@ -74,9 +76,9 @@ class Region {
   Status Advise(Advice advice, uint64_t offset, uint64_t length);
   // msync for ReadWrite regions; [offset, offset+length), length 0 meaning to the end.
   Status Flush(uint64_t offset = 0, uint64_t length = 0);
-  // Prefaults [offset, offset+length) of the region (MADV_POPULATE_READ, else WILLNEED and a
-  // touch loop). No-op for buffers. Reports the method used.
-  Status Prefault(uint64_t offset, uint64_t length, PrefaultMethod* used);
+  // Prefaults [offset, offset+length) of the region (see prefault.h). No-op for buffers.
+  // Reports the method used.
+  Status Prefault(uint64_t offset, uint64_t length, bool touch, PrefaultMethod* used);
   // Releases the memory. Idempotent: closing twice is fine.
   Status Close();
   // True if the file at path() is no longer the one that was loaded (replaced, resized,

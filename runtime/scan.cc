@@ -3,7 +3,7 @@
 // vector still fits and the remainder is done with scalar code. No allocation, no exceptions,
 // only trivially destructible locals (a SIGBUS guard may siglongjmp out of these functions).
 // Not here: signal handling, mapping, locale lookups (the wc character classes are a fixed table).
-#include "scan.h"
+#include "runtime/scan.h"
 
 #include <atomic>
 #include <cstring>
@@ -772,7 +772,7 @@ SPL_AVX2 inline __m256i InRange(__m256i v, uint8_t lo, uint8_t hi) {
 }
 
 // Whole 64-byte blocks (starting at a character boundary) made only of printable ASCII, ASCII
-// spaces, and complete 2/3-byte characters with "easy" leads (C3..CC, D0..D3, E4..E9, EB..EC,
+// spaces, and valid 2/3-byte characters with "easy" leads (C3..CC, D0..D3, E4..E9, EB..EC,
 // all of whose code points are printable, see AllPrintable). Stops at the first block holding
 // anything else (controls, DEL, other leads, invalid or block-crossing sequences) and returns
 // its offset, which is a character boundary.
@@ -800,6 +800,8 @@ SPL_AVX2 size_t WcFastAvx2(const uint8_t* p, size_t n, size_t i, WcState st) {
     const uint64_t high = Mask64(v0, v1);
     uint64_t pm = pa;
     uint64_t nchars = 64;
+    uint64_t keep = ~0ull;
+    unsigned drop = 0;
     if (high != 0) {
       // Continuations 80..BF are below -64 as signed bytes.
       const uint64_t cm = Mask64(_mm256_cmpgt_epi8(m64, v0), _mm256_cmpgt_epi8(m64, v1));
@@ -807,20 +809,26 @@ SPL_AVX2 size_t WcFastAvx2(const uint8_t* p, size_t n, size_t i, WcState st) {
                                  _mm256_or_si256(InRange(v1, 0xC3, 0xCC), InRange(v1, 0xD0, 0xD3)));
       const uint64_t l3 = Mask64(_mm256_or_si256(InRange(v0, 0xE4, 0xE9), InRange(v0, 0xEB, 0xEC)),
                                  _mm256_or_si256(InRange(v1, 0xE4, 0xE9), InRange(v1, 0xEB, 0xEC)));
-      // Continuations must be exactly those the leads call for, all inside this block.
-      const uint64_t want = (l2 << 1) | (l3 << 1) | (l3 << 2);
-      if (want != cm || (l2 >> 63) != 0 || (l3 >> 62) != 0) break;
+      // A lead in the last 2 bytes whose character could be cut by the block end is left for
+      // the next block: drop its 1 or 2 bytes.
+      drop = ((l3 >> 62) & 1) != 0 ? 2 : (((l2 | l3) >> 63) != 0 ? 1 : 0);
+      keep = ~0ull >> drop;
+      // Continuations must be exactly those the kept leads call for, all inside the kept part.
+      const uint64_t l2k = l2 & keep, l3k = l3 & keep;
+      const uint64_t want = (l2k << 1) | (l3k << 1) | (l3k << 2);
+      if ((want & ~keep) != 0 || ((want ^ cm) & keep) != 0) break;
       // Continuations count as printable: they follow a printable lead, so the state is the same.
-      pm = pa | l2 | l3 | cm;
-      nchars = 64 - static_cast<uint64_t>(__builtin_popcountll(cm));
+      pm = (pa | l2 | l3 | cm) & keep;
+      nchars = static_cast<uint64_t>(__builtin_popcountll(~cm & keep));
     }
-    if ((pm | sm) != ~0ull) break;
+    if (((pm | sm) & keep) != keep) break;
     lines += static_cast<uint64_t>(
-        __builtin_popcountll(Mask64(_mm256_cmpeq_epi8(v0, nl), _mm256_cmpeq_epi8(v1, nl))));
+        __builtin_popcountll(Mask64(_mm256_cmpeq_epi8(v0, nl), _mm256_cmpeq_epi8(v1, nl)) & keep));
     const uint64_t starts = pm & ~((pm << 1) | in_word);
     words += static_cast<uint64_t>(__builtin_popcountll(starts));
-    in_word = pm >> 63;
+    in_word = (pm >> (63 - drop)) & 1;
     chars += nchars;
+    i -= drop;
   }
   st.c->lines += lines;
   st.c->words += words;
@@ -835,16 +843,16 @@ SPL_AVX2 size_t WcFastAvx2(const uint8_t* p, size_t n, size_t i, WcState st) {
 // -----------------------------------------------------------------------------------------------
 // Public API.
 
-size_t CountByte(const uint8_t* p, size_t n, uint8_t b) {
+size_t CountByte(const uint8_t* p, size_t n, uint8_t b) noexcept {
 #if SPL_SCAN_X86
   if (HasAvx2()) return CountByteAvx2(p, n, b);
 #endif
   return CountByteScalar(p, n, b);
 }
 
-size_t CountLines(const uint8_t* p, size_t n) { return CountByte(p, n, '\n'); }
+size_t CountLines(const uint8_t* p, size_t n) noexcept { return CountByte(p, n, '\n'); }
 
-size_t Count(const uint8_t* p, size_t n, const uint8_t* needle, size_t m) {
+size_t Count(const uint8_t* p, size_t n, const uint8_t* needle, size_t m) noexcept {
   if (m == 0) return n + 1;
   if (m > n) return 0;
   if (m == 1) return CountByte(p, n, needle[0]);
@@ -854,7 +862,7 @@ size_t Count(const uint8_t* p, size_t n, const uint8_t* needle, size_t m) {
   return CountScalarFrom(p, n, needle, m, 0);
 }
 
-size_t Find(const uint8_t* p, size_t n, const uint8_t* needle, size_t m, size_t start) {
+size_t Find(const uint8_t* p, size_t n, const uint8_t* needle, size_t m, size_t start) noexcept {
   if (start > n) return kNotFound;
   if (m == 0) return start;
   if (m > n - start) return kNotFound;
@@ -866,18 +874,18 @@ size_t Find(const uint8_t* p, size_t n, const uint8_t* needle, size_t m, size_t 
   return m == 1 ? FindByteScalar(p, n, needle[0], start) : FindScalarFrom(p, n, needle, m, start);
 }
 
-size_t ValidateUtf8(const uint8_t* p, size_t n) {
+size_t ValidateUtf8(const uint8_t* p, size_t n) noexcept {
 #if SPL_SCAN_X86
   if (HasAvx2()) return ValidateUtf8Avx2(p, n);
 #endif
   return ValidateFrom(p, n, 0, SkipAsciiScalar);
 }
 
-void CopyOut(const uint8_t* p, size_t n, uint8_t* dst) {
+void CopyOut(const uint8_t* p, size_t n, uint8_t* dst) noexcept {
   if (n != 0) std::memcpy(dst, p, n);
 }
 
-void WordCounter::Feed(const uint8_t* p, size_t n) {
+void WordCounter::Feed(const uint8_t* p, size_t n) noexcept {
   c_.bytes += n;
   WcState st{&c_, &in_word_};
   size_t i = 0;
@@ -913,21 +921,23 @@ void WordCounter::Feed(const uint8_t* p, size_t n) {
   }
 }
 
-WcCounts WordCounter::Finish() {
+WcCounts WordCounter::Finish() noexcept {
   // Bytes of a trailing incomplete sequence are invalid: they count as bytes (already added in
   // Feed) and nothing else.
   pend_len_ = 0;
   return c_;
 }
 
-WcCounts WordCount(const uint8_t* p, size_t n) {
+WcCounts WordCount(const uint8_t* p, size_t n) noexcept {
   WordCounter wc;
   wc.Feed(p, n);
   return wc.Finish();
 }
 
-const char* ActiveIsa() { return HasAvx2() ? "avx2" : "scalar"; }
+const char* ActiveIsa() noexcept { return HasAvx2() ? "avx2" : "scalar"; }
 
-void ForceScalarForTesting(bool force) { g_force_scalar.store(force, std::memory_order_relaxed); }
+void ForceScalarForTesting(bool force) noexcept {
+  g_force_scalar.store(force, std::memory_order_relaxed);
+}
 
 }  // namespace spl::rt::scan

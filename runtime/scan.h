@@ -17,26 +17,26 @@ inline constexpr size_t kNotFound = SIZE_MAX;
 inline constexpr size_t kValid = SIZE_MAX;
 
 // Number of bytes equal to `b` in [p, p + n).
-size_t CountByte(const uint8_t* p, size_t n, uint8_t b);
+size_t CountByte(const uint8_t* p, size_t n, uint8_t b) noexcept;
 
 // Number of '\n' bytes (what `wc -l` prints).
-size_t CountLines(const uint8_t* p, size_t n);
+size_t CountLines(const uint8_t* p, size_t n) noexcept;
 
 // Non-overlapping occurrences of needle[0, m), scanning left to right like Python's
 // bytes.count ("aa" in "aaaa" -> 2). m == 0 -> n + 1.
-size_t Count(const uint8_t* p, size_t n, const uint8_t* needle, size_t m);
+size_t Count(const uint8_t* p, size_t n, const uint8_t* needle, size_t m) noexcept;
 
 // Offset of the first occurrence of needle[0, m) at or after `start`, or kNotFound.
 // m == 0 -> start if start <= n, else kNotFound.
-size_t Find(const uint8_t* p, size_t n, const uint8_t* needle, size_t m, size_t start);
+size_t Find(const uint8_t* p, size_t n, const uint8_t* needle, size_t m, size_t start) noexcept;
 
 // Offset of the first byte of the first invalid or truncated sequence, or kValid when all of
 // [p, p + n) is strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
 // The offset is the position of the lead byte (or of a stray continuation byte).
-size_t ValidateUtf8(const uint8_t* p, size_t n);
+size_t ValidateUtf8(const uint8_t* p, size_t n) noexcept;
 
 // Plain copy of n bytes to dst (dst must not overlap [p, p + n)).
-void CopyOut(const uint8_t* p, size_t n, uint8_t* dst);
+void CopyOut(const uint8_t* p, size_t n, uint8_t* dst) noexcept;
 
 struct WcCounts {
   uint64_t lines = 0;  // '\n' bytes                      (wc -l)
@@ -58,11 +58,11 @@ struct WcCounts {
 //    neither start nor end a word ("a\x01b" and "a\xffb" are one word, "\xff" is none).
 class WordCounter {
  public:
-  void Feed(const uint8_t* p, size_t n);
+  void Feed(const uint8_t* p, size_t n) noexcept;
   // Totals so far; flushes an incomplete trailing sequence (counted as invalid bytes).
   // The counter may be reused after Reset().
-  WcCounts Finish();
-  void Reset() { *this = WordCounter(); }
+  WcCounts Finish() noexcept;
+  void Reset() noexcept { *this = WordCounter(); }
 
  private:
   WcCounts c_{};
@@ -72,13 +72,13 @@ class WordCounter {
 };
 
 // Convenience: counts for one buffer.
-WcCounts WordCount(const uint8_t* p, size_t n);
+WcCounts WordCount(const uint8_t* p, size_t n) noexcept;
 
 // Name of the kernel set picked at run time ("avx2" or "scalar"); for benchmarks and logs.
-const char* ActiveIsa();
+const char* ActiveIsa() noexcept;
 
 // Testing hook: when true, every kernel uses the portable scalar code even if the CPU has AVX2
 // (so tests cover both paths). Process-wide; not for production use.
-void ForceScalarForTesting(bool force);
+void ForceScalarForTesting(bool force) noexcept;
 
 }  // namespace spl::rt::scan

@@ -121,7 +121,7 @@ Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOpti
   const uint64_t chunk = options.prefault_chunk != 0 ? options.prefault_chunk : kDefaultPrefaultChunk;
   const uint64_t size = (*region)->size();
   for (uint64_t off = 0; off < size; off += chunk) {
-    Status s = (*region)->Prefault(off, std::min(chunk, size - off), used);
+    Status s = (*region)->Prefault(off, std::min(chunk, size - off), options.prefault_touch, used);
     if (!s.ok()) return s;
   }
   return region;

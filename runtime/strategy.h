@@ -25,6 +25,8 @@ inline constexpr uint64_t kMaxPseudoFileSize = 64 * 1024 * 1024;
 struct LoadOptions {
   MapMode mode = MapMode::kReadOnly;
   bool prefault = true;
+  // After MADV_POPULATE_READ, also read one byte per page (see prefault.h). Off: kernel only.
+  bool prefault_touch = true;
   Advice advice = Advice::kNormal;
   uint64_t offset = 0;
   uint64_t length = 0;  // 0: to the end of the file

@@ -60,7 +60,7 @@ TEST(Guard, PrefaultOfTruncatedFileIsAnError) {
   for (bool touch : {false, true}) {
     PrefaultForceTouchFallback(touch);
     PrefaultMethod used;
-    EXPECT_EQ(region->Prefault(0, region->size(), &used).code(), Code::kTruncated) << touch;
+    EXPECT_EQ(region->Prefault(0, region->size(), touch, &used).code(), Code::kTruncated) << touch;
   }
   PrefaultForceTouchFallback(false);
 }

@@ -627,6 +627,51 @@ TEST_P(ScanTest, WcAgainstGlibcAnyChunking) {
   }
 }
 
+TEST_P(ScanTest, WcWideNonAsciiPath) {
+  // Text built from characters the vector path handles without decoding (ASCII words, Latin-1
+  // letters, Cyrillic, CJK, Hangul), with rare "hard" characters and invalid bytes mixed in, so
+  // blocks are accepted, rejected and cut mid-character at every offset.
+  static const char* kEasy[] = {"a",
+                                "b",
+                                " ",
+                                " ",
+                                "\n",
+                                "\t",
+                                ",",
+                                "\xc3\xa9",
+                                "\xcc\x81",
+                                "\xd0\x96",
+                                "\xd1\x8f",
+                                "\xd3\xbf",
+                                "\xe4\xb8\xad",
+                                "\xe9\xbf\xbf",
+                                "\xeb\x80\x80",
+                                "\xec\xbf\xbf"};
+  static const char* kHard[] = {"\x01",     "\x7f",         "\xc2\xa0",         "\xe3\x80\x80",
+                                "\xcd\xb8", "\xed\x9f\xbf", "\xf0\x9f\x98\x80", "\xff",
+                                "\x80",     "\xd0",         "\xe4\xb8",         "\xe4\x41"};
+  Guarded g(1 << 16);
+  std::mt19937 rng(16);
+  for (int it = 0; it < 400; ++it) {
+    const int hard_per_mille = it % 4 == 0 ? 0 : (it % 4) * 3;
+    Bytes b;
+    const size_t n = rng() % (it < 200 ? 400 : 60000);
+    while (b.size() < n) {
+      const char* s = static_cast<int>(rng() % 1000) < hard_per_mille
+                          ? kHard[rng() % (sizeof(kHard) / sizeof(kHard[0]))]
+                          : kEasy[rng() % (sizeof(kEasy) / sizeof(kEasy[0]))];
+      b.insert(b.end(), s, s + std::strlen(s));
+    }
+    const uint8_t* p = g.AtEnd(b);
+    WcCounts want = GlibcWc(p, b.size());
+    ASSERT_TRUE(Same(WordCount(p, b.size()), want)) << it;
+    for (size_t max_chunk : {size_t(1), size_t(65), size_t(200), size_t(4096)}) {
+      WcCounts c = Chunked(b, rng, max_chunk);
+      ASSERT_TRUE(Same(c, want)) << it << " chunk " << max_chunk << ": " << Str(c);
+    }
+  }
+}
+
 TEST_P(ScanTest, WcEverySplitPoint) {
   std::mt19937 rng(11);
   for (int it = 0; it < 100; ++it) {
@@ -647,7 +692,6 @@ TEST_P(ScanTest, WcEveryCodePointMatchesGlibc) {
   std::string s;
   for (uint32_t cp = 1; cp < 0x110800; cp += (cp < 0x30000 || cp > 0xDFFFF ? 1 : 97)) {
     char buf[8];
-    mbstate_t st{};
     size_t len;
     if (cp < 0x80) {
       buf[0] = static_cast<char>(cp), len = 1;
@@ -666,7 +710,6 @@ TEST_P(ScanTest, WcEveryCodePointMatchesGlibc) {
       buf[3] = static_cast<char>(0x80 | (cp & 63));
       len = 4;
     }
-    (void)st;
     s += 'x';
     s.append(buf, len);
     s += "y\n";

@@ -90,11 +90,17 @@ typedef enum {
   SPL_STRATEGY_READ = 2,        /* small file read into a buffer */
   SPL_STRATEGY_READ_TO_EOF = 3  /* size-0 pseudo file (/proc, /sys) read to EOF */
 } spl_strategy_t;
-typedef enum { SPL_PREFAULT_NONE = 0, SPL_PREFAULT_POPULATE_READ = 1, SPL_PREFAULT_TOUCH = 2 } spl_prefault_method_t;
+typedef enum {
+  SPL_PREFAULT_NONE = 0,
+  SPL_PREFAULT_POPULATE_READ = 1,     /* MADV_POPULATE_READ only */
+  SPL_PREFAULT_TOUCH = 2,             /* MADV_WILLNEED + one read per page (old kernels) */
+  SPL_PREFAULT_POPULATE_AND_TOUCH = 3 /* both (default; see docs/design.md) */
+} spl_prefault_method_t;
 
 typedef struct spl_open_options {
   int mode;                /* spl_map_mode_t; default READ_ONLY */
   int prefault;            /* non-zero: prefault after mapping; default 1 */
+  int prefault_touch;      /* non-zero: also read one byte per page after populating; 1 */
   int advice;              /* spl_advice_t applied after mapping; default NORMAL */
   int nofollow;            /* non-zero: refuse a symlink as last component; default 0 */
   uint64_t offset;         /* start of the range to load; default 0 */
