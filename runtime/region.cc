@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "runtime/prefault.h"
+#include "runtime/unmapper.h"
 
 namespace spl::rt {
 namespace {
@@ -196,7 +197,7 @@ Status Region::Prefault(uint64_t offset, uint64_t length, bool touch, PrefaultMe
 }
 
 void Region::ReleaseLocked() {
-  if (map_base_ != nullptr) ::munmap(map_base_, map_length_);
+  if (map_base_ != nullptr) UnmapSoon(map_base_, map_length_);
   map_base_ = nullptr;
   map_length_ = 0;
   buffer_.reset();

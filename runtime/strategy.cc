@@ -31,14 +31,14 @@ Result<size_t> ReadRange(int fd, const std::string& path, uint8_t* dst, uint64_t
 
 Result<std::shared_ptr<Region>> ReadToEof(ProbedFile& file, const LoadOptions& options) {
   size_t cap = 4096, size = 0;
-  auto buf = std::make_unique<uint8_t[]>(cap);
+  auto buf = std::make_unique_for_overwrite<uint8_t[]>(cap);
   for (;;) {
     if (size == cap) {
       if (cap >= kMaxPseudoFileSize) {
         return Status::Error(Code::kUnsupported, file.path,
                              fmt::format("pseudo file larger than {} bytes", kMaxPseudoFileSize));
       }
-      auto bigger = std::make_unique<uint8_t[]>(cap * 2);
+      auto bigger = std::make_unique_for_overwrite<uint8_t[]>(cap * 2);
       std::memcpy(bigger.get(), buf.get(), size);
       buf = std::move(bigger);
       cap *= 2;
@@ -95,7 +95,7 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
 
   std::shared_ptr<Region> region;
   if (options.mode == MapMode::kReadOnly && length < options.mmap_threshold) {
-    auto buf = std::make_unique<uint8_t[]>(length);
+    auto buf = std::make_unique_for_overwrite<uint8_t[]>(length);
     auto got = ReadRange(file.fd.get(), path, buf.get(), options.offset, length);
     if (!got.ok()) return got.status();
     region = Region::FromBuffer(path, file.identity, std::move(buf), *got, Strategy::kRead);

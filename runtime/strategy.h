@@ -17,7 +17,10 @@
 
 namespace spl::rt {
 
-inline constexpr uint64_t kDefaultMmapThreshold = 64 * 1024;
+// Read-only files smaller than this are read into a buffer instead of mapped. Measured on the
+// project's 2-core VM (docs/benchmarks.md): read wins below ~16-32 MiB there, but a read copies
+// the file into private memory and bare-metal crossovers are far lower, so 1 MiB.
+inline constexpr uint64_t kDefaultMmapThreshold = 1024 * 1024;
 inline constexpr uint64_t kDefaultPrefaultChunk = 8 * 1024 * 1024;
 // Largest pseudo file read to EOF before giving up (a /proc file never needs more).
 inline constexpr uint64_t kMaxPseudoFileSize = 64 * 1024 * 1024;

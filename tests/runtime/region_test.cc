@@ -2,6 +2,7 @@
 #include "runtime/region.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/strategy.h"
+#include "runtime/unmapper.h"
 #include "tests/common/temp_dir.h"
 
 namespace spl::rt {
@@ -39,6 +41,7 @@ LoadOptions Opts(MapMode mode) {
   LoadOptions o;
   o.mode = mode;
   o.prefault = false;
+  o.mmap_threshold = 64 * 1024;  // these tests are about mappings: map files >= 64 KiB
   return o;
 }
 
@@ -231,6 +234,35 @@ TEST(Region, StaleAfterModificationOrReplacement) {
   EXPECT_TRUE(*(*g)->IsStale()) << "deleted";
   // The mapping itself still reads fine after the file is gone.
   EXPECT_EQ(ReadAll(**g).size(), 100000u);
+}
+
+}  // namespace
+}  // namespace spl::rt
+
+namespace spl::rt {
+namespace {
+
+bool IsMapped(const void* p) {
+  unsigned char vec = 0;
+  void* page = reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t{4095});
+  return ::mincore(page, 1, &vec) == 0;
+}
+
+TEST(Region, BigMappingsAreUnmappedInTheBackgroundSmallOnesAtOnce) {
+  TempDir dir;
+  LoadOptions o;
+  o.prefault = false;
+  auto big = OpenRegion(dir.WriteSized("big", kUnmapInlineBelow + 4096), o);
+  auto small = OpenRegion(dir.WriteSized("small", 1 << 20), o);
+  ASSERT_TRUE(big.ok() && small.ok());
+  const uint8_t* big_p = (*big)->unsafe_data();
+  const uint8_t* small_p = (*small)->unsafe_data();
+  EXPECT_TRUE(IsMapped(big_p) && IsMapped(small_p));
+  ASSERT_TRUE((*small)->Close().ok());
+  EXPECT_FALSE(IsMapped(small_p)) << "small mappings go at once";
+  ASSERT_TRUE((*big)->Close().ok());
+  UnmapDrain();
+  EXPECT_FALSE(IsMapped(big_p)) << "big mappings go soon, on the unmapper thread";
 }
 
 }  // namespace

@@ -146,7 +146,7 @@ void BM_Crossover(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Crossover)
-    ->ArgsProduct({{4 << 10, 16 << 10, 32 << 10, 64 << 10, 128 << 10, 256 << 10, 1 << 20, 4 << 20},
+    ->ArgsProduct({{4 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 8 << 20, 16 << 20, 32 << 20, 64 << 20},
                    {0, 1}})
     ->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
 

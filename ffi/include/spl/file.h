@@ -105,7 +105,7 @@ typedef struct spl_open_options {
   int nofollow;            /* non-zero: refuse a symlink as last component; default 0 */
   uint64_t offset;         /* start of the range to load; default 0 */
   uint64_t length;         /* 0: to the end of the file; default 0 */
-  uint64_t mmap_threshold; /* read-only files smaller than this are read, not mapped; 65536 */
+  uint64_t mmap_threshold; /* read-only files smaller than this are read, not mapped; 1 MiB */
   uint64_t prefault_chunk; /* bytes per prefault step (cancel checkpoint); 8 MiB */
   uint32_t prefault_workers; /* loader threads that may prefault one file at once; 2 */
 } spl_open_options_t;
