@@ -1,0 +1,123 @@
+// ucontext fibers (see fiber.h). Under ASan every switch is bracketed by
+// __sanitizer_start_switch_fiber / __sanitizer_finish_switch_fiber so that ASan tracks which
+// stack is live and does not report false stack-buffer errors.
+#include "fiber.h"
+
+#include <sys/mman.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SPL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPL_ASAN 1
+#endif
+#endif
+
+#ifdef SPL_ASAN
+extern "C" {
+void __sanitizer_start_switch_fiber(void** fake_stack_save, const void* bottom, size_t size);
+void __sanitizer_finish_switch_fiber(void* fake_stack_save, const void** bottom_old,
+                                     size_t* size_old);
+}
+#endif
+
+namespace spl {
+
+namespace {
+FiberCtx* g_prev = nullptr;   // the context being switched away from
+Fiber* g_starting = nullptr;  // fiber whose trampoline is about to run
+
+struct StackPool {
+  std::vector<std::pair<void*, size_t>> free;
+  ~StackPool() {
+    for (auto& [p, n] : free) munmap(p, n);
+  }
+};
+StackPool& pool() {
+  static StackPool p;
+  return p;
+}
+}  // namespace
+
+Fiber::Fiber(size_t stack_size, Entry entry, void* arg) : entry_(entry), arg_(arg) {
+  size_ = stack_size + kGuard;
+  auto& fl = pool().free;
+  for (size_t i = 0; i < fl.size(); i++) {
+    if (fl[i].second == size_) {
+      stack_ = fl[i].first;
+      fl.erase(fl.begin() + i);
+      break;
+    }
+  }
+  if (!stack_) {
+    stack_ = mmap(nullptr, size_, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (stack_ == MAP_FAILED) {
+      std::fprintf(stderr, "spl: fatal: cannot allocate a task stack\n");
+      std::abort();
+    }
+    mprotect(stack_, kGuard, PROT_NONE);
+  }
+  getcontext(&ctx_.uc);
+  ctx_.uc.uc_stack.ss_sp = stack_lo();
+  ctx_.uc.uc_stack.ss_size = stack_size;
+  ctx_.uc.uc_link = nullptr;
+  ctx_.stack_bottom = stack_lo();
+  ctx_.stack_size = stack_size;
+  ctx_.owner = this;
+  makecontext(&ctx_.uc, trampoline, 0);
+}
+
+Fiber::~Fiber() {
+  auto& fl = pool().free;
+  if (fl.size() < 32)
+    fl.emplace_back(stack_, size_);
+  else
+    munmap(stack_, size_);
+}
+
+void Fiber::trampoline() {
+  Fiber* self = g_starting;
+  g_starting = nullptr;
+#ifdef SPL_ASAN
+  const void* bottom;
+  size_t size;
+  __sanitizer_finish_switch_fiber(nullptr, &bottom, &size);
+  if (g_prev) {
+    g_prev->stack_bottom = bottom;
+    g_prev->stack_size = size;
+  }
+#endif
+  self->entry_(self->arg_);
+  // entry_ must never return: it switches away for the last time.
+  std::fprintf(stderr, "spl: fatal: fiber entry returned\n");
+  std::abort();
+}
+
+void fiber_switch(FiberCtx& from, FiberCtx& to, bool from_exiting) {
+  g_prev = &from;
+  g_starting = static_cast<Fiber*>(to.owner);  // read by the trampoline of a fresh fiber
+#ifdef SPL_ASAN
+  __sanitizer_start_switch_fiber(from_exiting ? nullptr : &from.fake_stack, to.stack_bottom,
+                                 to.stack_size);
+#else
+  (void)from_exiting;
+#endif
+  swapcontext(&from.uc, &to.uc);
+  g_starting = nullptr;
+#ifdef SPL_ASAN
+  const void* bottom;
+  size_t size;
+  __sanitizer_finish_switch_fiber(from.fake_stack, &bottom, &size);
+  if (g_prev) {
+    g_prev->stack_bottom = bottom;
+    g_prev->stack_size = size;
+  }
+#endif
+}
+
+}  // namespace spl

@@ -1,0 +1,44 @@
+// Stackful fibers on ucontext with AddressSanitizer fiber annotations. A Fiber owns an mmap'd
+// stack with a guard page; stacks are pooled. Only switching lives here: no scheduling policy.
+#pragma once
+
+#include <ucontext.h>
+
+#include <cstddef>
+
+namespace spl {
+
+struct FiberCtx {
+  ucontext_t uc;
+  void* fake_stack = nullptr;  // ASan bookkeeping
+  const void* stack_bottom = nullptr;
+  size_t stack_size = 0;
+  void* owner = nullptr;  // the Fiber, or null for the thread's native stack
+};
+
+class Fiber {
+ public:
+  using Entry = void (*)(void* arg);
+  Fiber(size_t stack_size, Entry entry, void* arg);
+  ~Fiber();
+  Fiber(const Fiber&) = delete;
+  Fiber& operator=(const Fiber&) = delete;
+
+  FiberCtx& ctx() { return ctx_; }
+  char* stack_lo() const { return static_cast<char*>(stack_) + kGuard; }
+
+  static constexpr size_t kGuard = 16 * 1024;
+
+ private:
+  static void trampoline();
+  FiberCtx ctx_;
+  void* stack_ = nullptr;
+  size_t size_ = 0;
+  Entry entry_;
+  void* arg_;
+};
+
+// Switch from `from` to `to`. `from_exiting` tells ASan that `from` will never run again.
+void fiber_switch(FiberCtx& from, FiberCtx& to, bool from_exiting);
+
+}  // namespace spl

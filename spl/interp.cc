@@ -1,0 +1,197 @@
+// Interpreter lifecycle: construction (builtins, Option/Result), running the main module as
+// the main task, executing module bodies (declarations first), shutdown.
+#include "interp.h"
+
+#include <algorithm>
+
+#include "bdd.h"
+#include "natives/registry.h"
+#include "resolver.h"
+
+namespace spl {
+
+struct BddState;
+std::unique_ptr<BddState> make_bdd_state();
+void destroy_bdd_state(BddState* s);
+
+Value native_function_value(const char* name, BuiltinFn fn, int min_args, int max_args) {
+  Native* n = new Native();
+  n->name = intern(name);
+  n->fn = fn;
+  n->min_args = min_args;
+  n->max_args = max_args;
+  return Value(n);
+}
+
+void Interp::def_builtin(const char* name, BuiltinFn fn, int min_args, int max_args) {
+  Sym s = intern(name);
+  Value v = native_function_value(name, fn, min_args, max_args);
+  auto it = builtin_names_.find(s);
+  if (it != builtin_names_.end()) {
+    *it->second = v;
+    return;
+  }
+  builtin_slots_.push_back(v);
+  builtin_names_[s] = &builtin_slots_.back();
+}
+
+static EnumType* make_builtin_enum(const char* name, int builtin,
+                                   std::vector<std::pair<const char*, int>> variants,
+                                   Value& holder) {
+  EnumType* et = new EnumType();
+  holder = Value(et);
+  et->name = intern(name);
+  et->builtin = builtin;
+  for (auto& [vn, arity] : variants) {
+    Variant v;
+    v.name = intern(vn);
+    v.arity = arity;
+    et->by_name[v.name] = uint32_t(et->variants.size());
+    et->variants.push_back(v);
+  }
+  for (size_t i = 0; i < et->variants.size(); i++) {
+    if (et->variants[i].arity == 0) {
+      EnumVal* ev = new EnumVal();
+      ev->type = holder;
+      ev->variant = uint32_t(i);
+      et->unit_values.push_back(Value(ev));
+    } else {
+      et->unit_values.push_back(Value());
+    }
+  }
+  return et;
+}
+
+Interp::Interp() {
+  option_type_ = make_builtin_enum("Option", 1, {{"Some", 1}, {"None", 0}}, option_val_);
+  result_type_ = make_builtin_enum("Result", 2, {{"Ok", 1}, {"Err", 1}}, result_val_);
+  sched_ = std::make_unique<Scheduler>(*this);
+  bdd_ = make_bdd_state();
+  install_builtins();
+}
+
+Interp::~Interp() {
+  sched_.reset();
+  destroy_bdd_state(bdd_.release());
+  for (auto& [p, m] : modules_) m.as<Module>()->clear_refs();
+  modules_.clear();
+  builtin_slots_.clear();
+  option_val_ = Value();
+  result_val_ = Value();
+  for (auto& t : ext_methods_) t.second.clear();
+  heap_free_all();
+}
+
+void Interp::install_builtins() {
+  install_core_builtins(*this);
+  install_text_methods(*this);
+  install_collection_methods(*this);
+  install_enum_methods(*this);
+  install_async_builtins(*this);
+  install_bdd_builtins(*this);
+  // Option / Result as values
+  auto add_value = [&](const char* name, Value v) {
+    builtin_slots_.push_back(std::move(v));
+    builtin_names_[intern(name)] = &builtin_slots_.back();
+  };
+  add_value("None", none());
+  add_value("Option", option_val_);
+  add_value("Result", result_val_);
+}
+
+std::vector<Module*> Interp::all_modules() { return module_order_; }
+
+Module* Interp::module_by_path(const std::string& p) {
+  auto it = modules_.find(p);
+  return it == modules_.end() ? nullptr : it->second.as<Module>();
+}
+
+void Interp::exec_module(Module* m) {
+  if (m->state == Module::State::Executing || m->state == Module::State::Done ||
+      m->state == Module::State::Failed)
+    return;
+  m->state = Module::State::Executing;
+  Frame fr;
+  fr.module = m;
+  fr.parent = frame_;
+  Frame* saved = frame_;
+  frame_ = &fr;
+  struct Restore {
+    Interp& in;
+    Frame* f;
+    ~Restore() { in.frame_ = f; }
+  } restore{*this, saved};
+  auto& stmts = m->body->stmts;
+  auto run_kind = [&](auto pred) {
+    for (Stmt* s : stmts)
+      if (pred(s->kind)) exec(s, fr);
+  };
+  run_kind([](SK k) { return k == SK::Use || k == SK::Export; });
+  run_kind([](SK k) { return k == SK::Struct || k == SK::Enum || k == SK::Trait; });
+  run_kind([](SK k) { return k == SK::Fn; });
+  run_kind([](SK k) { return k == SK::Impl; });
+  for (Stmt* s : stmts) {
+    SK k = s->kind;
+    if (k == SK::Use || k == SK::Export || k == SK::Struct || k == SK::Enum || k == SK::Trait ||
+        k == SK::Fn || k == SK::Impl)
+      continue;
+    Flow fl = exec(s, fr);
+    if (fl == Flow::Break || fl == Flow::Continue)
+      error(s, "'break' or 'continue' outside of a loop");
+  }
+  m->state = Module::State::Done;
+}
+
+Module* Interp::load_main(const std::string& path, std::vector<Diagnostic>& errors) {
+  Module* m = parse_module_file(path, path, errors);
+  if (!m) return nullptr;
+  // Resolve even after parse errors: the partial tree is well formed, and unknown names are
+  // worth reporting in the same run.
+  resolve_module(*this, m, errors);
+  std::stable_sort(errors.begin(), errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.file != b.file) return false;
+    return a.offset < b.offset;
+  });
+  if (m->has_errors || !errors.empty()) return nullptr;
+  return m;
+}
+
+int Interp::run_main(Module* m) {
+  static const Sym s_main = intern("main");
+  Value result = sched_->run_main([this, m]() -> Value {
+    exec_module(m);
+    auto it = m->own.find(s_main);
+    if (it != m->own.end() && it->second->is(OK::Function)) {
+      Function* fn = it->second->as<Function>();
+      if (!fn->decl->called && fn->decl->params.empty()) {
+        Value mv = *it->second;
+        Value r = call(mv, nullptr, 0, nullptr);
+        r = sched_->await(r, nullptr);
+        return r;
+      }
+    }
+    return Value();
+  });
+  flush_output();
+  int code = 0;
+  if (sched_->exit_requested() >= 0) return sched_->exit_requested();
+  Future* f = result.as<Future>();
+  if (f->state == Future::State::Rejected) {
+    report_error(*f->error);
+    code = 1;
+  } else if (sched_->deadlocked()) {
+    std::fprintf(
+        stderr, "error: deadlock: the main task is waiting for a future that can never complete\n");
+    code = 1;
+  }
+  for (auto& u : sched_->unobserved()) {
+    Future* uf = u.as<Future>();
+    if (uf->observed || !uf->error) continue;
+    std::fprintf(stderr, "error in a task whose result was never awaited:\n");
+    report_error(*uf->error);
+    code = 1;
+  }
+  return code;
+}
+
+}  // namespace spl

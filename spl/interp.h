@@ -1,0 +1,173 @@
+// The interpreter: owns modules, builtins, the scheduler and the evaluator state. The
+// evaluator walks resolved ASTs (eval.cc), calls go through call.cc, builtin methods through
+// per-type tables (methods_*.cc). Runtime errors are C++ exceptions inside this layer only.
+#pragma once
+
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ast.h"
+#include "errors.h"
+#include "module.h"
+#include "scheduler.h"
+#include "source.h"
+#include "value.h"
+
+namespace spl {
+
+enum class Flow : uint8_t { Normal, Break, Continue, Return };
+
+struct Frame {
+  Value* locals = nullptr;
+  Function* fn = nullptr;  // null at module top level
+  Module* module = nullptr;
+  Frame* parent = nullptr;
+  uint32_t off = 0;  // offset of the node being executed (for traces)
+  Flow pending = Flow::Normal;
+  Value ret;
+};
+
+struct CallArgs {
+  Value* argv;
+  int argc;
+  Value self;  // receiver for methods
+  const Node* site = nullptr;
+  Sym name = 0;                // callee name for messages
+  const void* data = nullptr;  // Native::data (native table entry)
+  Value& operator[](int i) { return argv[i]; }
+  int size() const { return argc; }
+};
+
+using MethodFn = Value (*)(Interp& in, Value& self, CallArgs& a);
+using MethodMap = std::unordered_map<Sym, MethodFn>;
+
+struct BddState;
+
+class Interp {
+ public:
+  Interp();
+  ~Interp();
+  Interp(const Interp&) = delete;
+  Interp& operator=(const Interp&) = delete;
+
+  // ---- driver API ----
+  void set_args(std::vector<std::string> args) { args_ = std::move(args); }
+  const std::vector<std::string>& args() const { return args_; }
+  void set_stdlib_dir(std::string d) { stdlib_dir_ = std::move(d); }
+  const std::string& stdlib_dir() const { return stdlib_dir_; }
+  // Load + resolve a file (and its imports). Errors go to `errors`. Returns null on failure.
+  Module* load_main(const std::string& path, std::vector<Diagnostic>& errors);
+  // Run a resolved main module (and `async fn main` when defined and not called).
+  // Returns the process exit code; prints errors to stderr.
+  int run_main(Module* m);
+  BddState& bdd() { return *bdd_; }
+  void flush_output() { std::fflush(stdout); }
+
+  // ---- evaluator ----
+  Value eval(Expr* e, Frame& f);
+  Flow exec(Stmt* s, Frame& f);
+  Flow exec_block(Block* b, Frame& f);
+  Value eval_block_value(Block* b, Frame& f);
+  void exec_module(Module* m);
+
+  // ---- calls ----
+  Value call(const Value& callee, Value* argv, int argc, const Node* site,
+             const Value* self = nullptr, const std::vector<Arg>* names = nullptr);
+  Value call0(const Value& callee) { return call(callee, nullptr, 0, nullptr); }
+  Value call1(const Value& callee, Value a) { return call(callee, &a, 1, nullptr); }
+  Value call_method(Value& obj, Sym name, Value* argv, int argc, const Node* site,
+                    const std::vector<Arg>* names = nullptr);
+  Value run_function_body(Function* fn, Value* argv, int argc, const Value* self,
+                          const std::vector<Arg>* names, const Node* site);
+  Value get_field(const Value& obj, Sym name, const Node* site, FieldExpr* cache = nullptr);
+  void set_field(const Value& obj, Sym name, Value v, const Node* site);
+  Value find_method(const Value& obj, Sym name);  // user method (Function) or nil
+
+  // ---- errors ----
+  [[noreturn]] void error(const Node* at, std::string msg);
+  [[noreturn]] void error_here(std::string msg) { error(nullptr, std::move(msg)); }
+  std::shared_ptr<ErrorInfo> make_error(const Node* at, std::string msg);
+  void report_error(const ErrorInfo& e);
+  Frame* frame() { return frame_; }
+
+  // ---- values ----
+  Value some(Value v);
+  Value none();
+  Value ok(Value v);
+  Value err(Value v);
+  bool is_variant(const Value& v, int builtin, uint32_t variant) const;
+  EnumType* option_type() { return option_type_; }
+  EnumType* result_type() { return result_type_; }
+  std::string to_display(const Value& v);  // uses user to_string() when defined
+
+  // ---- builtins ----
+  void def_builtin(const char* name, BuiltinFn fn, int min_args = 0, int max_args = -1);
+  Value* builtin_slot(Sym s) {
+    auto it = builtin_names_.find(s);
+    return it == builtin_names_.end() ? nullptr : it->second;
+  }
+  const std::unordered_map<Sym, Value*>& builtin_names() const { return builtin_names_; }
+  MethodMap& methods_for(OK kind) { return builtin_methods_[int(kind)]; }
+  MethodMap& scalar_methods() { return scalar_methods_; }
+  MethodMap& universal_methods() { return universal_methods_; }
+  MethodTable& extension_methods(const std::string& type_name) { return ext_methods_[type_name]; }
+  const MethodTable* extension_table_for(const Value& v) const;
+
+  // ---- modules ----
+  Module* load_module(const std::vector<Sym>& path, Module* from, const Node* site,
+                      std::vector<Diagnostic>& errors, Sym* item_out);
+  std::unordered_map<Sym, std::vector<Value*>>& global_registry() { return registry_; }
+  Module* module_by_path(const std::string& p);
+  std::vector<Module*> all_modules();
+
+  // ---- async ----
+  Scheduler& sched() { return *sched_; }
+
+  // stack/recursion guard state (per task, swapped by the scheduler)
+  Frame* frame_ = nullptr;
+  int depth_ = 0;
+  char* stack_lo_ = nullptr;
+  void check_stack(const Node* at);
+
+  Value bound_method(const Value& self, const Value& fn);
+  int64_t exit_code_ = 0;
+
+ private:
+  void install_builtins();
+  Module* parse_module_file(const std::string& path, const std::string& name,
+                            std::vector<Diagnostic>& errors);
+
+  std::vector<std::string> args_;
+  std::string stdlib_dir_;
+  std::unordered_map<std::string, Value> modules_;  // by canonical path
+  std::vector<Module*> module_order_;
+  std::deque<Value> builtin_slots_;
+  std::unordered_map<Sym, Value*> builtin_names_;
+  std::unordered_map<Sym, std::vector<Value*>> registry_;
+  MethodMap builtin_methods_[32];
+  MethodMap scalar_methods_;     // int/float/bool/nil
+  MethodMap universal_methods_;  // any value (to_string, BDD matchers)
+  std::unordered_map<std::string, MethodTable> ext_methods_;
+  EnumType* option_type_ = nullptr;
+  EnumType* result_type_ = nullptr;
+  Value option_val_, result_val_;
+  std::unique_ptr<Scheduler> sched_;
+  std::unique_ptr<BddState> bdd_;
+  friend class Resolver;
+};
+
+// Defined in the builtin files; each installs its table into the interpreter.
+void install_core_builtins(Interp& in);
+void install_text_methods(Interp& in);
+void install_collection_methods(Interp& in);
+void install_enum_methods(Interp& in);
+void install_async_builtins(Interp& in);
+void install_bdd_builtins(Interp& in);
+Value native_function_value(const char* name, BuiltinFn fn, int min_args, int max_args);
+void check_arity(Interp& in, CallArgs& a, int min, int max, const char* what);
+
+}  // namespace spl

@@ -1,0 +1,1842 @@
+// Recursive-descent parser with precedence climbing (reference §4.1). Statement-level error
+// recovery: on an error the parser records it, skips to the next line at the same block level
+// and continues. Type annotations are parsed and dropped (types are dynamic).
+#include "parser.h"
+
+#include <cctype>
+
+namespace spl {
+
+namespace {
+
+struct ParseError {};
+constexpr int kMaxDepth = 200;
+constexpr size_t kMaxErrors = 25;
+
+class Parser {
+ public:
+  Parser(const SourceFile& file, AstArena& arena, std::vector<Diagnostic>& errors,
+         std::vector<Token> toks, std::vector<std::vector<StrPart>> strings, int depth)
+      : file_(file),
+        a_(arena),
+        errors_(errors),
+        toks_(std::move(toks)),
+        strings_(std::move(strings)),
+        depth_(depth) {}
+
+  Block* parse_module();
+  Expr* parse_sub_expression();  // for interpolations: one expression then EOF
+
+ private:
+  // ---- token helpers ----
+  const Token& cur() const { return toks_[pos_]; }
+  const Token& peek(int k = 1) const {
+    size_t i = pos_ + k;
+    return i < toks_.size() ? toks_[i] : toks_.back();
+  }
+  bool at(Tok k) const { return cur().kind == k; }
+  bool at_ident(const char* s) const { return at(Tok::Ident) && cur().text == s; }
+  bool accept(Tok k) {
+    if (at(k)) {
+      pos_++;
+      return true;
+    }
+    return false;
+  }
+  const Token& advance() { return toks_[pos_ < toks_.size() - 1 ? pos_++ : pos_]; }
+  [[noreturn]] void fail(uint32_t off, std::string msg) {
+    error(off, std::move(msg));
+    throw ParseError{};
+  }
+  void error(uint32_t off, std::string msg) {
+    if (errors_.size() < kMaxErrors) errors_.push_back({&file_, off, std::move(msg)});
+    if (errors_.size() >= kMaxErrors) too_many_ = true;
+  }
+  [[noreturn]] void fail_here(const std::string& what) {
+    fail(cur().offset, "expected " + what + ", found " + describe(cur()));
+  }
+  std::string describe(const Token& t) const {
+    if (t.kind == Tok::Ident) return "'" + t.text + "'";
+    if (t.kind == Tok::Int || t.kind == Tok::Float)
+      return "number '" + file_.text.substr(t.offset, t.length) + "'";
+    return tok_name(t.kind);
+  }
+  const Token& expect(Tok k, const char* what) {
+    if (!at(k)) fail_here(what);
+    return advance();
+  }
+  Sym expect_ident(const char* what) {
+    if (at(Tok::Ident)) return intern(advance().text);
+    if (is_keyword(cur().kind) && cur().kind != Tok::KwFn) {
+      // keywords are allowed as member names after '.', handled by the lexer; elsewhere not
+    }
+    fail_here(what);
+  }
+  struct DepthGuard {
+    Parser* p;
+    explicit DepthGuard(Parser* pp) : p(pp) {
+      if (++p->depth_ > kMaxDepth)
+        p->fail(p->cur().offset, "nesting is too deep (limit is 200 levels)");
+    }
+    ~DepthGuard() { p->depth_--; }
+  };
+
+  void synchronize();
+  void end_statement();
+
+  // ---- statements ----
+  Block* parse_block();           // after ':' : inline statement or NEWLINE INDENT ... DEDENT
+  Block* parse_indented_block();  // NEWLINE INDENT ... DEDENT
+  void parse_statements_until_dedent(Block* b);
+  Stmt* parse_statement();
+  Stmt* parse_simple_statement();
+  Stmt* parse_fn(bool is_async, bool is_extern, bool in_type);
+  Stmt* parse_struct();
+  Stmt* parse_enum();
+  Stmt* parse_trait();
+  Stmt* parse_impl();
+  Stmt* parse_use(bool is_pub);
+  Stmt* parse_export();
+  Stmt* parse_let();
+  Stmt* parse_while();
+  Stmt* parse_for();
+  Stmt* parse_with(bool is_async);
+  void parse_type_body(std::vector<FnDecl*>& methods, std::vector<FieldDecl>* fields,
+                       std::vector<VariantDecl>* variants);
+  std::vector<Sym> parse_module_path(bool* glob, std::vector<ImportItem>* items);
+  void skip_attribute_line();
+
+  // ---- expressions ----
+  Expr* parse_expr();
+  Expr* parse_or();
+  Expr* parse_and();
+  Expr* parse_equality();
+  Expr* parse_comparison();
+  Expr* parse_range();
+  Expr* parse_bitor();
+  Expr* parse_bitxor();
+  Expr* parse_bitand();
+  Expr* parse_shift();
+  Expr* parse_matmul();
+  Expr* parse_additive();
+  Expr* parse_multiplicative();
+  Expr* parse_power();
+  Expr* parse_unary();
+  Expr* parse_postfix(Expr* e, bool stop_at_try);
+  Expr* parse_primary();
+  Expr* parse_if_expr();
+  Expr* parse_match_expr();
+  Expr* parse_lambda_backslash();
+  Expr* parse_lambda_pipe();
+  Expr* parse_lambda_fn();
+  Expr* parse_string(const Token& t);
+  Pattern* parse_pattern();
+  Pattern* parse_pattern_single();
+  void parse_call_args(std::vector<Arg>& args, bool* has_named);
+  bool looks_like_struct_literal(Expr* e) const;
+  Expr* parse_struct_literal(Expr* type);
+  Sym parse_type();  // returns the first name in the type (for casts)
+  void skip_generic_params();
+  void parse_params(FnDecl* fn, Tok close);
+  Expr* parse_lambda_body(FnDecl* fn, uint32_t off);
+  Expr* parse_no_paren_call(Expr* callee);
+  bool starts_no_paren_arg() const;
+  FnDecl* make_block_lambda(Block* b, uint32_t off);
+  bool can_start_expr() const;
+
+  const SourceFile& file_;
+  AstArena& a_;
+  std::vector<Diagnostic>& errors_;
+  std::vector<Token> toks_;
+  std::vector<std::vector<StrPart>> strings_;
+  size_t pos_ = 0;
+  int depth_ = 0;
+  int pending_gt_ = 0;  // '>>' closing two generic lists
+  bool no_as_ = false;  // `with x as y`: 'as' is not a cast
+  bool too_many_ = false;
+};
+
+template <class T>
+T* at_off(T* n, uint32_t off) {
+  n->off = off;
+  return n;
+}
+
+// ---------------------------------------------------------------- statements
+
+void Parser::synchronize() {
+  // Skip to the end of the current logical line, including any nested indented block.
+  int nest = 0;
+  while (!at(Tok::Eof)) {
+    if (at(Tok::Indent)) nest++;
+    if (at(Tok::Dedent)) {
+      if (nest == 0) return;
+      nest--;
+      advance();
+      if (nest == 0) return;
+      continue;
+    }
+    if (at(Tok::Newline) && nest == 0) {
+      advance();
+      if (at(Tok::Indent)) continue;  // block belonging to the broken statement
+      return;
+    }
+    advance();
+  }
+}
+
+void Parser::end_statement() {
+  if (pos_ > 0 && toks_[pos_ - 1].kind == Tok::Dedent) return;  // statement ended with a block
+  if (accept(Tok::Newline) || accept(Tok::Semicolon)) {
+    if (at(Tok::Newline)) advance();
+    return;
+  }
+  if (at(Tok::Eof) || at(Tok::Dedent)) return;
+  fail_here("end of line after statement");
+}
+
+Block* Parser::parse_module() {
+  Block* b = a_.make<Block>();
+  while (!at(Tok::Eof) && !too_many_) {
+    if (accept(Tok::Newline)) continue;
+    if (at(Tok::Dedent) || at(Tok::Indent)) {
+      if (at(Tok::Indent)) error(cur().offset, "unexpected indentation");
+      synchronize();
+      if (at(Tok::Dedent)) advance();
+      continue;
+    }
+    try {
+      Stmt* s = parse_statement();
+      if (s) b->stmts.push_back(s);
+    } catch (ParseError&) {
+      synchronize();
+    }
+  }
+  return b;
+}
+
+void Parser::parse_statements_until_dedent(Block* b) {
+  while (!at(Tok::Dedent) && !at(Tok::Eof) && !too_many_) {
+    if (accept(Tok::Newline)) continue;
+    if (at(Tok::Indent)) {
+      error(cur().offset, "unexpected indentation");
+      advance();
+      synchronize();
+      continue;
+    }
+    try {
+      Stmt* s = parse_statement();
+      if (s) b->stmts.push_back(s);
+    } catch (ParseError&) {
+      synchronize();
+    }
+  }
+  accept(Tok::Dedent);
+}
+
+Block* Parser::parse_indented_block() {
+  DepthGuard g(this);
+  Block* b = at_off(a_.make<Block>(), cur().offset);
+  expect(Tok::Newline, "end of line before block");
+  if (!at(Tok::Indent)) fail(cur().offset, "expected an indented block");
+  advance();
+  parse_statements_until_dedent(b);
+  return b;
+}
+
+Block* Parser::parse_block() {
+  if (at(Tok::Newline)) return parse_indented_block();
+  // Inline block: one simple statement on the same line (not consuming the newline).
+  DepthGuard g(this);
+  Block* b = at_off(a_.make<Block>(), cur().offset);
+  b->stmts.push_back(parse_simple_statement());
+  while (accept(Tok::Semicolon)) {
+    if (at(Tok::Newline) || at(Tok::Eof)) break;
+    b->stmts.push_back(parse_simple_statement());
+  }
+  return b;
+}
+
+void Parser::skip_attribute_line() {
+  // @name or @name(...) on its own line or before a declaration.
+  advance();  // '@'
+  if (at(Tok::Ident)) advance();
+  while (accept(Tok::Dot)) accept(Tok::Ident);
+  if (at(Tok::LParen)) {
+    int n = 0;
+    do {
+      if (at(Tok::LParen)) n++;
+      if (at(Tok::RParen)) n--;
+      advance();
+    } while (n > 0 && !at(Tok::Eof));
+  }
+  accept(Tok::Newline);
+}
+
+Stmt* Parser::parse_statement() {
+  DepthGuard g(this);
+  uint32_t off = cur().offset;
+  while (at(Tok::At) && peek().kind == Tok::Ident) skip_attribute_line();
+  bool is_pub = false;
+  if (accept(Tok::KwPub)) is_pub = true;
+  (void)is_pub;
+  switch (cur().kind) {
+    case Tok::KwFn:
+      return parse_fn(false, false, false);
+    case Tok::KwAsync:
+      if (peek().kind == Tok::KwFn) {
+        advance();
+        return parse_fn(true, false, false);
+      }
+      if (peek().kind == Tok::KwWith) {
+        advance();
+        advance();
+        return parse_with(true);
+      }
+      break;
+    case Tok::KwExtern:
+      advance();
+      if (at(Tok::Str)) advance();  // extern "C"
+      if (!at(Tok::KwFn)) fail_here("'fn' after 'extern'");
+      return parse_fn(false, true, false);
+    case Tok::KwStruct:
+    case Tok::KwClass:
+      return parse_struct();
+    case Tok::KwEnum:
+      return parse_enum();
+    case Tok::KwTrait:
+      return parse_trait();
+    case Tok::KwImpl:
+      return parse_impl();
+    case Tok::KwUse:
+    case Tok::KwImport:
+      return parse_use(is_pub);
+    case Tok::KwExport:
+      return parse_export();
+    case Tok::KwIf: {
+      Expr* e = parse_if_expr();
+      accept(Tok::Newline);
+      return at_off(a_.make<ExprStmt>(e), off);
+    }
+    case Tok::KwMatch: {
+      Expr* e = parse_match_expr();
+      return at_off(a_.make<ExprStmt>(e), off);
+    }
+    case Tok::KwWhile:
+      return parse_while();
+    case Tok::KwFor:
+      return parse_for();
+    case Tok::KwLoop: {
+      advance();
+      expect(Tok::Colon, "':' after 'loop'");
+      Block* b = parse_block();
+      accept(Tok::Newline);
+      return at_off(a_.make<LoopStmt>(b), off);
+    }
+    case Tok::KwWith:
+      advance();
+      return parse_with(false);
+    case Tok::Ident:
+      if ((cur().text == "sync" || cur().text == "static") && peek().kind == Tok::KwFn) {
+        advance();
+        return parse_fn(false, false, false);
+      }
+      if ((cur().text == "static") && (peek().kind == Tok::Ident || peek().kind == Tok::KwMut))
+        return parse_let();
+      if (cur().text == "type" && peek().kind == Tok::Ident) {
+        // type alias: parsed and dropped
+        advance();
+        advance();
+        if (at(Tok::LBracket) || at(Tok::Lt)) skip_generic_params();
+        expect(Tok::Assign, "'=' in type alias");
+        parse_type();
+        end_statement();
+        return at_off(a_.make<NopStmt>(), off);
+      }
+      break;
+    default:
+      break;
+  }
+  Stmt* s = parse_simple_statement();
+  // A call statement may end with ':' + block: the block becomes a trailing closure argument.
+  end_statement();
+  return s;
+}
+
+FnDecl* Parser::make_block_lambda(Block* b, uint32_t off) {
+  FnDecl* fn = at_off(a_.make<FnDecl>(), off);
+  fn->is_lambda = true;
+  fn->body = b;
+  fn->name = intern("<block>");
+  return fn;
+}
+
+bool Parser::can_start_expr() const {
+  switch (cur().kind) {
+    case Tok::Ident:
+    case Tok::Int:
+    case Tok::Float:
+    case Tok::Str:
+    case Tok::Symbol:
+    case Tok::LParen:
+    case Tok::LBracket:
+    case Tok::LBrace:
+    case Tok::Minus:
+    case Tok::KwNot:
+    case Tok::Bang:
+    case Tok::Tilde:
+    case Tok::KwTrue:
+    case Tok::KwFalse:
+    case Tok::KwNil:
+    case Tok::Backslash:
+    case Tok::Pipe:
+    case Tok::KwFn:
+    case Tok::KwIf:
+    case Tok::KwMatch:
+    case Tok::KwAwait:
+    case Tok::Amp:
+    case Tok::Star:
+    case Tok::DotDot:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Parser::starts_no_paren_arg() const {
+  switch (cur().kind) {
+    case Tok::Str:
+    case Tok::Int:
+    case Tok::Float:
+    case Tok::Ident:
+    case Tok::Symbol:
+    case Tok::KwTrue:
+    case Tok::KwFalse:
+    case Tok::KwNil:
+    case Tok::Backslash:
+    case Tok::KwNot:
+    case Tok::KwAwait:
+      return true;
+    case Tok::LBracket:
+    case Tok::LParen: {
+      // `f [1, 2]` with a space is a no-paren call; `f[1]` / `f(1)` are not
+      const Token& prev = toks_[pos_ - 1];
+      return cur().offset > prev.offset + prev.length && cur().kind == Tok::LBracket;
+    }
+    default:
+      return false;
+  }
+}
+
+Expr* Parser::parse_no_paren_call(Expr* callee) {
+  // callee arg, arg ...  [to|not_to matcher]  (statement level only)
+  CallExpr* call = at_off(a_.make<CallExpr>(callee), callee->off);
+  do {
+    Arg a;
+    a.off = cur().offset;
+    a.value = parse_expr();
+    call->args.push_back(a);
+  } while (accept(Tok::Comma));
+  if (at(Tok::Ident) && (cur().text == "to" || cur().text == "not_to") &&
+      callee->kind == EK::Name) {
+    Sym m = intern(advance().text);
+    Expr* matcher;
+    uint32_t moff = cur().offset;
+    if (at(Tok::Ident) &&
+        (peek().kind == Tok::Int || peek().kind == Tok::Float || peek().kind == Tok::Str ||
+         peek().kind == Tok::Ident || peek().kind == Tok::KwTrue || peek().kind == Tok::KwFalse ||
+         peek().kind == Tok::KwNil || peek().kind == Tok::LBracket)) {
+      Expr* mname = at_off(a_.make<NameExpr>(intern(advance().text)), moff);
+      CallExpr* mc = at_off(a_.make<CallExpr>(mname), moff);
+      Arg a;
+      a.off = cur().offset;
+      a.value = parse_expr();
+      mc->args.push_back(a);
+      matcher = mc;
+    } else {
+      matcher = parse_expr();
+    }
+    MethodCallExpr* mc = at_off(a_.make<MethodCallExpr>(call, m), moff);
+    Arg a;
+    a.off = moff;
+    a.value = matcher;
+    mc->args.push_back(a);
+    return mc;
+  }
+  return call;
+}
+
+Stmt* Parser::parse_simple_statement() {
+  uint32_t off = cur().offset;
+  switch (cur().kind) {
+    case Tok::KwLet:
+    case Tok::KwVal:
+    case Tok::KwVar:
+    case Tok::KwConst:
+      return parse_let();
+    case Tok::KwReturn: {
+      advance();
+      Expr* v = nullptr;
+      if (can_start_expr()) v = parse_expr();
+      if (at(Tok::Comma)) {  // return a, b  -> tuple
+        TupleExpr* t = at_off(a_.make<TupleExpr>(), v->off);
+        t->items.push_back(v);
+        while (accept(Tok::Comma)) t->items.push_back(parse_expr());
+        v = t;
+      }
+      return at_off(a_.make<JumpStmt>(SK::Return, v), off);
+    }
+    case Tok::KwBreak: {
+      advance();
+      Expr* v = can_start_expr() ? parse_expr() : nullptr;
+      return at_off(a_.make<JumpStmt>(SK::Break, v), off);
+    }
+    case Tok::KwContinue:
+      advance();
+      return at_off(a_.make<JumpStmt>(SK::Continue), off);
+    case Tok::KwPass:
+      advance();
+      return at_off(a_.make<JumpStmt>(SK::Pass), off);
+    case Tok::KwIf:
+      return at_off(a_.make<ExprStmt>(parse_if_expr()), off);
+    case Tok::KwMatch:
+      return at_off(a_.make<ExprStmt>(parse_match_expr()), off);
+    default:
+      break;
+  }
+  Expr* e;
+  // Statement-level no-paren call: `print "x"`, `describe "X":`, `expect a == b`.
+  if (at(Tok::Ident)) {
+    size_t save = pos_;
+    Expr* callee = at_off(a_.make<NameExpr>(intern(advance().text)), off);
+    while (at(Tok::Dot) && peek().kind == Tok::Ident) {
+      advance();
+      uint32_t foff = cur().offset;
+      callee = at_off(a_.make<FieldExpr>(callee, intern(advance().text)), foff);
+    }
+    if (starts_no_paren_arg() &&
+        !(at(Tok::Ident) && (cur().text == "to" || cur().text == "not_to"))) {
+      e = parse_no_paren_call(callee);
+    } else {
+      pos_ = save;
+      e = parse_expr();
+    }
+  } else {
+    e = parse_expr();
+  }
+  // Tuple on the left of '=': a, b = ...
+  if (at(Tok::Comma)) {
+    TupleExpr* t = at_off(a_.make<TupleExpr>(), e->off);
+    t->items.push_back(e);
+    while (accept(Tok::Comma)) t->items.push_back(parse_expr());
+    e = t;
+  }
+  // Trailing colon block: f(args): / f "x": -> closure as last argument
+  if (at(Tok::Colon) && peek().kind == Tok::Newline) {
+    uint32_t boff = cur().offset;
+    advance();
+    Block* body = parse_indented_block();
+    FnDecl* fn = make_block_lambda(body, boff);
+    Arg a;
+    a.off = boff;
+    a.value = at_off(a_.make<LambdaExpr>(fn), boff);
+    if (e->kind == EK::Call) {
+      static_cast<CallExpr*>(e)->args.push_back(a);
+    } else if (e->kind == EK::MethodCall) {
+      static_cast<MethodCallExpr*>(e)->args.push_back(a);
+    } else if (e->kind == EK::Name || e->kind == EK::Field) {
+      CallExpr* c = at_off(a_.make<CallExpr>(e), e->off);
+      c->args.push_back(a);
+      e = c;
+    } else {
+      fail(boff, "a ':' block can only follow a call");
+    }
+    // the block consumed its own newline/dedent; make end_statement happy
+    toks_.insert(toks_.begin() + pos_, Token{Tok::Newline, cur().offset, 0, {}, 0, 0, -1});
+    return at_off(a_.make<ExprStmt>(e), off);
+  }
+  Op op;
+  switch (cur().kind) {
+    case Tok::Assign:
+    case Tok::TildeEq: {
+      bool await = at(Tok::TildeEq);
+      uint32_t aoff = cur().offset;
+      advance();
+      if (e->kind != EK::Name && e->kind != EK::Field && e->kind != EK::Index &&
+          e->kind != EK::Tuple)
+        fail(aoff, "cannot assign to this expression");
+      Expr* v = parse_expr();
+      if (at(Tok::Comma)) {
+        TupleExpr* t = at_off(a_.make<TupleExpr>(), v->off);
+        t->items.push_back(v);
+        while (accept(Tok::Comma)) t->items.push_back(parse_expr());
+        v = t;
+      }
+      if (await) v = at_off(a_.make<AwaitExpr>(v), v->off);
+      return at_off(a_.make<AssignStmt>(e, v), aoff);
+    }
+    case Tok::PlusEq:
+      op = Op::Add;
+      break;
+    case Tok::MinusEq:
+      op = Op::Sub;
+      break;
+    case Tok::StarEq:
+      op = Op::Mul;
+      break;
+    case Tok::SlashEq:
+      op = Op::Div;
+      break;
+    case Tok::PercentEq:
+      op = Op::Mod;
+      break;
+    case Tok::StarStarEq:
+      op = Op::Pow;
+      break;
+    case Tok::SlashSlashEq:
+      op = Op::FloorDiv;
+      break;
+    default:
+      if (e->kind == EK::Call && static_cast<CallExpr*>(e)->callee->kind == EK::Name &&
+          sym_name(static_cast<NameExpr*>(static_cast<CallExpr*>(e)->callee)->name) == "expect" &&
+          static_cast<CallExpr*>(e)->args.size() == 1) {
+        // bare `expect <bool>` statement: fails when false
+        static_cast<NameExpr*>(static_cast<CallExpr*>(e)->callee)->name = intern("__expect_stmt");
+      }
+      return at_off(a_.make<ExprStmt>(e), off);
+  }
+  uint32_t aoff = cur().offset;
+  advance();
+  if (e->kind != EK::Name && e->kind != EK::Field && e->kind != EK::Index)
+    fail(aoff, "cannot assign to this expression");
+  Expr* v = parse_expr();
+  return at_off(a_.make<CompoundStmt>(op, e, v), aoff);
+}
+
+Stmt* Parser::parse_let() {
+  uint32_t off = cur().offset;
+  bool is_const = at(Tok::KwConst);
+  advance();  // let / val / var / const / static
+  (void)is_const;
+  accept(Tok::KwMut);
+  Pattern* target;
+  if (at(Tok::LParen)) {
+    target = parse_pattern();
+  } else {
+    target = at_off(a_.make<Pattern>(), cur().offset);
+    target->kind = PK::Bind;
+    target->name = expect_ident("a variable name");
+  }
+  if (accept(Tok::Colon)) parse_type();
+  Expr* v = nullptr;
+  if (accept(Tok::Assign))
+    v = parse_expr();
+  else if (accept(Tok::TildeEq))
+    v = at_off(a_.make<AwaitExpr>(parse_expr()), off);
+  if (v && at(Tok::Comma) && target->kind == PK::Tuple) {
+    TupleExpr* t = at_off(a_.make<TupleExpr>(), v->off);
+    t->items.push_back(v);
+    while (accept(Tok::Comma)) t->items.push_back(parse_expr());
+    v = t;
+  }
+  return at_off(a_.make<LetStmt>(target, v), off);
+}
+
+Stmt* Parser::parse_while() {
+  uint32_t off = cur().offset;
+  advance();
+  accept(Tok::Tilde);  // while~
+  if (at(Tok::KwLet) || at(Tok::KwVal)) fail(cur().offset, "'while let' is not supported yet");
+  Expr* c = parse_expr();
+  expect(Tok::Colon, "':' after while condition");
+  Block* b = parse_block();
+  accept(Tok::Newline);
+  return at_off(a_.make<WhileStmt>(c, b), off);
+}
+
+Stmt* Parser::parse_for() {
+  uint32_t off = cur().offset;
+  advance();
+  accept(Tok::Tilde);
+  Pattern* target = parse_pattern();
+  if (at(Tok::Comma)) {  // for k, v in ...
+    Pattern* t = at_off(a_.make<Pattern>(), target->off);
+    t->kind = PK::Tuple;
+    t->subs.push_back(target);
+    while (accept(Tok::Comma)) t->subs.push_back(parse_pattern());
+    target = t;
+  }
+  expect(Tok::KwIn, "'in' in for loop");
+  accept(Tok::Amp);
+  Expr* it = parse_expr();
+  expect(Tok::Colon, "':' after for header");
+  Block* b = parse_block();
+  accept(Tok::Newline);
+  return at_off(a_.make<ForStmt>(target, it, b), off);
+}
+
+Stmt* Parser::parse_with(bool is_async) {
+  uint32_t off = toks_[pos_ - 1].offset;
+  std::vector<WithItem> items;
+  do {
+    WithItem it;
+    no_as_ = true;
+    try {
+      it.resource = parse_expr();
+    } catch (ParseError&) {
+      no_as_ = false;
+      throw;
+    }
+    no_as_ = false;
+    if (accept(Tok::KwAs)) it.target = parse_pattern();
+    items.push_back(it);
+  } while (accept(Tok::Comma));
+  expect(Tok::Colon, "':' after with header");
+  Block* b = parse_block();
+  accept(Tok::Newline);
+  WithStmt* w = at_off(a_.make<WithStmt>(is_async, b), off);
+  w->items = std::move(items);
+  return w;
+}
+
+void Parser::skip_generic_params() {
+  Tok open = cur().kind;
+  Tok close = open == Tok::LBracket ? Tok::RBracket : Tok::Gt;
+  advance();
+  int n = 1;
+  while (n > 0 && !at(Tok::Eof) && !at(Tok::Newline)) {
+    if (at(open)) n++;
+    if (at(close)) n--;
+    if (close == Tok::Gt && at(Tok::Shr)) n -= 2;
+    advance();
+  }
+}
+
+Sym Parser::parse_type() {
+  DepthGuard g(this);
+  Sym first = 0;
+  while (at(Tok::Amp) || at(Tok::Star) || at(Tok::KwMut) || at_ident("dyn") || at_ident("impl"))
+    advance();
+  if (at(Tok::Ident)) {
+    first = intern(advance().text);
+    while ((at(Tok::Dot) || at(Tok::ColonColon)) && peek().kind == Tok::Ident) {
+      advance();
+      first = intern(advance().text);
+    }
+    if (at(Tok::LBracket)) {
+      advance();
+      if (!at(Tok::RBracket)) {
+        parse_type();
+        while (accept(Tok::Comma)) parse_type();
+      }
+      expect(Tok::RBracket, "']' closing type arguments");
+    } else if (at(Tok::Lt)) {
+      advance();
+      parse_type();
+      while (accept(Tok::Comma)) parse_type();
+      if (pending_gt_ > 0) {
+        pending_gt_--;
+      } else if (at(Tok::Shr)) {
+        advance();
+        pending_gt_++;
+      } else {
+        expect(Tok::Gt, "'>' closing type arguments");
+      }
+    }
+  } else if (at(Tok::LBracket)) {
+    advance();
+    parse_type();
+    if (accept(Tok::Semicolon)) parse_expr();
+    expect(Tok::RBracket, "']' in array type");
+  } else if (at(Tok::LParen)) {
+    advance();
+    if (!at(Tok::RParen)) {
+      parse_type();
+      while (accept(Tok::Comma)) parse_type();
+    }
+    expect(Tok::RParen, "')' in tuple type");
+  } else if (at(Tok::KwFn)) {
+    advance();
+    expect(Tok::LParen, "'(' in function type");
+    if (!at(Tok::RParen)) {
+      parse_type();
+      while (accept(Tok::Comma)) parse_type();
+    }
+    expect(Tok::RParen, "')' in function type");
+    if (accept(Tok::Arrow)) parse_type();
+  } else if (at(Tok::KwNil)) {
+    advance();
+  } else {
+    fail_here("a type");
+  }
+  while (at(Tok::Question)) advance();
+  return first;
+}
+
+void Parser::parse_params(FnDecl* fn, Tok close) {
+  while (!at(close)) {
+    uint32_t off = cur().offset;
+    accept(Tok::Amp);
+    accept(Tok::KwMut);
+    if (at(Tok::Ident) && cur().text == "self") {
+      advance();
+      fn->explicit_self = true;
+      if (accept(Tok::Colon)) parse_type();
+    } else {
+      Param p;
+      p.off = off;
+      if (accept(Tok::Star) || accept(Tok::Ellipsis)) p.variadic = true;
+      p.name = expect_ident("a parameter name");
+      if (accept(Tok::Colon)) parse_type();
+      if (accept(Tok::Ellipsis)) p.variadic = true;
+      if (accept(Tok::Assign)) p.def = parse_expr();
+      for (auto& q : fn->params)
+        if (q.name == p.name) error(off, "duplicate parameter '" + sym_name(p.name) + "'");
+      fn->params.push_back(p);
+    }
+    if (!accept(Tok::Comma)) break;
+  }
+  if (!at(close)) fail_here(close == Tok::RParen ? "')' after parameters" : "'|' after parameters");
+  advance();
+}
+
+Stmt* Parser::parse_fn(bool is_async, bool is_extern, bool in_type) {
+  uint32_t off = cur().offset;
+  expect(Tok::KwFn, "'fn'");
+  FnDecl* fn = at_off(a_.make<FnDecl>(), off);
+  fn->is_async = is_async;
+  fn->is_extern = is_extern;
+  fn->is_method = in_type;
+  fn->off = cur().offset;
+  fn->name = expect_ident("a function name");
+  if (at(Tok::LBracket) || at(Tok::Lt)) skip_generic_params();
+  expect(Tok::LParen, "'(' after function name");
+  parse_params(fn, Tok::RParen);
+  if (accept(Tok::Arrow)) parse_type();
+  if (at_ident("where")) {
+    while (!at(Tok::Colon) && !at(Tok::Newline) && !at(Tok::Eof)) advance();
+  }
+  if (is_extern || (in_type && !at(Tok::Colon))) {
+    end_statement();  // extern, or a trait method without a default body
+    return fn;
+  }
+  expect(Tok::Colon, "':' before function body");
+  if (at(Tok::Newline)) {
+    fn->body = parse_indented_block();
+  } else {
+    // one-line body: an expression (implicit return) or a simple statement
+    Block* b = at_off(a_.make<Block>(), cur().offset);
+    b->stmts.push_back(parse_simple_statement());
+    fn->body = b;
+    end_statement();
+  }
+  return fn;
+}
+
+void Parser::parse_type_body(std::vector<FnDecl*>& methods, std::vector<FieldDecl>* fields,
+                             std::vector<VariantDecl>* variants) {
+  expect(Tok::Newline, "end of line before body");
+  if (!accept(Tok::Indent)) return;  // empty body
+  while (!at(Tok::Dedent) && !at(Tok::Eof) && !too_many_) {
+    if (accept(Tok::Newline)) continue;
+    try {
+      while (at(Tok::At) && peek().kind == Tok::Ident) skip_attribute_line();
+      accept(Tok::KwPub);
+      if (at(Tok::Ident) && (cur().text == "static" || cur().text == "sync") &&
+          peek().kind == Tok::KwFn)
+        advance();
+      if (at(Tok::KwMut) && peek().kind == Tok::KwFn) advance();
+      if (at(Tok::KwFn)) {
+        methods.push_back(static_cast<FnDecl*>(parse_fn(false, false, true)));
+        continue;
+      }
+      if (at(Tok::KwAsync) && peek().kind == Tok::KwFn) {
+        advance();
+        methods.push_back(static_cast<FnDecl*>(parse_fn(true, false, true)));
+        continue;
+      }
+      if (at(Tok::Str)) {  // docstring
+        advance();
+        end_statement();
+        continue;
+      }
+      if (at(Tok::KwPass)) {
+        advance();
+        end_statement();
+        continue;
+      }
+      if (fields && (at(Tok::Ident) || at(Tok::KwVar) || at(Tok::KwVal) || at(Tok::KwLet))) {
+        if (!at(Tok::Ident)) advance();
+        accept(Tok::KwMut);
+        FieldDecl f;
+        f.name = expect_ident("a field name");
+        if (accept(Tok::Colon)) parse_type();
+        if (accept(Tok::Assign)) f.def = parse_expr();
+        fields->push_back(f);
+        if (!accept(Tok::Comma)) end_statement();
+        continue;
+      }
+      if (variants && at(Tok::Ident)) {
+        VariantDecl v;
+        v.off = cur().offset;
+        v.name = intern(advance().text);
+        if (accept(Tok::LParen)) {
+          while (!at(Tok::RParen)) {
+            if (at(Tok::Ident) && peek().kind == Tok::Colon) {
+              v.field_names.push_back(intern(advance().text));
+              advance();
+            }
+            parse_type();
+            v.arity++;
+            if (!accept(Tok::Comma)) break;
+          }
+          expect(Tok::RParen, "')' after variant payload");
+          if (!v.field_names.empty() && int(v.field_names.size()) != v.arity)
+            fail(v.off, "mix of named and positional fields in variant");
+        } else if (at(Tok::LBrace)) {
+          advance();
+          while (!at(Tok::RBrace)) {
+            v.field_names.push_back(expect_ident("a field name"));
+            expect(Tok::Colon, "':' after field name");
+            parse_type();
+            v.arity++;
+            if (!accept(Tok::Comma)) break;
+          }
+          expect(Tok::RBrace, "'}' after variant fields");
+        }
+        for (auto& o : *variants)
+          if (o.name == v.name) error(v.off, "duplicate variant '" + sym_name(v.name) + "'");
+        variants->push_back(v);
+        if (!accept(Tok::Comma) && !accept(Tok::Pipe)) end_statement();
+        continue;
+      }
+      fail_here(fields ? "a field or method" : variants ? "a variant or method" : "a method");
+    } catch (ParseError&) {
+      synchronize();
+    }
+  }
+  accept(Tok::Dedent);
+}
+
+Stmt* Parser::parse_struct() {
+  uint32_t off = cur().offset;
+  advance();
+  StructDecl* s = at_off(a_.make<StructDecl>(expect_ident("a struct name")), off);
+  if (at(Tok::LBracket) || at(Tok::Lt)) skip_generic_params();
+  if (at(Tok::LBrace)) {  // struct Name { a: T, b: U }
+    advance();
+    while (!at(Tok::RBrace)) {
+      FieldDecl f;
+      f.name = expect_ident("a field name");
+      if (accept(Tok::Colon)) parse_type();
+      if (accept(Tok::Assign)) f.def = parse_expr();
+      s->fields.push_back(f);
+      if (!accept(Tok::Comma)) break;
+    }
+    expect(Tok::RBrace, "'}' after struct fields");
+    end_statement();
+    return s;
+  }
+  if (at(Tok::LParen)) fail(cur().offset, "tuple structs are not supported yet");
+  if (!accept(Tok::Colon)) {
+    end_statement();
+    return s;  // unit struct
+  }
+  parse_type_body(s->methods, &s->fields, nullptr);
+  return s;
+}
+
+Stmt* Parser::parse_enum() {
+  uint32_t off = cur().offset;
+  advance();
+  EnumDecl* e = at_off(a_.make<EnumDecl>(expect_ident("an enum name")), off);
+  if (at(Tok::LBracket) || at(Tok::Lt)) skip_generic_params();
+  expect(Tok::Colon, "':' after enum name");
+  parse_type_body(e->methods, nullptr, &e->variants);
+  return e;
+}
+
+Stmt* Parser::parse_trait() {
+  uint32_t off = cur().offset;
+  advance();
+  TraitDecl* t = at_off(a_.make<TraitDecl>(expect_ident("a trait name")), off);
+  if (at(Tok::LBracket) || at(Tok::Lt)) skip_generic_params();
+  expect(Tok::Colon, "':' after trait name");
+  if (!at(Tok::Newline)) {  // supertraits: trait A: B, C:
+    parse_type();
+    while (accept(Tok::Comma) || accept(Tok::Plus)) parse_type();
+    if (!accept(Tok::Colon)) {
+      end_statement();
+      return t;
+    }
+  }
+  parse_type_body(t->methods, nullptr, nullptr);
+  return t;
+}
+
+Stmt* Parser::parse_impl() {
+  uint32_t off = cur().offset;
+  advance();
+  if (at(Tok::LBracket) || at(Tok::Lt)) skip_generic_params();
+  auto parse_type_name = [&]() -> Expr* {
+    uint32_t o = cur().offset;
+    Expr* e = at_off(a_.make<NameExpr>(expect_ident("a type name")), o);
+    while ((at(Tok::Dot) || at(Tok::ColonColon)) && peek().kind == Tok::Ident) {
+      advance();
+      uint32_t fo = cur().offset;
+      e = at_off(a_.make<FieldExpr>(e, intern(advance().text)), fo);
+    }
+    if (at(Tok::LBracket) || at(Tok::Lt)) skip_generic_params();
+    return e;
+  };
+  Expr* first = parse_type_name();
+  ImplDecl* d;
+  if (at(Tok::KwFor)) {
+    advance();
+    Expr* ty = parse_type_name();
+    d = at_off(a_.make<ImplDecl>(ty), off);
+    if (first->kind == EK::Name) d->trait = static_cast<NameExpr*>(first);
+  } else {
+    d = at_off(a_.make<ImplDecl>(first), off);
+  }
+  expect(Tok::Colon, "':' after impl header");
+  parse_type_body(d->methods, nullptr, nullptr);
+  return d;
+}
+
+std::vector<Sym> Parser::parse_module_path(bool* glob, std::vector<ImportItem>* items) {
+  std::vector<Sym> path;
+  *glob = false;
+  accept(Tok::ColonColon);
+  while (true) {
+    if (at(Tok::Ident)) {
+      path.push_back(intern(advance().text));
+    } else if (at(Tok::Star)) {
+      advance();
+      *glob = true;
+      break;
+    } else if (at(Tok::LBrace)) {
+      advance();
+      while (!at(Tok::RBrace)) {
+        ImportItem it;
+        it.off = cur().offset;
+        it.name = expect_ident("an imported name");
+        it.alias = it.name;
+        if (accept(Tok::KwAs)) it.alias = expect_ident("an alias");
+        items->push_back(it);
+        if (!accept(Tok::Comma)) break;
+      }
+      expect(Tok::RBrace, "'}' after imported names");
+      break;
+    } else {
+      fail_here("a module name");
+    }
+    if (at(Tok::Dot) || at(Tok::ColonColon)) {
+      advance();
+      continue;
+    }
+    break;
+  }
+  return path;
+}
+
+Stmt* Parser::parse_use(bool is_pub) {
+  uint32_t off = cur().offset;
+  advance();
+  UseStmt* u = at_off(a_.make<UseStmt>(), off);
+  u->is_pub = is_pub;
+  bool glob;
+  u->path = parse_module_path(&glob, &u->items);
+  if (!u->items.empty())
+    u->what = UseStmt::Items;
+  else if (glob)
+    u->what = UseStmt::Glob;
+  if (u->path.empty()) fail(off, "expected a module path");
+  if (!u->path.empty() && sym_name(u->path[0]) == "std" && u->path.size() > 1)
+    u->path.erase(u->path.begin());
+  if (accept(Tok::KwAs)) u->alias = expect_ident("an alias");
+  end_statement();
+  return u;
+}
+
+Stmt* Parser::parse_export() {
+  uint32_t off = cur().offset;
+  advance();
+  if (at(Tok::KwUse) || at(Tok::KwImport)) return parse_use(true);
+  ExportStmt* e = at_off(a_.make<ExportStmt>(), off);
+  if (at(Tok::LBrace)) advance();
+  while (at(Tok::Ident)) {
+    ImportItem it;
+    it.off = cur().offset;
+    it.name = intern(advance().text);
+    it.alias = it.name;
+    if (accept(Tok::KwAs)) it.alias = expect_ident("an alias");
+    e->names.push_back(it);
+    if (!accept(Tok::Comma)) break;
+  }
+  accept(Tok::RBrace);
+  if (at_ident("from")) {
+    advance();
+    bool glob;
+    std::vector<ImportItem> dummy;
+    e->from = parse_module_path(&glob, &dummy);
+  }
+  end_statement();
+  return e;
+}
+
+// ---------------------------------------------------------------- expressions
+
+Expr* Parser::parse_expr() {
+  DepthGuard g(this);
+  return parse_or();
+}
+
+Expr* Parser::parse_or() {
+  Expr* l = parse_and();
+  while (at(Tok::KwOr) || at(Tok::OrOr)) {
+    uint32_t off = advance().offset;
+    l = at_off(a_.make<LogicExpr>(EK::Or, l, parse_and()), off);
+  }
+  return l;
+}
+
+Expr* Parser::parse_and() {
+  Expr* l = parse_equality();
+  while (at(Tok::KwAnd) || at(Tok::AndAnd)) {
+    uint32_t off = advance().offset;
+    l = at_off(a_.make<LogicExpr>(EK::And, l, parse_equality()), off);
+  }
+  return l;
+}
+
+Expr* Parser::parse_equality() {
+  Expr* l = parse_comparison();
+  while (true) {
+    uint32_t off = cur().offset;
+    Op op;
+    if (at(Tok::EqEq))
+      op = Op::Eq;
+    else if (at(Tok::NotEq))
+      op = Op::Ne;
+    else if (at(Tok::KwIn))
+      op = Op::In;
+    else if (at(Tok::KwNot) && peek().kind == Tok::KwIn) {
+      advance();
+      op = Op::NotIn;
+    } else if (at(Tok::KwIs)) {
+      advance();
+      bool neg = accept(Tok::KwNot);
+      Expr* r = parse_comparison();
+      Expr* e = at_off(a_.make<BinaryExpr>(Op::Is, l, r), off);
+      l = neg ? at_off(a_.make<UnaryExpr>(Op::Not, e), off) : e;
+      continue;
+    } else
+      break;
+    advance();
+    l = at_off(a_.make<BinaryExpr>(op, l, parse_comparison()), off);
+  }
+  return l;
+}
+
+Expr* Parser::parse_comparison() {
+  Expr* l = parse_range();
+  if (!(at(Tok::Lt) || at(Tok::Le) || at(Tok::Gt) || at(Tok::Ge))) return l;
+  CompareExpr* c = at_off(a_.make<CompareExpr>(), cur().offset);
+  c->operands.push_back(l);
+  while (at(Tok::Lt) || at(Tok::Le) || at(Tok::Gt) || at(Tok::Ge)) {
+    Tok k = advance().kind;
+    c->ops.push_back(k == Tok::Lt   ? Op::Lt
+                     : k == Tok::Le ? Op::Le
+                     : k == Tok::Gt ? Op::Gt
+                                    : Op::Ge);
+    c->operands.push_back(parse_range());
+  }
+  if (c->ops.size() == 1) {
+    BinaryExpr* b = at_off(a_.make<BinaryExpr>(c->ops[0], c->operands[0], c->operands[1]), c->off);
+    return b;
+  }
+  return c;
+}
+
+Expr* Parser::parse_range() {
+  Expr* l = parse_bitor();
+  if (at(Tok::DotDot) || at(Tok::DotDotEq)) {
+    bool inc = at(Tok::DotDotEq);
+    uint32_t off = advance().offset;
+    Expr* r = can_start_expr() ? parse_bitor() : nullptr;
+    return at_off(a_.make<RangeExpr>(l, r, inc), off);
+  }
+  return l;
+}
+
+Expr* Parser::parse_bitor() {
+  Expr* l = parse_bitxor();
+  while (at(Tok::Pipe)) {
+    uint32_t off = advance().offset;
+    l = at_off(a_.make<BinaryExpr>(Op::BitOr, l, parse_bitxor()), off);
+  }
+  return l;
+}
+Expr* Parser::parse_bitxor() {
+  Expr* l = parse_bitand();
+  while (at(Tok::Caret)) {
+    uint32_t off = advance().offset;
+    l = at_off(a_.make<BinaryExpr>(Op::BitXor, l, parse_bitand()), off);
+  }
+  return l;
+}
+Expr* Parser::parse_bitand() {
+  Expr* l = parse_shift();
+  while (at(Tok::Amp)) {
+    uint32_t off = advance().offset;
+    l = at_off(a_.make<BinaryExpr>(Op::BitAnd, l, parse_shift()), off);
+  }
+  return l;
+}
+Expr* Parser::parse_shift() {
+  Expr* l = parse_matmul();
+  while (at(Tok::Shl) || at(Tok::Shr)) {
+    Op op = at(Tok::Shl) ? Op::Shl : Op::Shr;
+    uint32_t off = advance().offset;
+    l = at_off(a_.make<BinaryExpr>(op, l, parse_matmul()), off);
+  }
+  return l;
+}
+Expr* Parser::parse_matmul() {
+  Expr* l = parse_additive();
+  while (at(Tok::At)) {
+    uint32_t off = advance().offset;
+    l = at_off(a_.make<BinaryExpr>(Op::MatMul, l, parse_additive()), off);
+  }
+  return l;
+}
+Expr* Parser::parse_additive() {
+  Expr* l = parse_multiplicative();
+  while (at(Tok::Plus) || at(Tok::Minus)) {
+    Op op = at(Tok::Plus) ? Op::Add : Op::Sub;
+    uint32_t off = advance().offset;
+    l = at_off(a_.make<BinaryExpr>(op, l, parse_multiplicative()), off);
+  }
+  return l;
+}
+Expr* Parser::parse_multiplicative() {
+  Expr* l = parse_power();
+  while (at(Tok::Star) || at(Tok::Slash) || at(Tok::Percent) || at(Tok::SlashSlash)) {
+    Tok k = cur().kind;
+    Op op = k == Tok::Star      ? Op::Mul
+            : k == Tok::Slash   ? Op::Div
+            : k == Tok::Percent ? Op::Mod
+                                : Op::FloorDiv;
+    uint32_t off = advance().offset;
+    l = at_off(a_.make<BinaryExpr>(op, l, parse_power()), off);
+  }
+  return l;
+}
+Expr* Parser::parse_power() {
+  Expr* l = parse_unary();
+  if (at(Tok::StarStar)) {
+    uint32_t off = advance().offset;
+    DepthGuard g(this);
+    return at_off(a_.make<BinaryExpr>(Op::Pow, l, parse_power()), off);
+  }
+  return l;
+}
+
+Expr* Parser::parse_unary() {
+  DepthGuard g(this);
+  uint32_t off = cur().offset;
+  switch (cur().kind) {
+    case Tok::Minus:
+      advance();
+      return at_off(a_.make<UnaryExpr>(Op::Neg, parse_unary()), off);
+    case Tok::Plus:
+      advance();
+      return parse_unary();
+    case Tok::KwNot:
+    case Tok::Bang:
+      advance();
+      return at_off(a_.make<UnaryExpr>(Op::Not, parse_unary()), off);
+    case Tok::Tilde:
+      advance();
+      return at_off(a_.make<UnaryExpr>(Op::BitNot, parse_unary()), off);
+    case Tok::Amp:
+      advance();
+      accept(Tok::KwMut);
+      return parse_unary();
+    case Tok::Star:
+      advance();
+      return parse_unary();
+    case Tok::KwAwait: {
+      advance();
+      // `await e?` means `(await e)?`: the operand stops before '?'.
+      Expr* operand = parse_postfix(parse_primary(), true);
+      Expr* e = at_off(a_.make<AwaitExpr>(operand), off);
+      return parse_postfix(e, false);
+    }
+    default:
+      return parse_postfix(parse_primary(), false);
+  }
+}
+
+void Parser::parse_call_args(std::vector<Arg>& args, bool* has_named) {
+  // after '('
+  while (!at(Tok::RParen)) {
+    Arg a;
+    a.off = cur().offset;
+    if (at(Tok::Ident) && (peek().kind == Tok::Colon || peek().kind == Tok::Assign) &&
+        !(peek().kind == Tok::Colon && peek(2).kind == Tok::Newline)) {
+      a.name = intern(advance().text);
+      advance();
+      *has_named = true;
+    } else if (*has_named) {
+      // positional after named: allowed only for trailing lambdas; keep as positional
+    }
+    a.value = parse_expr();
+    args.push_back(a);
+    if (!accept(Tok::Comma)) break;
+  }
+  expect(Tok::RParen, "')' after arguments");
+}
+
+bool Parser::looks_like_struct_literal(Expr* e) const {
+  Sym name;
+  if (e->kind == EK::Name)
+    name = static_cast<NameExpr*>(e)->name;
+  else if (e->kind == EK::Field)
+    name = static_cast<FieldExpr*>(e)->field;
+  else
+    return false;
+  const std::string& s = sym_name(name);
+  if (s.empty() || !std::isupper((unsigned char)s[0])) return false;
+  const Token& n1 = peek(1);
+  if (n1.kind == Tok::RBrace) return true;
+  if (n1.kind == Tok::Ident) {
+    Tok k2 = peek(2).kind;
+    return k2 == Tok::Colon || k2 == Tok::Comma || k2 == Tok::RBrace;
+  }
+  return false;
+}
+
+Expr* Parser::parse_struct_literal(Expr* type) {
+  StructLitExpr* s = at_off(a_.make<StructLitExpr>(type), type->off);
+  expect(Tok::LBrace, "'{'");
+  while (!at(Tok::RBrace)) {
+    uint32_t off = cur().offset;
+    Sym f = expect_ident("a field name");
+    Expr* v;
+    if (accept(Tok::Colon)) {
+      v = parse_expr();
+    } else {
+      v = at_off(a_.make<NameExpr>(f), off);  // shorthand { name }
+    }
+    s->fields.push_back({f, v});
+    if (!accept(Tok::Comma)) break;
+  }
+  expect(Tok::RBrace, "'}' after struct fields");
+  return s;
+}
+
+Expr* Parser::parse_postfix(Expr* e, bool stop_at_try) {
+  while (true) {
+    uint32_t off = cur().offset;
+    switch (cur().kind) {
+      case Tok::LParen: {
+        advance();
+        if (e->kind == EK::Field) {
+          FieldExpr* f = static_cast<FieldExpr*>(e);
+          MethodCallExpr* m = at_off(a_.make<MethodCallExpr>(f->object, f->field), f->off);
+          parse_call_args(m->args, &m->has_named);
+          e = m;
+        } else {
+          CallExpr* c = at_off(a_.make<CallExpr>(e), e->off);
+          parse_call_args(c->args, &c->has_named);
+          e = c;
+        }
+        break;
+      }
+      case Tok::LBracket: {
+        advance();
+        DepthGuard g(this);
+        Expr* start = nullptr;
+        if (!at(Tok::Colon) && !at(Tok::ColonColon)) start = parse_expr();
+        if (at(Tok::ColonColon)) {  // a[::2], a[1::2]
+          advance();
+          Expr* step = at(Tok::RBracket) ? nullptr : parse_expr();
+          expect(Tok::RBracket, "']' after slice");
+          e = at_off(a_.make<SliceExpr>(e, start, nullptr, step), off);
+          break;
+        }
+        if (at(Tok::Colon)) {
+          advance();
+          Expr* end = nullptr;
+          Expr* step = nullptr;
+          if (!at(Tok::RBracket) && !at(Tok::Colon)) end = parse_expr();
+          if (accept(Tok::Colon) && !at(Tok::RBracket)) step = parse_expr();
+          expect(Tok::RBracket, "']' after slice");
+          e = at_off(a_.make<SliceExpr>(e, start, end, step), off);
+        } else {
+          if (at(Tok::Comma)) fail(cur().offset, "multi-dimensional indexing is not supported yet");
+          expect(Tok::RBracket, "']' after index");
+          e = at_off(a_.make<IndexExpr>(e, start), off);
+        }
+        break;
+      }
+      case Tok::Dot: {
+        advance();
+        uint32_t foff = cur().offset;
+        if (at(Tok::Int)) {
+          e = at_off(a_.make<FieldExpr>(e, intern(std::to_string(advance().ival))), foff);
+        } else if (at(Tok::Float)) {  // t.0.1 lexed as float "0.1"
+          std::string txt = file_.text.substr(cur().offset, cur().length);
+          advance();
+          size_t dot = txt.find('.');
+          e = at_off(a_.make<FieldExpr>(e, intern(txt.substr(0, dot))), foff);
+          e = at_off(a_.make<FieldExpr>(e, intern(txt.substr(dot + 1))), foff);
+        } else if (at(Tok::Ident) && cur().text == "await") {
+          advance();
+          e = at_off(a_.make<AwaitExpr>(e), foff);
+        } else {
+          Sym f = expect_ident("a field or method name after '.'");
+          e = at_off(a_.make<FieldExpr>(e, f), foff);
+          if (at(Tok::LBrace) && looks_like_struct_literal(e)) e = parse_struct_literal(e);
+        }
+        break;
+      }
+      case Tok::ColonColon: {
+        advance();
+        uint32_t foff = cur().offset;
+        if (at(Tok::Lt)) {  // turbofish ::<T>
+          skip_generic_params();
+          break;
+        }
+        Sym f = expect_ident("a name after '::'");
+        FieldExpr* fe = at_off(a_.make<FieldExpr>(e, f), foff);
+        fe->is_path = true;
+        e = fe;
+        if (at(Tok::LBrace) && looks_like_struct_literal(e)) e = parse_struct_literal(e);
+        break;
+      }
+      case Tok::Question:
+        if (stop_at_try) return e;
+        advance();
+        e = at_off(a_.make<TryExpr>(e), off);
+        break;
+      case Tok::KwAs: {
+        if (no_as_) return e;
+        advance();
+        Sym t = parse_type();
+        e = at_off(a_.make<CastExpr>(e, t), off);
+        break;
+      }
+      case Tok::LBrace:
+        if (looks_like_struct_literal(e)) {
+          e = parse_struct_literal(e);
+          break;
+        }
+        return e;
+      case Tok::Arrow:
+        fail(off, "functional update '->' is not supported yet");
+      default:
+        return e;
+    }
+  }
+}
+
+Expr* Parser::parse_string(const Token& t) {
+  if (t.str_index < 0) return at_off(a_.make<StrExpr>(t.text), t.offset);
+  InterpExpr* ie = at_off(a_.make<InterpExpr>(), t.offset);
+  for (const StrPart& p : strings_[t.str_index]) {
+    InterpPart ip;
+    if (!p.is_expr) {
+      ip.text = p.text;
+    } else {
+      Lexer lx(file_, p.begin, p.end, true);
+      std::vector<Token> toks = lx.tokenize();
+      for (auto& d : lx.errors()) error(d.offset, d.message);
+      Parser sub(file_, a_, errors_, std::move(toks), std::move(lx.strings()), depth_ + 1);
+      ip.expr = sub.parse_sub_expression();
+      ip.fmt = p.fmt;
+      if (!ip.expr) throw ParseError{};
+    }
+    ie->parts.push_back(std::move(ip));
+  }
+  return ie;
+}
+
+Expr* Parser::parse_sub_expression() {
+  try {
+    if (depth_ > kMaxDepth) fail(cur().offset, "nesting is too deep (limit is 200 levels)");
+    Expr* e = parse_expr();
+    if (!at(Tok::Eof)) fail_here("end of interpolated expression");
+    return e;
+  } catch (ParseError&) {
+    return nullptr;
+  }
+}
+
+Expr* Parser::parse_lambda_body(FnDecl* fn, uint32_t off) {
+  if (at(Tok::Newline)) {
+    fn->body = parse_indented_block();
+    // the block consumed the newline ending the statement that contains the lambda
+    toks_.insert(toks_.begin() + pos_, Token{Tok::Newline, cur().offset, 0, {}, 0, 0, -1});
+  } else {
+    Block* b = at_off(a_.make<Block>(), cur().offset);
+    Expr* body = parse_expr();
+    if (at(Tok::Assign) &&
+        (body->kind == EK::Name || body->kind == EK::Field || body->kind == EK::Index)) {
+      // `fn(): x = 1` inside brackets: an assignment body
+      uint32_t aoff = advance().offset;
+      Expr* v = parse_expr();
+      b->stmts.push_back(at_off(a_.make<AssignStmt>(body, v), aoff));
+    } else {
+      b->stmts.push_back(at_off(a_.make<ExprStmt>(body), body->off));
+    }
+    fn->body = b;
+  }
+  return at_off(a_.make<LambdaExpr>(fn), off);
+}
+
+Expr* Parser::parse_lambda_backslash() {
+  uint32_t off = advance().offset;  // '\'
+  FnDecl* fn = at_off(a_.make<FnDecl>(), off);
+  fn->is_lambda = true;
+  fn->name = intern("<lambda>");
+  if (accept(Tok::LParen)) {
+    parse_params(fn, Tok::RParen);
+    if (accept(Tok::Arrow)) parse_type();
+  } else {
+    while (at(Tok::Ident)) {
+      Param p;
+      p.off = cur().offset;
+      p.name = intern(advance().text);
+      fn->params.push_back(p);
+      if (!accept(Tok::Comma)) break;
+    }
+  }
+  expect(Tok::Colon, "':' after lambda parameters");
+  return parse_lambda_body(fn, off);
+}
+
+Expr* Parser::parse_lambda_pipe() {
+  uint32_t off = advance().offset;  // '|'
+  FnDecl* fn = at_off(a_.make<FnDecl>(), off);
+  fn->is_lambda = true;
+  fn->name = intern("<lambda>");
+  parse_params(fn, Tok::Pipe);
+  if (accept(Tok::Arrow)) parse_type();
+  accept(Tok::Colon);
+  return parse_lambda_body(fn, off);
+}
+
+Expr* Parser::parse_lambda_fn() {
+  uint32_t off = advance().offset;  // 'fn'
+  FnDecl* fn = at_off(a_.make<FnDecl>(), off);
+  fn->is_lambda = true;
+  fn->name = intern("<lambda>");
+  expect(Tok::LParen, "'(' after 'fn'");
+  parse_params(fn, Tok::RParen);
+  if (accept(Tok::Arrow)) parse_type();
+  expect(Tok::Colon, "':' before lambda body");
+  return parse_lambda_body(fn, off);
+}
+
+Expr* Parser::parse_if_expr() {
+  uint32_t off = advance().offset;  // 'if'
+  accept(Tok::Tilde);
+  if (at(Tok::KwLet) || at(Tok::KwVal)) fail(cur().offset, "'if let' is not supported yet");
+  IfExpr* ie = at_off(a_.make<IfExpr>(), off);
+  Expr* cond = parse_expr();
+  if (at_ident("then")) {
+    advance();
+    Block* b = at_off(a_.make<Block>(), cur().offset);
+    Expr* v = parse_expr();
+    b->stmts.push_back(at_off(a_.make<ExprStmt>(v), v->off));
+    ie->conds.push_back(cond);
+    ie->blocks.push_back(b);
+    if (accept(Tok::KwElse)) {
+      Block* eb = at_off(a_.make<Block>(), cur().offset);
+      Expr* ev = parse_expr();
+      eb->stmts.push_back(at_off(a_.make<ExprStmt>(ev), ev->off));
+      ie->else_block = eb;
+    }
+    return ie;
+  }
+  expect(Tok::Colon, "':' after if condition");
+  ie->conds.push_back(cond);
+  ie->blocks.push_back(parse_block());
+  while (true) {
+    if (at(Tok::Newline) && (peek().kind == Tok::KwElif || peek().kind == Tok::KwElse)) advance();
+    if (at(Tok::KwElif) || (at(Tok::KwElse) && peek().kind == Tok::KwIf)) {
+      if (at(Tok::KwElse)) advance();
+      advance();
+      Expr* c = parse_expr();
+      expect(Tok::Colon, "':' after elif condition");
+      ie->conds.push_back(c);
+      ie->blocks.push_back(parse_block());
+      continue;
+    }
+    if (at(Tok::KwElse)) {
+      advance();
+      expect(Tok::Colon, "':' after else");
+      ie->else_block = parse_block();
+    }
+    break;
+  }
+  return ie;
+}
+
+Pattern* Parser::parse_pattern() {
+  DepthGuard g(this);
+  Pattern* p = parse_pattern_single();
+  if (at(Tok::Pipe)) {
+    Pattern* alt = at_off(a_.make<Pattern>(), p->off);
+    alt->kind = PK::Or;
+    alt->subs.push_back(p);
+    while (accept(Tok::Pipe)) alt->subs.push_back(parse_pattern_single());
+    return alt;
+  }
+  return p;
+}
+
+Pattern* Parser::parse_pattern_single() {
+  DepthGuard g(this);
+  Pattern* p = at_off(a_.make<Pattern>(), cur().offset);
+  switch (cur().kind) {
+    case Tok::Int:
+    case Tok::Float:
+    case Tok::Str:
+    case Tok::KwTrue:
+    case Tok::KwFalse:
+    case Tok::KwNil:
+    case Tok::Minus:
+    case Tok::Symbol: {
+      p->kind = PK::Literal;
+      p->literal = parse_unary();
+      if (at(Tok::DotDot) || at(Tok::DotDotEq)) {
+        p->inclusive = at(Tok::DotDotEq);
+        advance();
+        p->kind = PK::Range;
+        p->literal_end = parse_unary();
+      }
+      return p;
+    }
+    case Tok::LParen: {
+      advance();
+      p->kind = PK::Tuple;
+      while (!at(Tok::RParen)) {
+        p->subs.push_back(parse_pattern());
+        if (!accept(Tok::Comma)) break;
+      }
+      expect(Tok::RParen, "')' after tuple pattern");
+      if (p->subs.size() == 1) return p->subs[0];
+      return p;
+    }
+    case Tok::LBracket: {
+      advance();
+      p->kind = PK::Array;
+      while (!at(Tok::RBracket)) {
+        p->subs.push_back(parse_pattern());
+        if (!accept(Tok::Comma)) break;
+      }
+      expect(Tok::RBracket, "']' after array pattern");
+      return p;
+    }
+    case Tok::Ident: {
+      std::string first = advance().text;
+      if (first == "_") {
+        p->kind = PK::Wildcard;
+        return p;
+      }
+      Sym name = intern(first);
+      Sym qual = 0;
+      while ((at(Tok::ColonColon) || at(Tok::Dot)) && peek().kind == Tok::Ident) {
+        advance();
+        qual = name;
+        name = intern(advance().text);
+      }
+      p->name = name;
+      p->qualifier = qual;
+      if (at(Tok::LParen) || at(Tok::LBrace)) {
+        Tok close = at(Tok::LParen) ? Tok::RParen : Tok::RBrace;
+        advance();
+        p->kind = PK::Variant;
+        p->has_args = true;
+        while (!at(close)) {
+          Sym fname = 0;
+          if (at(Tok::Ident) && peek().kind == Tok::Colon) {
+            fname = intern(advance().text);
+            advance();
+          }
+          Pattern* sub;
+          if (fname && close == Tok::RBrace && (at(Tok::Comma) || at(Tok::RBrace))) {
+            sub = at_off(a_.make<Pattern>(), cur().offset);
+            sub->kind = PK::Bind;
+            sub->name = fname;
+          } else if (close == Tok::RBrace && !fname && at(Tok::Ident) &&
+                     (peek().kind == Tok::Comma || peek().kind == Tok::RBrace)) {
+            fname = intern(cur().text);
+            sub = parse_pattern();
+          } else {
+            sub = parse_pattern();
+          }
+          p->subs.push_back(sub);
+          p->sub_names.push_back(fname);
+          if (!accept(Tok::Comma)) break;
+        }
+        expect(close, close == Tok::RParen ? "')' after pattern" : "'}' after pattern");
+        return p;
+      }
+      p->kind = qual ? PK::Variant : PK::Bind;  // resolver may turn Bind into Variant
+      return p;
+    }
+    default:
+      fail_here("a pattern");
+  }
+}
+
+Expr* Parser::parse_match_expr() {
+  uint32_t off = advance().offset;  // 'match'
+  MatchExpr* m = at_off(a_.make<MatchExpr>(parse_expr()), off);
+  expect(Tok::Colon, "':' after match subject");
+  expect(Tok::Newline, "end of line after 'match ...:'");
+  if (!accept(Tok::Indent)) fail(cur().offset, "expected indented match arms");
+  while (!at(Tok::Dedent) && !at(Tok::Eof) && !too_many_) {
+    if (accept(Tok::Newline)) continue;
+    try {
+      accept(Tok::KwCase);
+      accept(Tok::Pipe);
+      MatchArm arm;
+      arm.pattern = parse_pattern();
+      if (accept(Tok::KwIf)) arm.guard = parse_expr();
+      if (!accept(Tok::Colon) && !accept(Tok::FatArrow) && !accept(Tok::Arrow))
+        fail_here("':' or '=>' after match pattern");
+      bool inline_body = !at(Tok::Newline);
+      arm.body = parse_block();
+      if (inline_body) end_statement();
+      m->arms.push_back(arm);
+    } catch (ParseError&) {
+      synchronize();
+    }
+  }
+  accept(Tok::Dedent);
+  return m;
+}
+
+Expr* Parser::parse_primary() {
+  DepthGuard g(this);
+  const Token& t = cur();
+  uint32_t off = t.offset;
+  switch (t.kind) {
+    case Tok::Int:
+      advance();
+      return at_off(a_.make<IntExpr>(t.ival), off);
+    case Tok::Float:
+      advance();
+      return at_off(a_.make<FloatExpr>(t.fval), off);
+    case Tok::Str: {
+      const Token& s = advance();
+      Expr* e = parse_string(s);
+      // adjacent string literals concatenate
+      return e;
+    }
+    case Tok::Symbol:
+      advance();
+      return at_off(a_.make<StrExpr>(t.text), off);
+    case Tok::KwTrue:
+      advance();
+      return at_off(a_.make<BoolExpr>(true), off);
+    case Tok::KwFalse:
+      advance();
+      return at_off(a_.make<BoolExpr>(false), off);
+    case Tok::KwNil:
+      advance();
+      return at_off(a_.make<NilExpr>(), off);
+    case Tok::Ident: {
+      Sym s = intern(advance().text);
+      return at_off(a_.make<NameExpr>(s), off);
+    }
+    case Tok::LParen: {
+      advance();
+      if (accept(Tok::RParen)) return at_off(a_.make<NilExpr>(), off);  // unit
+      Expr* e = parse_expr();
+      if (at(Tok::Comma)) {
+        TupleExpr* tu = at_off(a_.make<TupleExpr>(), off);
+        tu->items.push_back(e);
+        while (accept(Tok::Comma)) {
+          if (at(Tok::RParen)) break;
+          tu->items.push_back(parse_expr());
+        }
+        e = tu;
+      }
+      expect(Tok::RParen, "')'");
+      return e;
+    }
+    case Tok::LBracket: {
+      advance();
+      ArrayExpr* a = at_off(a_.make<ArrayExpr>(), off);
+      while (!at(Tok::RBracket)) {
+        a->items.push_back(parse_expr());
+        if (at(Tok::KwFor)) fail(cur().offset, "list comprehensions are not supported yet");
+        if (at(Tok::Semicolon))
+          fail(cur().offset, "repeat-array literals [x; n] are not supported yet");
+        if (!accept(Tok::Comma)) break;
+      }
+      expect(Tok::RBracket, "']' after array elements");
+      return a;
+    }
+    case Tok::LBrace: {
+      advance();
+      DictExpr* d = at_off(a_.make<DictExpr>(), off);
+      while (!at(Tok::RBrace)) {
+        Expr* k = parse_expr();
+        expect(Tok::Colon, "':' between dict key and value");
+        Expr* v = parse_expr();
+        d->entries.push_back({k, v});
+        if (!accept(Tok::Comma)) break;
+      }
+      expect(Tok::RBrace, "'}' after dict entries");
+      return d;
+    }
+    case Tok::Backslash:
+      return parse_lambda_backslash();
+    case Tok::Pipe:
+      return parse_lambda_pipe();
+    case Tok::OrOr: {  // || expr : zero-parameter pipe lambda
+      advance();
+      FnDecl* fn = at_off(a_.make<FnDecl>(), off);
+      fn->is_lambda = true;
+      fn->name = intern("<lambda>");
+      return parse_lambda_body(fn, off);
+    }
+    case Tok::KwFn:
+      return parse_lambda_fn();
+    case Tok::KwIf:
+      return parse_if_expr();
+    case Tok::KwMatch:
+      return parse_match_expr();
+    case Tok::DotDot:
+    case Tok::DotDotEq: {
+      bool inc = t.kind == Tok::DotDotEq;
+      advance();
+      Expr* r = can_start_expr() ? parse_bitor() : nullptr;
+      return at_off(a_.make<RangeExpr>(nullptr, r, inc), off);
+    }
+    case Tok::KwAsync:
+      fail(off, "async blocks and async lambdas are not supported yet");
+    default:
+      fail_here("an expression");
+  }
+}
+
+}  // namespace
+
+Block* parse_file(const SourceFile& file, AstArena& arena, std::vector<Diagnostic>& errors) {
+  Lexer lx(file);
+  std::vector<Token> toks = lx.tokenize();
+  for (auto& d : lx.errors()) errors.push_back(d);
+  Parser p(file, arena, errors, std::move(toks), std::move(lx.strings()), 0);
+  return p.parse_module();
+}
+
+}  // namespace spl

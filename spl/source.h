@@ -1,0 +1,36 @@
+// Source files and diagnostics: line/column lookup, "file:line:col: error: msg" rendering with the
+// source line and a caret, and "did you mean" suggestions. Does not decide what is an error.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spl {
+
+struct SourceFile {
+  std::string path;  // as given by the user (used in messages)
+  std::string text;
+  std::vector<uint32_t> line_starts;
+
+  SourceFile(std::string p, std::string t);
+  // 1-based line and column (column counts bytes) of a byte offset.
+  void line_col(uint32_t off, int* line, int* col) const;
+  std::string_view line_text(int line) const;
+};
+
+struct Diagnostic {
+  const SourceFile* file = nullptr;  // may be null for errors without a location
+  uint32_t offset = 0;
+  std::string message;
+};
+
+// "path:line:col: error: message\n   12 | source\n      |    ^\n"
+std::string format_diagnostic(const Diagnostic& d);
+
+// Levenshtein-based suggestion; returns "" when nothing is close enough.
+std::string closest_name(std::string_view name, const std::vector<std::string>& candidates);
+
+}  // namespace spl

@@ -1,0 +1,460 @@
+// Value helpers: heap list, equality, hashing, display/repr formatting (see value.h).
+#include "value.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "ast.h"
+#include "module.h"
+
+namespace spl {
+
+namespace {
+Obj* g_heap = nullptr;
+size_t g_live = 0;
+bool g_freeing_all = false;
+}  // namespace
+
+Obj::Obj(OK k) : kind(k) {
+  heap_next = g_heap;
+  if (g_heap) g_heap->heap_prev = this;
+  g_heap = this;
+  g_live++;
+}
+
+Obj::~Obj() {
+  if (heap_prev)
+    heap_prev->heap_next = heap_next;
+  else if (g_heap == this)
+    g_heap = heap_next;
+  if (heap_next) heap_next->heap_prev = heap_prev;
+  g_live--;
+}
+
+void obj_free(Obj* o) {
+  if (g_freeing_all) return;  // heap_free_all deletes everything itself
+  delete o;
+}
+
+size_t heap_live_objects() { return g_live; }
+
+void heap_free_all() {
+  // Pin everything, drop all inner references (breaking cycles), then delete.
+  for (Obj* o = g_heap; o; o = o->heap_next) o->rc++;
+  for (Obj* o = g_heap; o; o = o->heap_next) o->clear_refs();
+  g_freeing_all = true;
+  while (g_heap) delete g_heap;
+  g_freeing_all = false;
+}
+
+Value make_str(std::string s) { return Value(new Str(std::move(s))); }
+Value make_array(std::vector<Value> items) {
+  Array* a = new Array();
+  a->items = std::move(items);
+  return Value(a);
+}
+Value make_tuple(std::vector<Value> items) {
+  Tuple* t = new Tuple();
+  t->items = std::move(items);
+  return Value(t);
+}
+
+bool truthy(const Value& v) {
+  switch (v.tag()) {
+    case VT::Undef:
+    case VT::Nil:
+      return false;
+    case VT::Bool:
+      return v.as_bool();
+    case VT::Int:
+      return v.as_int() != 0;
+    case VT::Float:
+      return v.as_float() != 0;
+    case VT::Obj:
+      switch (v.obj()->kind) {
+        case OK::Str:
+          return !v.as<Str>()->s.empty();
+        case OK::Array:
+          return !v.as<Array>()->items.empty();
+        case OK::Dict:
+          return !v.as<Dict>()->entries.empty();
+        case OK::EnumVal: {
+          EnumVal* e = v.as<EnumVal>();
+          return !(e->etype()->builtin == 1 && e->variant == 1);  // None is falsy
+        }
+        default:
+          return true;
+      }
+  }
+  return false;
+}
+
+static bool nil_like(const Value& v) {
+  if (v.is_nil()) return true;
+  if (v.is(OK::EnumVal)) {
+    EnumVal* e = v.as<EnumVal>();
+    return e->etype()->builtin == 1 && e->variant == 1;
+  }
+  return false;
+}
+
+bool values_equal(const Value& a, const Value& b) {
+  if (a.tag() != b.tag()) {
+    if (a.is_num() && b.is_num()) return a.as_num() == b.as_num();
+    return nil_like(a) && nil_like(b);
+  }
+  switch (a.tag()) {
+    case VT::Undef:
+    case VT::Nil:
+      return true;
+    case VT::Bool:
+    case VT::Int:
+      return a.as_int() == b.as_int();
+    case VT::Float:
+      return a.as_float() == b.as_float();
+    case VT::Obj:
+      break;
+  }
+  Obj* x = a.obj();
+  Obj* y = b.obj();
+  if (x == y) return true;
+  if (x->kind != y->kind) return nil_like(a) && nil_like(b);
+  switch (x->kind) {
+    case OK::Str:
+      return a.as<Str>()->s == b.as<Str>()->s;
+    case OK::Array:
+    case OK::Tuple: {
+      auto& p = x->kind == OK::Array ? a.as<Array>()->items : a.as<Tuple>()->items;
+      auto& q = x->kind == OK::Array ? b.as<Array>()->items : b.as<Tuple>()->items;
+      if (p.size() != q.size()) return false;
+      for (size_t i = 0; i < p.size(); i++)
+        if (!values_equal(p[i], q[i])) return false;
+      return true;
+    }
+    case OK::Dict: {
+      Dict* p = a.as<Dict>();
+      Dict* q = b.as<Dict>();
+      if (p->entries.size() != q->entries.size()) return false;
+      for (auto& [k, v] : p->entries) {
+        Value* w = q->find(k);
+        if (!w || !values_equal(v, *w)) return false;
+      }
+      return true;
+    }
+    case OK::EnumVal: {
+      EnumVal* p = a.as<EnumVal>();
+      EnumVal* q = b.as<EnumVal>();
+      return p->type.obj() == q->type.obj() && p->variant == q->variant &&
+             values_equal(p->payload, q->payload);
+    }
+    case OK::Instance: {
+      Instance* p = a.as<Instance>();
+      Instance* q = b.as<Instance>();
+      if (p->type.obj() != q->type.obj()) return false;
+      for (size_t i = 0; i < p->fields.size(); i++)
+        if (!values_equal(p->fields[i], q->fields[i])) return false;
+      return true;
+    }
+    case OK::Range: {
+      RangeObj* p = a.as<RangeObj>();
+      RangeObj* q = b.as<RangeObj>();
+      return p->start == q->start && p->stop() == q->stop();
+    }
+    case OK::BoundMethod:
+      return values_equal(a.as<BoundMethod>()->self, b.as<BoundMethod>()->self) &&
+             a.as<BoundMethod>()->fn.obj() == b.as<BoundMethod>()->fn.obj();
+    default:
+      return false;
+  }
+}
+
+size_t ValueHash::operator()(const Value& v) const {
+  switch (v.tag()) {
+    case VT::Undef:
+    case VT::Nil:
+      return 0x9e37;
+    case VT::Bool:
+    case VT::Int:
+      return std::hash<int64_t>()(v.as_int());
+    case VT::Float: {
+      double d = v.as_float();
+      if (d == std::floor(d) && std::abs(d) < 9e18) return std::hash<int64_t>()(int64_t(d));
+      return std::hash<double>()(d);
+    }
+    case VT::Obj:
+      break;
+  }
+  switch (v.obj()->kind) {
+    case OK::Str:
+      return std::hash<std::string_view>()(v.as<Str>()->s);
+    case OK::Tuple: {
+      size_t h = 0x345678;
+      for (auto& x : v.as<Tuple>()->items) h = h * 1000003 ^ (*this)(x);
+      return h;
+    }
+    case OK::EnumVal: {
+      EnumVal* e = v.as<EnumVal>();
+      return std::hash<uint32_t>()(e->variant) * 31 + (*this)(e->payload);
+    }
+    default:
+      return std::hash<const void*>()(v.obj());
+  }
+}
+
+bool ValueKeyEq::operator()(const Value& a, const Value& b) const {
+  if (a.is_obj() && b.is_obj() && a.obj()->kind != OK::Str && a.obj()->kind != OK::Tuple &&
+      a.obj()->kind != OK::EnumVal)
+    return a.obj() == b.obj();
+  return values_equal(a, b);
+}
+
+Value* Dict::find(const Value& k) {
+  auto it = index.find(k);
+  return it == index.end() ? nullptr : &entries[it->second].second;
+}
+
+void Dict::set(const Value& k, const Value& v) {
+  auto it = index.find(k);
+  if (it != index.end()) {
+    entries[it->second].second = v;
+    return;
+  }
+  index.emplace(k, uint32_t(entries.size()));
+  entries.emplace_back(k, v);
+}
+
+bool Dict::remove(const Value& k) {
+  auto it = index.find(k);
+  if (it == index.end()) return false;
+  uint32_t i = it->second;
+  index.erase(it);
+  entries.erase(entries.begin() + i);
+  for (auto& [key, idx] : index)
+    if (idx > i) idx--;
+  return true;
+}
+
+const char* type_name(const Value& v) {
+  switch (v.tag()) {
+    case VT::Undef:
+      return "undefined";
+    case VT::Nil:
+      return "nil";
+    case VT::Bool:
+      return "bool";
+    case VT::Int:
+      return "int";
+    case VT::Float:
+      return "float";
+    case VT::Obj:
+      break;
+  }
+  switch (v.obj()->kind) {
+    case OK::Str:
+      return "text";
+    case OK::Array:
+      return "array";
+    case OK::Dict:
+      return "dict";
+    case OK::Tuple:
+      return "tuple";
+    case OK::Instance:
+      return sym_name(v.as<Instance>()->stype()->name).c_str();
+    case OK::EnumVal:
+      return sym_name(v.as<EnumVal>()->etype()->name).c_str();
+    case OK::Function:
+    case OK::Native:
+    case OK::BoundMethod:
+      return "function";
+    case OK::Module:
+      return "module";
+    case OK::Future:
+      return "future";
+    case OK::Range:
+      return "range";
+    case OK::Cell:
+      return "cell";
+    case OK::StructType:
+      return "struct type";
+    case OK::EnumType:
+      return "enum type";
+    case OK::TraitType:
+      return "trait";
+    case OK::Matcher:
+      return "matcher";
+    case OK::Expectation:
+      return "expectation";
+  }
+  return "value";
+}
+
+std::string format_float(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  if (d == std::floor(d) && std::abs(d) < 1e16) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.1f", d);
+    return buf;
+  }
+  char buf[64];
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, sizeof buf, "%.*g", prec, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  return buf;
+}
+
+static void show(std::string& out, const Value& v, bool quote, int depth);
+
+static void show_seq(std::string& out, const std::vector<Value>& items, int depth) {
+  for (size_t i = 0; i < items.size(); i++) {
+    if (i) out += ", ";
+    show(out, items[i], true, depth + 1);
+  }
+}
+
+static void show(std::string& out, const Value& v, bool quote, int depth) {
+  if (depth > 40) {
+    out += "...";
+    return;
+  }
+  switch (v.tag()) {
+    case VT::Undef:
+    case VT::Nil:
+      out += "nil";
+      return;
+    case VT::Bool:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case VT::Int:
+      out += std::to_string(v.as_int());
+      return;
+    case VT::Float:
+      out += format_float(v.as_float());
+      return;
+    case VT::Obj:
+      break;
+  }
+  switch (v.obj()->kind) {
+    case OK::Str:
+      if (quote) {
+        out += '"';
+        out += v.as<Str>()->s;
+        out += '"';
+      } else {
+        out += v.as<Str>()->s;
+      }
+      return;
+    case OK::Array:
+      out += '[';
+      show_seq(out, v.as<Array>()->items, depth);
+      out += ']';
+      return;
+    case OK::Tuple:
+      out += '(';
+      show_seq(out, v.as<Tuple>()->items, depth);
+      if (v.as<Tuple>()->items.size() == 1) out += ',';
+      out += ')';
+      return;
+    case OK::Dict: {
+      out += '{';
+      bool first = true;
+      for (auto& [k, x] : v.as<Dict>()->entries) {
+        if (!first) out += ", ";
+        first = false;
+        show(out, k, true, depth + 1);
+        out += ": ";
+        show(out, x, true, depth + 1);
+      }
+      out += '}';
+      return;
+    }
+    case OK::Instance: {
+      Instance* in = v.as<Instance>();
+      StructType* st = in->stype();
+      out += sym_name(st->name);
+      out += " { ";
+      for (size_t i = 0; i < st->fields.size() && i < in->fields.size(); i++) {
+        if (i) out += ", ";
+        out += sym_name(st->fields[i]);
+        out += ": ";
+        show(out, in->fields[i], true, depth + 1);
+      }
+      out += st->fields.empty() ? "}" : " }";
+      return;
+    }
+    case OK::EnumVal: {
+      EnumVal* e = v.as<EnumVal>();
+      const Variant& var = e->etype()->variants[e->variant];
+      out += sym_name(var.name);
+      if (var.arity == 0) return;
+      out += '(';
+      if (var.arity == 1) {
+        if (!var.field_names.empty()) out += sym_name(var.field_names[0]) + ": ";
+        show(out, e->payload, true, depth + 1);
+      } else if (e->payload.is(OK::Tuple)) {
+        auto& items = e->payload.as<Tuple>()->items;
+        for (size_t i = 0; i < items.size(); i++) {
+          if (i) out += ", ";
+          if (i < var.field_names.size()) out += sym_name(var.field_names[i]) + ": ";
+          show(out, items[i], true, depth + 1);
+        }
+      }
+      out += ')';
+      return;
+    }
+    case OK::Function:
+      out += "<fn " + sym_name(v.as<Function>()->decl->name) + ">";
+      return;
+    case OK::Native:
+      out += "<native fn " + sym_name(v.as<Native>()->name) + ">";
+      return;
+    case OK::BoundMethod:
+      out += "<bound method>";
+      return;
+    case OK::Module:
+      out += "<module " + v.as<Module>()->name + ">";
+      return;
+    case OK::Future:
+      out += "<future>";
+      return;
+    case OK::Range: {
+      RangeObj* r = v.as<RangeObj>();
+      out += std::to_string(r->start) + (r->inclusive ? "..=" : "..") + std::to_string(r->end);
+      return;
+    }
+    case OK::StructType:
+      out += "<struct " + sym_name(v.as<StructType>()->name) + ">";
+      return;
+    case OK::EnumType:
+      out += "<enum " + sym_name(v.as<EnumType>()->name) + ">";
+      return;
+    case OK::TraitType:
+      out += "<trait " + sym_name(v.as<TraitType>()->name) + ">";
+      return;
+    case OK::Matcher:
+      out += "<matcher " + sym_name(v.as<Matcher>()->kind) + ">";
+      return;
+    case OK::Expectation:
+      out += "<expectation>";
+      return;
+    case OK::Cell:
+      show(out, v.as<Cell>()->v, quote, depth);
+      return;
+  }
+}
+
+std::string display(const Value& v) {
+  if (v.is(OK::Str)) return v.as<Str>()->s;
+  std::string out;
+  show(out, v, false, 0);
+  return out;
+}
+
+std::string repr(const Value& v) {
+  std::string out;
+  show(out, v, true, 0);
+  return out;
+}
+
+}  // namespace spl

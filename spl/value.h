@@ -1,0 +1,318 @@
+// Runtime values. A Value is 16 bytes: a tag and an int, float, bool or a pointer to a
+// reference-counted heap object. Objects are also linked into a heap list so that everything
+// (including reference cycles) is freed when the interpreter shuts down. No evaluation here.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "symbols.h"
+
+namespace spl {
+
+enum class VT : uint8_t { Undef, Nil, Bool, Int, Float, Obj };
+
+enum class OK : uint8_t {
+  Str,
+  Array,
+  Dict,
+  Tuple,
+  Instance,
+  EnumVal,
+  Function,
+  Native,
+  BoundMethod,
+  Module,
+  Future,
+  Range,
+  Cell,
+  StructType,
+  EnumType,
+  TraitType,
+  Matcher,
+  Expectation,
+};
+
+struct Obj {
+  uint32_t rc = 0;
+  OK kind;
+  Obj* heap_prev = nullptr;
+  Obj* heap_next = nullptr;
+  explicit Obj(OK k);
+  virtual ~Obj();
+  virtual void clear_refs() {}  // drop references to other objects (shutdown)
+  Obj(const Obj&) = delete;
+  Obj& operator=(const Obj&) = delete;
+};
+
+void obj_free(Obj* o);
+
+class Value {
+ public:
+  Value() : t_(VT::Nil), i_(0) {}
+  static Value undef() {
+    Value v;
+    v.t_ = VT::Undef;
+    return v;
+  }
+  static Value boolean(bool b) {
+    Value v;
+    v.t_ = VT::Bool;
+    v.i_ = b;
+    return v;
+  }
+  static Value integer(int64_t i) {
+    Value v;
+    v.t_ = VT::Int;
+    v.i_ = i;
+    return v;
+  }
+  static Value floating(double f) {
+    Value v;
+    v.t_ = VT::Float;
+    v.f_ = f;
+    return v;
+  }
+  explicit Value(Obj* o) : t_(VT::Obj), o_(o) { o->rc++; }
+  Value(const Value& v) : t_(v.t_), i_(v.i_) {
+    if (t_ == VT::Obj) o_->rc++;
+  }
+  Value(Value&& v) noexcept : t_(v.t_), i_(v.i_) { v.t_ = VT::Nil; }
+  Value& operator=(const Value& v) {
+    if (v.t_ == VT::Obj) v.o_->rc++;
+    release();
+    t_ = v.t_;
+    i_ = v.i_;
+    return *this;
+  }
+  Value& operator=(Value&& v) noexcept {
+    if (this != &v) {
+      release();
+      t_ = v.t_;
+      i_ = v.i_;
+      v.t_ = VT::Nil;
+    }
+    return *this;
+  }
+  ~Value() { release(); }
+
+  VT tag() const { return t_; }
+  bool is_undef() const { return t_ == VT::Undef; }
+  bool is_nil() const { return t_ == VT::Nil; }
+  bool is_bool() const { return t_ == VT::Bool; }
+  bool is_int() const { return t_ == VT::Int; }
+  bool is_float() const { return t_ == VT::Float; }
+  bool is_num() const { return t_ == VT::Int || t_ == VT::Float; }
+  bool is_obj() const { return t_ == VT::Obj; }
+  bool is(OK k) const { return t_ == VT::Obj && o_->kind == k; }
+  bool as_bool() const { return i_ != 0; }
+  int64_t as_int() const { return i_; }
+  double as_float() const { return f_; }
+  double as_num() const { return t_ == VT::Int ? double(i_) : f_; }
+  Obj* obj() const { return o_; }
+  template <class T>
+  T* as() const {
+    return static_cast<T*>(o_);
+  }
+
+ private:
+  void release() {
+    if (t_ == VT::Obj && --o_->rc == 0) obj_free(o_);
+  }
+  VT t_;
+  union {
+    int64_t i_;
+    double f_;
+    Obj* o_;
+  };
+};
+
+// ---- object types ----
+struct Str : Obj {
+  std::string s;
+  explicit Str(std::string v) : Obj(OK::Str), s(std::move(v)) {}
+};
+
+struct Array : Obj {
+  std::vector<Value> items;
+  Array() : Obj(OK::Array) {}
+  void clear_refs() override { items.clear(); }
+};
+
+struct Tuple : Obj {
+  std::vector<Value> items;
+  Tuple() : Obj(OK::Tuple) {}
+  void clear_refs() override { items.clear(); }
+};
+
+struct ValueHash {
+  size_t operator()(const Value& v) const;
+};
+struct ValueKeyEq {
+  bool operator()(const Value& a, const Value& b) const;
+};
+
+// Insertion-ordered dictionary.
+struct Dict : Obj {
+  std::vector<std::pair<Value, Value>> entries;
+  std::unordered_map<Value, uint32_t, ValueHash, ValueKeyEq> index;
+  Dict() : Obj(OK::Dict) {}
+  Value* find(const Value& k);
+  void set(const Value& k, const Value& v);
+  bool remove(const Value& k);
+  void clear_refs() override {
+    index.clear();
+    entries.clear();
+  }
+};
+
+struct FnDecl;
+struct Expr;
+struct Module;
+
+using MethodTable = std::unordered_map<Sym, Value>;
+
+struct StructType : Obj {
+  Sym name;
+  Module* module = nullptr;
+  std::vector<Sym> fields;
+  std::vector<Expr*> defaults;  // may be null
+  std::unordered_map<Sym, uint32_t> field_index;
+  MethodTable methods;
+  StructType() : Obj(OK::StructType) {}
+  void clear_refs() override { methods.clear(); }
+};
+
+struct Instance : Obj {
+  Value type;  // StructType
+  std::vector<Value> fields;
+  Instance() : Obj(OK::Instance) {}
+  StructType* stype() const { return type.as<StructType>(); }
+  void clear_refs() override {
+    fields.clear();
+    type = Value();
+  }
+};
+
+struct Variant {
+  Sym name;
+  int arity = 0;
+  std::vector<Sym> field_names;
+};
+
+struct EnumType : Obj {
+  Sym name;
+  std::vector<Variant> variants;
+  std::unordered_map<Sym, uint32_t> by_name;
+  std::vector<Value> unit_values;  // per variant, for arity 0
+  MethodTable methods;
+  int builtin = 0;  // 1 Option, 2 Result
+  EnumType() : Obj(OK::EnumType) {}
+  void clear_refs() override {
+    methods.clear();
+    unit_values.clear();
+  }
+};
+
+struct EnumVal : Obj {
+  Value type;  // EnumType
+  uint32_t variant;
+  Value payload;  // nil (unit), the value (arity 1) or a Tuple (arity > 1)
+  EnumVal() : Obj(OK::EnumVal) {}
+  EnumType* etype() const { return type.as<EnumType>(); }
+  Sym name() const { return etype()->variants[variant].name; }
+  void clear_refs() override {
+    payload = Value();
+    type = Value();
+  }
+};
+
+struct TraitType : Obj {
+  Sym name;
+  MethodTable defaults;
+  TraitType() : Obj(OK::TraitType) {}
+  void clear_refs() override { defaults.clear(); }
+};
+
+struct Cell : Obj {
+  Value v;
+  Cell() : Obj(OK::Cell), v(Value::undef()) {}
+  void clear_refs() override { v = Value(); }
+};
+
+struct Function : Obj {
+  FnDecl* decl;
+  std::vector<Value> captures;  // Cells
+  Value owner;                  // StructType/EnumType for methods (nil otherwise)
+  explicit Function(FnDecl* d) : Obj(OK::Function), decl(d) {}
+  void clear_refs() override {
+    captures.clear();
+    owner = Value();
+  }
+};
+
+class Interp;
+struct CallArgs;
+using BuiltinFn = Value (*)(Interp& in, CallArgs& a);
+
+struct Native : Obj {
+  Sym name;
+  BuiltinFn fn = nullptr;
+  void* data = nullptr;  // for natives from tables: the NativeReg
+  int min_args = 0, max_args = -1;
+  Native() : Obj(OK::Native) {}
+};
+
+struct BoundMethod : Obj {
+  Value self, fn;
+  BoundMethod() : Obj(OK::BoundMethod) {}
+  void clear_refs() override {
+    self = Value();
+    fn = Value();
+  }
+};
+
+struct RangeObj : Obj {
+  int64_t start, end;
+  bool inclusive;
+  RangeObj(int64_t s, int64_t e, bool inc) : Obj(OK::Range), start(s), end(e), inclusive(inc) {}
+  int64_t stop() const { return inclusive ? end + 1 : end; }
+};
+
+// BDD matcher (eq(5), contain("x"), ...) and expectation (expect(v)).
+struct Matcher : Obj {
+  Sym kind;
+  Value expected;
+  Matcher() : Obj(OK::Matcher) {}
+  void clear_refs() override { expected = Value(); }
+};
+struct Expectation : Obj {
+  Value actual;
+  Expectation() : Obj(OK::Expectation) {}
+  void clear_refs() override { actual = Value(); }
+};
+
+// ---- helpers ----
+Value make_str(std::string s);
+Value make_array(std::vector<Value> items = {});
+Value make_tuple(std::vector<Value> items);
+inline Value make_obj(Obj* o) { return Value(o); }
+
+bool truthy(const Value& v);
+bool values_equal(const Value& a, const Value& b);
+const char* type_name(const Value& v);
+// Display form (print): text raw. Repr form: text quoted (inside containers).
+std::string display(const Value& v);
+std::string repr(const Value& v);
+std::string format_float(double d);
+
+// Heap bookkeeping for shutdown.
+size_t heap_live_objects();
+void heap_free_all();
+
+}  // namespace spl

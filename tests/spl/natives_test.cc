@@ -1,0 +1,111 @@
+// Native table tests: extern fn binding through a table, argument checks, and a native that
+// returns a pending future resolved later from a libuv timer callback on the loop thread.
+#include <gtest/gtest.h>
+
+#include "natives/native_api.h"
+#include "test_util.h"
+
+namespace spl {
+namespace {
+
+Value t_add(NativeCall& c) {
+  int64_t a = c.int_arg(0), b = c.int_arg(1);
+  if (c.failed()) return c.nil();
+  return c.integer(a + b);
+}
+
+struct Deferred {
+  uv_timer_t timer;
+  PendingFuture fut;
+  int64_t value;
+  bool reject;
+};
+
+Value t_deferred(NativeCall& c) {
+  int64_t v = c.int_arg(0);
+  bool reject = c.argc() > 1 && c.bool_arg(1);
+  if (c.failed()) return c.nil();
+  auto* d = new Deferred{};
+  d->fut = c.pending_future();
+  d->value = v;
+  d->reject = reject;
+  uv_timer_init(c.loop(), &d->timer);
+  d->timer.data = d;
+  uv_timer_start(
+      &d->timer,
+      [](uv_timer_t* t) {
+        auto* d = static_cast<Deferred*>(t->data);
+        if (d->reject)
+          d->fut.reject("native load failed");
+        else
+          d->fut.resolve(Value::integer(d->value * 2));
+        uv_close(reinterpret_cast<uv_handle_t*>(t),
+                 [](uv_handle_t* h) { delete static_cast<Deferred*>(h->data); });
+      },
+      5, 0);
+  return d->fut.value();
+}
+
+Value t_result(NativeCall& c) {
+  std::string s = c.text_arg(0);
+  if (c.failed()) return c.nil();
+  return s.empty() ? c.err(c.text("empty")) : c.ok(c.text(s));
+}
+
+const NativeReg kTestTable[] = {
+    {"test_native_add", 2, 2, t_add},
+    {"test_native_deferred", 1, 2, t_deferred},
+    {"test_native_result", 1, 1, t_result},
+};
+SPL_NATIVE_MODULE(test_table, "test", kTestTable);
+
+using test::run_source;
+
+TEST(Natives, ExternBindsThroughTable) {
+  auto r = run_source(
+      "extern fn test_native_add(a: i64, b: i64) -> i64\nresult = test_native_add(2, 3)\n");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.result, "5");
+}
+
+TEST(Natives, ArgumentTypeErrorIsARuntimeError) {
+  auto r = run_source(
+      "extern fn test_native_add(a: i64, b: i64) -> i64\nresult = 1\nresult = "
+      "test_native_add(\"x\", 3)\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.result, "1");
+}
+
+TEST(Natives, ArityIsChecked) {
+  auto r = run_source("extern fn test_native_add(a: i64, b: i64) -> i64\ntest_native_add(1)\n");
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST(Natives, PendingFutureResolvedFromLoopCallback) {
+  auto r = run_source(
+      "extern fn test_native_deferred(v: i64) -> i64\n"
+      "let log = []\n"
+      "async fn other():\n    log.push(\"other ran while waiting\")\n"
+      "let f = test_native_deferred(21)\nother()\nlet v = await f\nlog.push(v)\nresult = log\n");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.result, "[\"other ran while waiting\", 42]");
+  EXPECT_EQ(r.open_handles, 0u);
+}
+
+TEST(Natives, PendingFutureRejected) {
+  auto r = run_source(
+      "extern fn test_native_deferred(v: i64, fail: bool) -> i64\nresult = 0\nawait "
+      "test_native_deferred(1, true)\nresult = 1\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.result, "0");
+}
+
+TEST(Natives, ResultValues) {
+  auto r = run_source(
+      "extern fn test_native_result(s: text)\nresult = [test_native_result(\"a\"), "
+      "test_native_result(\"\")]\n");
+  EXPECT_EQ(r.result, "[Ok(\"a\"), Err(\"empty\")]");
+}
+
+}  // namespace
+}  // namespace spl
