@@ -323,6 +323,15 @@ int spl_scan_validate_utf8(spl_handle_t h, uint64_t offset, uint64_t length,
   return ToCode(rt::Status::AtOffset(rt::Code::kInvalidUtf8, offset + bad));
 }
 
+int spl_scan_wc(spl_handle_t h, uint64_t offset, uint64_t length, spl_wc_counts_t* out) {
+  if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
+  spl::rt::scan::WcCounts c;
+  int rc = Scan(h, offset, length,
+                [&](const uint8_t* p, size_t n) { c = spl::rt::scan::WordCount(p, n); });
+  if (rc == 0) *out = spl_wc_counts_t{c.lines, c.words, c.chars, c.bytes};
+  return rc;
+}
+
 int spl_scan_copy(spl_handle_t h, uint64_t offset, uint64_t length, void* dst) {
   if (dst == nullptr && length != 0) return Fail(SPL_EINVAL, "dst is NULL");
   auto* d = static_cast<uint8_t*>(dst);
@@ -335,6 +344,10 @@ int spl_loop_attach(struct uv_loop_s* loop, spl_completion_cb cb, void* user_dat
   return ToCode(GetLoader().AttachLoop(loop, [cb, user_data](const std::shared_ptr<rt::Job>& job) {
     cb(job->tag(), static_cast<int>(job->state()), user_data);
   }));
+}
+
+int spl_loop_ref(int keep_alive) {
+  return ToCode(GetLoader().SetLoopRef(keep_alive != 0));
 }
 
 int spl_loop_detach(void) {

@@ -192,8 +192,21 @@ Status Loader::AttachLoop(uv_loop_t* loop, CompletionFn on_complete) {
     return Status::Error(Code::kIoError, {}, fmt::format("uv_async_init: {}", uv_strerror(rc)));
   }
   async->data = link_.get();
+  uv_unref(reinterpret_cast<uv_handle_t*>(async));
   link_->on_complete = std::move(on_complete);
   link_->async = async;
+  return Status::Ok();
+}
+
+Status Loader::SetLoopRef(bool keep_alive) {
+  std::lock_guard lock(link_->mu);
+  if (link_->async == nullptr) return Status::Error(Code::kInvalidArgument, {}, "no loop attached");
+  auto* handle = reinterpret_cast<uv_handle_t*>(link_->async);
+  if (keep_alive) {
+    uv_ref(handle);
+  } else {
+    uv_unref(handle);
+  }
   return Status::Ok();
 }
 

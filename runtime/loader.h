@@ -127,8 +127,12 @@ class Loader {
   void Start(const std::shared_ptr<Job>& job);
 
   // Attaches a libuv loop: from now on `on_complete` runs on the loop thread for each
-  // finished job. REQUIRES: called on the loop thread; one loop at a time.
+  // finished job. The loop's handle starts unreferenced (it alone does not keep uv_run
+  // going); see SetLoopRef. REQUIRES: called on the loop thread; one loop at a time.
   Status AttachLoop(uv_loop_t* loop, CompletionFn on_complete);
+  // Whether the attached loop stays alive for completions: a host turns this on while
+  // something waits for a job and off when nothing does. REQUIRES: on the loop thread.
+  Status SetLoopRef(bool keep_alive);
   // Closes the loop handle (uv_close); run the loop once more to let it close.
   // REQUIRES: called on the loop thread.
   void DetachLoop();

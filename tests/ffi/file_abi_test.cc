@@ -145,6 +145,12 @@ TEST(FileAbi, Scans) {
   EXPECT_STREQ(spl_last_error(), "invalid UTF-8 at byte 24");
   EXPECT_EQ(spl_scan_validate_utf8(h, 23, 3, &bad), SPL_EUTF8) << "starts mid-character";
   EXPECT_EQ(bad, 23u);
+  spl_wc_counts_t wc;
+  ASSERT_EQ(spl_scan_wc(h, 0, content.size(), &wc), 0);
+  EXPECT_EQ(wc.lines, 3u);
+  EXPECT_EQ(wc.words, 6u) << "alpha beta beta gamma \u03b1\xff tail";
+  EXPECT_EQ(wc.chars, content.size() - 2) << "the 2-byte alpha is one char, \xff is none";
+  EXPECT_EQ(wc.bytes, content.size());
   char out[6] = {};
   ASSERT_EQ(spl_scan_copy(h, 6, 5, out), 0);
   EXPECT_STREQ(out, "beta\n");
@@ -223,6 +229,7 @@ TEST(FileAbi, CompletionOnTheLoop) {
                 },
                 &seen),
             0);
+  ASSERT_EQ(spl_loop_ref(1), 0);
   spl_handle_t good = 0, bad = 0;
   ASSERT_EQ(spl_submit(dir.WriteSized("f", 300000).c_str(), nullptr, &good), 0);
   ASSERT_EQ(spl_submit("/nonexistent", nullptr, &bad), 0);

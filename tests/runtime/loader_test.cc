@@ -213,6 +213,9 @@ TEST(Loader, CompletionCallbacksRunOnTheLoopThread) {
                               })
                   .ok());
   EXPECT_EQ(loader.AttachLoop(&loop, nullptr).code(), Code::kInvalidArgument);
+  EXPECT_EQ(uv_loop_alive(&loop), 0) << "the completion handle alone keeps no loop alive";
+  ASSERT_TRUE(loader.SetLoopRef(true).ok());
+  EXPECT_NE(uv_loop_alive(&loop), 0);
   std::vector<std::shared_ptr<Job>> jobs;
   for (int i = 0; i < 20; ++i) {
     jobs.push_back(loader.Submit(dir.WriteSized("f" + std::to_string(i), 70000 * (i + 1)), {}));
@@ -220,7 +223,10 @@ TEST(Loader, CompletionCallbacksRunOnTheLoopThread) {
   jobs.push_back(loader.Submit("/nonexistent", {}));
   while (seen < 21) uv_run(&loop, UV_RUN_ONCE);
   EXPECT_FALSE(wrong_thread);
+  ASSERT_TRUE(loader.SetLoopRef(false).ok());
+  EXPECT_EQ(uv_loop_alive(&loop), 0);
   loader.DetachLoop();
+  EXPECT_EQ(loader.SetLoopRef(true).code(), Code::kInvalidArgument) << "detached";
   uv_run(&loop, UV_RUN_DEFAULT);
   EXPECT_EQ(uv_loop_close(&loop), 0) << "no handle left behind";
 }

@@ -178,6 +178,14 @@ SPL_EXTERN int spl_scan_count_lines(spl_handle_t h, uint64_t offset, uint64_t le
  * bad byte otherwise. bad_offset may be NULL. */
 SPL_EXTERN int spl_scan_validate_utf8(spl_handle_t h, uint64_t offset, uint64_t length,
                                       uint64_t* bad_offset);
+/* What GNU `wc -lwmc` prints for the range, in a UTF-8 locale. */
+typedef struct spl_wc_counts {
+  uint64_t lines; /* '\n' bytes */
+  uint64_t words; /* runs of printable non-space characters */
+  uint64_t chars; /* decoded characters (invalid bytes are not characters) */
+  uint64_t bytes;
+} spl_wc_counts_t;
+SPL_EXTERN int spl_scan_wc(spl_handle_t h, uint64_t offset, uint64_t length, spl_wc_counts_t* out);
 /* Copies the range into dst (which must hold `length` bytes). */
 SPL_EXTERN int spl_scan_copy(spl_handle_t h, uint64_t offset, uint64_t length, void* dst);
 
@@ -188,6 +196,10 @@ SPL_EXTERN int spl_scan_copy(spl_handle_t h, uint64_t offset, uint64_t length, v
 struct uv_loop_s;
 typedef void (*spl_completion_cb)(spl_handle_t h, int state, void* user_data);
 SPL_EXTERN int spl_loop_attach(struct uv_loop_s* loop, spl_completion_cb cb, void* user_data);
+/* The attached loop's handle starts unreferenced, so it alone never keeps uv_run going. A host
+ * that waits for a completion calls spl_loop_ref(1), and spl_loop_ref(0) when nothing waits.
+ * REQUIRES: called on the loop thread. SPL_EINVAL when no loop is attached. */
+SPL_EXTERN int spl_loop_ref(int keep_alive);
 SPL_EXTERN int spl_loop_detach(void);
 
 #ifdef __cplusplus

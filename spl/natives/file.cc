@@ -1,0 +1,389 @@
+// Native table "file": the private natives behind simple_std/file (declared in
+// simple_std/sys/mmap.spl). Each one is a thin call into the C ABI (spl/file.h); errors come
+// back as Err(code) with the ABI's negative code, and rt_file_last_error() gives the message of
+// the last failure. Waiting is real: rt_file_wait returns a pending future settled on the loop
+// thread when the loader reports the handle done (or its timeout fires). It does not build
+// Simple types (FileError, MmapRegion): simple_std/file/*.spl does that.
+#include <sys/stat.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "native_api.h"
+#include "spl/file.h"
+
+namespace spl {
+namespace {
+
+// Futures waiting for loads, keyed by handle. Loop thread only.
+struct Waiter {
+  PendingFuture future;
+  spl_handle_t handle = 0;
+  uv_timer_t* timer = nullptr;  // set when the wait has a timeout
+};
+
+struct WaitState {
+  bool attached = false;
+  size_t outstanding = 0;
+  std::unordered_map<spl_handle_t, std::vector<Waiter*>> by_handle;
+};
+
+WaitState& State() {
+  static WaitState* s = new WaitState;  // lives as long as the process (the loop may outlive us)
+  return *s;
+}
+
+void UpdateLoopRef() { spl_loop_ref(State().outstanding > 0 ? 1 : 0); }
+
+void CloseTimer(uv_timer_t* t) {
+  if (t == nullptr) return;
+  uv_timer_stop(t);
+  uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+}
+
+void Settle(Waiter* w, int code) {
+  CloseTimer(w->timer);
+  w->future.resolve(Value::integer(code));
+  --State().outstanding;
+  delete w;
+}
+
+void OnComplete(spl_handle_t h, int /*state*/, void* /*user*/) {
+  WaitState& s = State();
+  auto it = s.by_handle.find(h);
+  if (it == s.by_handle.end()) return;
+  std::vector<Waiter*> ws = std::move(it->second);
+  s.by_handle.erase(it);
+  int code = spl_file_result(h);
+  for (Waiter* w : ws) Settle(w, code);
+  UpdateLoopRef();
+}
+
+void OnTimeout(uv_timer_t* t) {
+  Waiter* w = static_cast<Waiter*>(t->data);
+  WaitState& s = State();
+  auto it = s.by_handle.find(w->handle);
+  if (it != s.by_handle.end()) {
+    auto& v = it->second;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] == w) {
+        v.erase(v.begin() + static_cast<long>(i));
+        break;
+      }
+    }
+    if (v.empty()) s.by_handle.erase(it);
+  }
+  Settle(w, SPL_ETIMEDOUT);
+  UpdateLoopRef();
+}
+
+bool EnsureAttached(NativeCall& c) {
+  WaitState& s = State();
+  if (s.attached) return true;
+  int rc = spl_loop_attach(c.loop(), OnComplete, nullptr);
+  if (rc < 0) {
+    c.fail(std::string(c.name()) + ": cannot attach the event loop: " + spl_last_error());
+    return false;
+  }
+  s.attached = true;
+  return true;
+}
+
+// Arguments shared by open_sync and submit: (path, mode, prefault, advice, offset, length).
+bool OptionsFrom(NativeCall& c, std::string* path, spl_open_options_t* o) {
+  spl_open_options_init(o);
+  *path = c.text_arg(0);
+  o->mode = static_cast<int>(c.int_arg(1));
+  o->prefault = c.bool_arg(2) ? 1 : 0;
+  o->advice = static_cast<int>(c.int_arg(3));
+  int64_t offset = c.int_arg(4), length = c.int_arg(5);
+  if (c.failed()) return false;
+  if (offset < 0 || length < 0) {
+    c.fail(std::string(c.name()) + ": offset and length must not be negative");
+    return false;
+  }
+  o->offset = static_cast<uint64_t>(offset);
+  o->length = static_cast<uint64_t>(length);
+  return true;
+}
+
+spl_handle_t HandleArg(NativeCall& c, int i) { return static_cast<spl_handle_t>(c.int_arg(i)); }
+
+// Non-negative offset/length arguments at i and i+1.
+bool Range(NativeCall& c, int i, uint64_t* off, uint64_t* len) {
+  int64_t o = c.int_arg(i), n = c.int_arg(i + 1);
+  if (c.failed()) return false;
+  if (o < 0 || n < 0) {
+    c.fail(std::string(c.name()) + ": offset and length must not be negative");
+    return false;
+  }
+  *off = static_cast<uint64_t>(o);
+  *len = static_cast<uint64_t>(n);
+  return true;
+}
+
+Value Code(NativeCall& c, int rc) { return c.integer(rc); }
+Value IntResult(NativeCall& c, int rc, int64_t v) {
+  return rc < 0 ? c.err(c.integer(rc)) : c.ok(c.integer(v));
+}
+
+Value rt_file_open_sync(NativeCall& c) {
+  std::string path;
+  spl_open_options_t o;
+  if (!OptionsFrom(c, &path, &o)) return c.nil();
+  spl_handle_t h = 0;
+  int rc = spl_open_sync(path.c_str(), &o, &h);
+  return IntResult(c, rc, static_cast<int64_t>(h));
+}
+
+Value rt_file_submit(NativeCall& c) {
+  std::string path;
+  spl_open_options_t o;
+  if (!OptionsFrom(c, &path, &o)) return c.nil();
+  if (!EnsureAttached(c)) return c.nil();
+  spl_handle_t h = 0;
+  int rc = spl_submit(path.c_str(), &o, &h);
+  return IntResult(c, rc, static_cast<int64_t>(h));
+}
+
+Value rt_file_state(NativeCall& c) {
+  int rc = spl_file_state(HandleArg(c, 0));
+  return IntResult(c, rc, rc);
+}
+
+Value rt_file_progress(NativeCall& c) {
+  uint64_t done = 0, total = 0;
+  int rc = spl_file_progress(HandleArg(c, 0), &done, &total);
+  if (rc < 0) return c.err(c.integer(rc));
+  int state = spl_file_state(HandleArg(c, 0));
+  double p = state == SPL_STATE_READY ? 1.0 : total == 0 ? 0.0 : double(done) / double(total);
+  return c.ok(c.floating(p));
+}
+
+// (handle, timeout_ms): a future of the final code (0 ready, negative error, ETIMEDOUT), or the
+// code itself when the load already ended. timeout_ms < 0: no limit.
+Value rt_file_wait(NativeCall& c) {
+  spl_handle_t h = HandleArg(c, 0);
+  int64_t timeout = c.int_arg(1);
+  if (c.failed()) return c.nil();
+  if (!EnsureAttached(c)) return c.nil();
+  int state = spl_file_state(h);
+  if (state < 0) return Code(c, state);
+  if (state == SPL_STATE_READY || state == SPL_STATE_FAILED) return Code(c, spl_file_result(h));
+  if (timeout == 0) return Code(c, SPL_ETIMEDOUT);
+  auto* w = new Waiter{c.pending_future(), h, nullptr};
+  if (timeout > 0) {
+    w->timer = new uv_timer_t;
+    uv_timer_init(c.loop(), w->timer);
+    w->timer->data = w;
+    uv_timer_start(w->timer, OnTimeout, static_cast<uint64_t>(timeout), 0);
+  }
+  State().by_handle[h].push_back(w);
+  ++State().outstanding;
+  UpdateLoopRef();
+  return w->future.value();
+}
+
+// Blocking wait on the calling thread (the synchronous get()).
+Value rt_file_wait_blocking(NativeCall& c) {
+  spl_handle_t h = HandleArg(c, 0);
+  int64_t timeout = c.int_arg(1);
+  if (c.failed()) return c.nil();
+  return Code(c, spl_file_wait(h, timeout));
+}
+
+// The load's final code (0 ready, negative failure, ENOTREADY while running); also makes
+// rt_file_last_error() describe this handle's failure.
+Value rt_file_result(NativeCall& c) { return Code(c, spl_file_result(HandleArg(c, 0))); }
+
+Value rt_file_cancel(NativeCall& c) {
+  int rc = spl_file_cancel(HandleArg(c, 0));
+  return rc < 0 ? c.err(c.integer(rc)) : c.ok(c.boolean(rc == 1));
+}
+
+Value rt_file_close(NativeCall& c) { return Code(c, spl_file_close(HandleArg(c, 0))); }
+
+Value rt_file_strategy(NativeCall& c) {
+  static const char* names[] = {"empty", "mmap", "read", "read-to-eof"};
+  int rc = spl_file_strategy(HandleArg(c, 0));
+  if (rc < 0) return c.err(c.integer(rc));
+  return c.ok(c.text(rc >= 0 && rc <= 3 ? names[rc] : "unknown"));
+}
+
+Value rt_file_last_error(NativeCall& c) { return c.text(spl_last_error()); }
+
+Value rt_file_error_name(NativeCall& c) {
+  int64_t code = c.int_arg(0);
+  if (c.failed()) return c.nil();
+  return c.text(spl_err_name(static_cast<int>(code)));
+}
+
+Value rt_file_strerror(NativeCall& c) {
+  int64_t code = c.int_arg(0);
+  if (c.failed()) return c.nil();
+  return c.text(spl_strerror(static_cast<int>(code)));
+}
+
+Value rt_file_exists(NativeCall& c) {
+  std::string path = c.text_arg(0);
+  if (c.failed()) return c.nil();
+  struct stat st;
+  return c.boolean(::stat(path.c_str(), &st) == 0);
+}
+
+Value rt_file_size(NativeCall& c) {
+  std::string path = c.text_arg(0);
+  if (c.failed()) return c.nil();
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return c.err(c.integer(-errno));
+  if (S_ISDIR(st.st_mode)) return c.err(c.integer(SPL_EISDIR));
+  return c.ok(c.integer(static_cast<int64_t>(st.st_size)));
+}
+
+Value rt_region_len(NativeCall& c) {
+  uint64_t len = 0;
+  int rc = spl_region_len(HandleArg(c, 0), &len);
+  return IntResult(c, rc, static_cast<int64_t>(len));
+}
+
+Value rt_region_mode(NativeCall& c) {
+  int rc = spl_region_mode(HandleArg(c, 0));
+  return IntResult(c, rc, rc);
+}
+
+Value rt_region_count(NativeCall& c) {
+  uint64_t off, len, n = 0;
+  if (!Range(c, 1, &off, &len)) return c.nil();
+  std::string needle = c.text_arg(3);
+  if (c.failed()) return c.nil();
+  int rc = spl_scan_count(HandleArg(c, 0), off, len, needle.data(), needle.size(), &n);
+  return IntResult(c, rc, static_cast<int64_t>(n));
+}
+
+// (h, off, len, from, needle) -> Ok(absolute offset or -1).
+Value rt_region_find(NativeCall& c) {
+  uint64_t off, len;
+  if (!Range(c, 1, &off, &len)) return c.nil();
+  int64_t from = c.int_arg(3);
+  std::string needle = c.text_arg(4);
+  if (c.failed()) return c.nil();
+  if (from < 0) return c.fail("rt_region_find: start must not be negative");
+  int64_t pos = -1;
+  int rc = spl_scan_find(HandleArg(c, 0), off, len, static_cast<uint64_t>(from), needle.data(),
+                         needle.size(), &pos);
+  return IntResult(c, rc, pos);
+}
+
+Value rt_region_count_lines(NativeCall& c) {
+  uint64_t off, len, n = 0;
+  if (!Range(c, 1, &off, &len)) return c.nil();
+  int rc = spl_scan_count_lines(HandleArg(c, 0), off, len, &n);
+  return IntResult(c, rc, static_cast<int64_t>(n));
+}
+
+// Ok(-1) when valid, Ok(offset of the first bad byte) when not, Err(code) on failure.
+Value rt_region_validate_utf8(NativeCall& c) {
+  uint64_t off, len, bad = 0;
+  if (!Range(c, 1, &off, &len)) return c.nil();
+  int rc = spl_scan_validate_utf8(HandleArg(c, 0), off, len, &bad);
+  if (rc == SPL_EUTF8) return c.ok(c.integer(static_cast<int64_t>(bad)));
+  return IntResult(c, rc, -1);
+}
+
+// Copies [off, off+len) into a text value (bytes as they are; callers validate UTF-8).
+Value rt_region_read(NativeCall& c) {
+  uint64_t off, len;
+  if (!Range(c, 1, &off, &len)) return c.nil();
+  uint64_t size = 0;
+  int lrc = spl_region_len(HandleArg(c, 0), &size);
+  if (lrc < 0) return c.err(c.integer(lrc));
+  if (off > size || len > size - off) return c.err(c.integer(SPL_ERANGE));
+  std::string out;
+  out.resize(len);
+  int rc = spl_scan_copy(HandleArg(c, 0), off, len, out.data());
+  return rc < 0 ? c.err(c.integer(rc)) : c.ok(c.text(std::move(out)));
+}
+
+Value rt_region_byte_at(NativeCall& c) {
+  int64_t off = c.int_arg(1);
+  if (c.failed()) return c.nil();
+  if (off < 0) return c.err(c.integer(SPL_ERANGE));
+  uint8_t b = 0;
+  int rc = spl_scan_copy(HandleArg(c, 0), static_cast<uint64_t>(off), 1, &b);
+  return IntResult(c, rc, b);
+}
+
+// Ok([lines, words, chars, bytes]) as GNU wc counts them.
+Value rt_region_wc(NativeCall& c) {
+  uint64_t off, len;
+  if (!Range(c, 1, &off, &len)) return c.nil();
+  spl_wc_counts_t w;
+  int rc = spl_scan_wc(HandleArg(c, 0), off, len, &w);
+  if (rc < 0) return c.err(c.integer(rc));
+  return c.ok(c.array({c.integer(int64_t(w.lines)), c.integer(int64_t(w.words)),
+                       c.integer(int64_t(w.chars)), c.integer(int64_t(w.bytes))}));
+}
+
+Value rt_region_write(NativeCall& c) {
+  int64_t off = c.int_arg(1);
+  std::string data = c.text_arg(2);
+  if (c.failed()) return c.nil();
+  if (off < 0) return Code(c, SPL_ERANGE);
+  return Code(c, spl_region_write(HandleArg(c, 0), static_cast<uint64_t>(off), data.data(),
+                                  data.size()));
+}
+
+Value rt_region_flush(NativeCall& c) { return Code(c, spl_region_flush(HandleArg(c, 0), 0, 0)); }
+
+Value rt_region_advise(NativeCall& c) {
+  int64_t advice = c.int_arg(1);
+  uint64_t off, len;
+  if (!Range(c, 2, &off, &len)) return c.nil();
+  return Code(c, spl_region_advise(HandleArg(c, 0), static_cast<int>(advice), off, len));
+}
+
+Value rt_region_is_stale(NativeCall& c) {
+  int rc = spl_region_is_stale(HandleArg(c, 0));
+  return rc < 0 ? c.err(c.integer(rc)) : c.ok(c.boolean(rc == 1));
+}
+
+const NativeReg kFile[] = {
+    {"rt_file_open_sync", 6, 6, rt_file_open_sync},
+    {"rt_file_submit", 6, 6, rt_file_submit},
+    {"rt_file_state", 1, 1, rt_file_state},
+    {"rt_file_progress", 1, 1, rt_file_progress},
+    {"rt_file_wait", 2, 2, rt_file_wait},
+    {"rt_file_wait_blocking", 2, 2, rt_file_wait_blocking},
+    {"rt_file_result", 1, 1, rt_file_result},
+    {"rt_file_cancel", 1, 1, rt_file_cancel},
+    {"rt_file_close", 1, 1, rt_file_close},
+    {"rt_file_strategy", 1, 1, rt_file_strategy},
+    {"rt_file_last_error", 0, 0, rt_file_last_error},
+    {"rt_file_error_name", 1, 1, rt_file_error_name},
+    {"rt_file_strerror", 1, 1, rt_file_strerror},
+    {"rt_file_exists", 1, 1, rt_file_exists},
+    {"rt_file_size", 1, 1, rt_file_size},
+    {"rt_region_len", 1, 1, rt_region_len},
+    {"rt_region_mode", 1, 1, rt_region_mode},
+    {"rt_region_count", 4, 4, rt_region_count},
+    {"rt_region_find", 5, 5, rt_region_find},
+    {"rt_region_count_lines", 3, 3, rt_region_count_lines},
+    {"rt_region_validate_utf8", 3, 3, rt_region_validate_utf8},
+    {"rt_region_read", 3, 3, rt_region_read},
+    {"rt_region_byte_at", 2, 2, rt_region_byte_at},
+    {"rt_region_wc", 3, 3, rt_region_wc},
+    {"rt_region_write", 3, 3, rt_region_write},
+    {"rt_region_flush", 1, 1, rt_region_flush},
+    {"rt_region_advise", 4, 4, rt_region_advise},
+    {"rt_region_is_stale", 1, 1, rt_region_is_stale},
+};
+
+}  // namespace
+
+SPL_NATIVE_MODULE(file, "file", kFile);
+
+}  // namespace spl
