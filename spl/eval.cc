@@ -319,6 +319,19 @@ static Flow exec_for(Interp& in, ForStmt* s, Frame& f) {
       Value pair = t->kind == PK::Bind ? make_tuple({k, v}) : make_tuple({k, v});
       if ((r = body(pair))) break;
     }
+  } else if (Value next = in.find_method(it, intern("next")); !next.is_nil()) {
+    // Iterator protocol for user types: next() gives Some(v) until None (e.g. LineIter).
+    for (;;) {
+      Value item = in.call(next, nullptr, 0, s->iter, &it);
+      if (in.is_variant(item, 1, 0)) {
+        if ((r = body(Value(item.as<EnumVal>()->payload)))) break;
+      } else if (in.is_variant(item, 1, 1)) {
+        break;
+      } else {
+        in.error(s->iter, std::string("next() of ") + type_name(it) +
+                              " must give Some(value) or None, got " + type_name(item));
+      }
+    }
   } else {
     in.error(s->iter, std::string("cannot iterate over ") + type_name(it));
   }
@@ -359,6 +372,13 @@ static Flow exec_with(Interp& in, WithStmt* w, size_t idx, Frame& f) {
   if (!enter_fn.is_nil()) {
     entered = in.call(enter_fn, nullptr, 0, item.resource, &r);
     if (w->is_async) entered = in.sched().await(entered, item.resource);
+    // An enter that gives a Result is unwrapped like the resource: Ok(v) binds v, Err(e)
+    // leaves the block unrun and behaves like `?` (e.g. a file load that failed).
+    if (in.is_variant(entered, 2, 0)) {
+      entered = Value(entered.as<EnumVal>()->payload);
+    } else if (in.is_variant(entered, 2, 1)) {
+      throw TryReturn{entered};
+    }
   }
   if (item.target) bind_target(in, item.target, entered, f);
   auto call_exit = [&](const std::shared_ptr<ErrorInfo>& err) -> bool {

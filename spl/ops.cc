@@ -320,6 +320,13 @@ Value index_get(Interp& in, const Value& obj, const Value& idx, const Node* at) 
                        std::to_string(n));
     return make_str(chars[size_t(i)]);
   }
+  // User types index through their __getitem__ method (e.g. the file module's Bytes view).
+  static const Sym s_getitem = intern("__getitem__");
+  Value getter = in.find_method(obj, s_getitem);
+  if (!getter.is_nil()) {
+    Value arg = idx;
+    return in.call(getter, &arg, 1, at, &obj);
+  }
   in.error(at, std::string("cannot index into ") + type_name(obj));
 }
 
