@@ -93,6 +93,7 @@ Value Scheduler::with_timeout(const Value& inner, int64_t ms) {
 }
 
 Scheduler::~Scheduler() {
+  for (auto& hook : close_hooks_) hook();
   // Close our remaining timers (tasks that never finished), then drain the loop.
   std::vector<Timer*> left(timers_.begin(), timers_.end());
   for (Timer* t : left) close_timer(t);

@@ -58,6 +58,9 @@ class Scheduler {
   ~Scheduler();
 
   uv_loop_t* loop() { return &loop_; }
+  // Runs fn (on the loop thread) when the scheduler shuts down, before its loop is drained
+  // and closed: native modules close the loop handles they own there.
+  void on_close(std::function<void()> fn) { close_hooks_.push_back(std::move(fn)); }
 
   // Run `fn(args)` as the main task and drive everything to completion. Returns the main
   // task's future (settled, or pending if the program deadlocked).
@@ -102,6 +105,7 @@ class Scheduler {
 
   Interp& in_;
   uv_loop_t loop_;
+  std::vector<std::function<void()>> close_hooks_;
   FiberCtx native_;
   Task* current_ = nullptr;
   std::deque<Task*> ready_;

@@ -90,6 +90,21 @@ bool EnsureAttached(NativeCall& c) {
     return false;
   }
   s.attached = true;
+  // At shutdown: drop the waits nobody will see settle and give the loop its handles back,
+  // so the interpreter's loop closes cleanly and no completion targets a dead loop.
+  at_loop_close(c.interp(), [] {
+    WaitState& st = State();
+    for (auto& [h, ws] : st.by_handle) {
+      for (Waiter* w : ws) {
+        CloseTimer(w->timer);
+        delete w;
+      }
+    }
+    st.by_handle.clear();
+    st.outstanding = 0;
+    spl_loop_detach();
+    st.attached = false;
+  });
   return true;
 }
 

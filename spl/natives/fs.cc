@@ -114,6 +114,13 @@ Value rt_fs_temp_dir(NativeCall& c) {
 // need to know.
 Value rt_fs_is_privileged(NativeCall& c) { return c.boolean(::geteuid() == 0); }
 
+// Whether descriptor fd (0, 1, 2) is a terminal: tools draw progress only for people.
+Value rt_fs_isatty(NativeCall& c) {
+  int64_t fd = c.int_arg(0);
+  if (c.failed()) return c.nil();
+  return c.boolean(fd >= 0 && fd <= 2 && ::isatty(static_cast<int>(fd)) == 1);
+}
+
 const NativeReg kFs[] = {
     {"rt_fs_write", 2, 2, rt_fs_write},
     {"rt_fs_write_bytes", 2, 2, rt_fs_write_bytes},
@@ -125,6 +132,7 @@ const NativeReg kFs[] = {
     {"rt_fs_symlink", 2, 2, rt_fs_symlink},
     {"rt_fs_temp_dir", 0, 0, rt_fs_temp_dir},
     {"rt_fs_is_privileged", 0, 0, rt_fs_is_privileged},
+    {"rt_fs_isatty", 1, 1, rt_fs_isatty},
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,9 @@ class PendingFuture {
 
 PendingFuture make_pending_future(Interp& in);
 uv_loop_t* interp_loop(Interp& in);
+// Runs fn on the loop thread when the interpreter shuts down, before the loop is closed: a
+// native module closes the loop handles it opened there.
+void at_loop_close(Interp& in, std::function<void()> fn);
 
 class NativeCall {
  public:

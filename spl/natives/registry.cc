@@ -122,6 +122,8 @@ PendingFuture make_pending_future(Interp& in) {
 }
 uv_loop_t* interp_loop(Interp& in) { return in.sched().loop(); }
 
+void at_loop_close(Interp& in, std::function<void()> fn) { in.sched().on_close(std::move(fn)); }
+
 bool PendingFuture::is_pending() const {
   return future_.is(OK::Future) && future_.as<Future>()->state == Future::State::Pending;
 }
