@@ -221,13 +221,18 @@ Value Scheduler::run_main(std::function<Value()> body) {
   resume(t);
   Future* f = fut.as<Future>();
   while (exit_code_ < 0) {
-    while (!ready_.empty() && exit_code_ < 0) {
+    // Run the tasks that are ready now; tasks they make ready wait for the next round, so a
+    // task that keeps yielding cannot starve timers and I/O completions.
+    for (size_t n = ready_.size(); n > 0 && !ready_.empty() && exit_code_ < 0; --n) {
       Task* r = ready_.front();
       ready_.pop_front();
       resume(r);
     }
     if (exit_code_ >= 0) break;
-    if (!ready_.empty()) continue;
+    if (!ready_.empty()) {
+      uv_run(&loop_, UV_RUN_NOWAIT);  // poll I/O and timers without blocking
+      continue;
+    }
     bool alive = uv_loop_alive(&loop_);
     if (!alive) {
       if (f->state == Future::State::Pending) deadlocked_ = true;
