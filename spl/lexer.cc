@@ -335,9 +335,11 @@ void Lexer::lex_ident() {
   }
   auto& kw = keywords();
   auto it = kw.find(word);
-  // After '.', keywords are plain member names (`opts.async(true)`).
-  bool after_dot = !toks_.empty() && toks_.back().kind == Tok::Dot;
-  if (it != kw.end() && !after_dot)
+  // After '.', keywords are plain member names (`opts.async(true)`), and right after `fn`
+  // they are the name being declared (`fn async(mut self, b: bool)`).
+  bool member_name =
+      !toks_.empty() && (toks_.back().kind == Tok::Dot || toks_.back().kind == Tok::KwFn);
+  if (it != kw.end() && !member_name)
     push(it->second, start);
   else
     push(Tok::Ident, start, std::move(word));
