@@ -36,6 +36,9 @@ struct TryReturn {
   Value value;
 };
 
+// Unwinds a suspended task's stack when the interpreter shuts down.
+struct TaskCancelled {};
+
 // sys_exit(code): unwinds everything and ends the program.
 struct ExitRequest {
   int code;

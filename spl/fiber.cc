@@ -22,6 +22,7 @@ extern "C" {
 void __sanitizer_start_switch_fiber(void** fake_stack_save, const void* bottom, size_t size);
 void __sanitizer_finish_switch_fiber(void* fake_stack_save, const void** bottom_old,
                                      size_t* size_old);
+void __asan_unpoison_memory_region(void const volatile* addr, size_t size);
 }
 #endif
 
@@ -62,6 +63,10 @@ Fiber::Fiber(size_t stack_size, Entry entry, void* arg) : entry_(entry), arg_(ar
     }
     mprotect(stack_, kGuard, PROT_NONE);
   }
+#ifdef SPL_ASAN
+  // A pooled stack may carry stale shadow poison from frames of its previous fiber.
+  __asan_unpoison_memory_region(stack_lo(), stack_size);
+#endif
   getcontext(&ctx_.uc);
   ctx_.uc.uc_stack.ss_sp = stack_lo();
   ctx_.uc.uc_stack.ss_size = stack_size;

@@ -10,7 +10,7 @@ namespace spl {
 
 namespace {
 #if defined(SPL_SANITIZED)
-constexpr size_t kMainStack = 256u << 20;
+constexpr size_t kMainStack = 60u << 20;  // ASan skips stack cleanup above 64 MiB
 constexpr size_t kTaskStack = 16u << 20;
 #else
 constexpr size_t kMainStack = 64u << 20;
@@ -93,6 +93,14 @@ Value Scheduler::with_timeout(const Value& inner, int64_t ms) {
 }
 
 Scheduler::~Scheduler() {
+  // Unwind tasks that never finished (deadlock, sys_exit, errors) so their stacks are clean.
+  shutting_down_ = true;
+  ready_.clear();
+  while (!tasks_.empty()) {
+    Task* t = *tasks_.begin();
+    if (t == current_) break;  // cannot happen: destruction runs on the native stack
+    resume(t);
+  }
   for (auto& hook : close_hooks_) hook();
   // Close our remaining timers (tasks that never finished), then drain the loop.
   std::vector<Timer*> left(timers_.begin(), timers_.end());
@@ -110,6 +118,7 @@ Task* Scheduler::new_task(std::function<Value()> body, size_t stack) {
   t->fiber = std::make_unique<Fiber>(stack, &Scheduler::task_entry, t);
   t->stack_lo = t->fiber->stack_lo();
   live_tasks_++;
+  tasks_.insert(t);
   return t;
 }
 
@@ -137,6 +146,8 @@ void Scheduler::task_entry(void* arg) {
     } catch (ExitRequest& x) {
       s->exit_code_ = x.code;
       exit_req = true;
+    } catch (TaskCancelled&) {
+      exit_req = true;  // shutting down: nothing to settle
     }
     t->body = nullptr;
     Future* f = t->future.as<Future>();
@@ -184,6 +195,7 @@ void Scheduler::resume(Task* t) {
   }
   if (t->done) {
     live_tasks_--;
+    tasks_.erase(t);
     delete t;
   }
 }
@@ -274,8 +286,10 @@ Value Scheduler::await(const Value& v, const Node* site) {
   f->observed = true;
   if (f->state == Future::State::Pending) {
     if (!current_) in_.error_here("'await' on a pending future outside of a task");
+    if (shutting_down_) throw TaskCancelled{};
     f->waiters.push_back(current_);
     suspend();
+    if (shutting_down_) throw TaskCancelled{};
     if (f->state == Future::State::Pending)
       in_.error_here("internal error: task resumed before its future settled");
   }
@@ -298,6 +312,7 @@ void Scheduler::yield_now() {
   if (!current_) return;
   ready_.push_back(current_);
   suspend();
+  if (shutting_down_) throw TaskCancelled{};
 }
 
 }  // namespace spl

@@ -119,6 +119,8 @@ class Scheduler {
   char* native_stack_lo_ = nullptr;
   Timer* add_timer(uint64_t ms, Value fut, bool is_timeout);
   std::unordered_set<Timer*> timers_;
+  std::unordered_set<Task*> tasks_;  // alive (suspended or ready)
+  bool shutting_down_ = false;
   Task* new_task(std::function<Value()> body, size_t stack);
 };
 

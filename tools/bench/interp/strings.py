@@ -1,6 +1,8 @@
-s = ""
-i = 0
-while i < 300000:
-    s += f"item {i},"
-    i += 1
-print(len(s))
+def build(n):
+    s = ""
+    i = 0
+    while i < n:
+        s += f"item {i},"
+        i += 1
+    return s
+print(len(build(300000)))

@@ -1,0 +1,279 @@
+// Native table "path": the file-system facts the `cli` std_lib module needs for real argument
+// validation (working directory, stat, access checks, realpath) plus the few operations its
+// specs need to build fixtures (temp dirs, writing files, chmod, mkdir, mkfifo, removal).
+// Every fallible call returns a Result: Ok(value) or Err("ENAME: strerror text"), so Simple code
+// can tell "ENOENT" from "EACCES" by prefix. Nothing here guesses or returns a fake value.
+// Not here: path string manipulation (normalize, join, ...) -- that is pure Simple in cli/file.spl.
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "native_api.h"
+
+namespace spl {
+namespace {
+
+const char* errno_name(int e) {
+  switch (e) {
+    case ENOENT: return "ENOENT";
+    case ENOTDIR: return "ENOTDIR";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EEXIST: return "EEXIST";
+    case EISDIR: return "EISDIR";
+    case ELOOP: return "ELOOP";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EROFS: return "EROFS";
+    case ENOSPC: return "ENOSPC";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case EINVAL: return "EINVAL";
+    case EIO: return "EIO";
+    case EBUSY: return "EBUSY";
+    case ETXTBSY: return "ETXTBSY";
+    case ENOMEM: return "ENOMEM";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case EXDEV: return "EXDEV";
+    default: return "EOTHER";
+  }
+}
+
+Value errno_err(NativeCall& c, int e, const std::string& path) {
+  std::string msg = std::string(errno_name(e)) + ": " + std::strerror(e);
+  if (!path.empty()) msg += ": " + path;
+  return c.err(c.text(std::move(msg)));
+}
+
+// Reads text argument i as a path; a NUL byte inside would silently cut the path in the
+// system call, so it is an error instead.
+bool path_arg(NativeCall& c, int i, std::string& out) {
+  out = c.text_arg(i);
+  if (c.failed()) return false;
+  if (out.find('\0') != std::string::npos) {
+    c.fail(std::string(c.name()) + ": path contains a NUL byte");
+    return false;
+  }
+  if (out.empty()) {
+    c.fail(std::string(c.name()) + ": path is empty");
+    return false;
+  }
+  return true;
+}
+
+const char* kind_of(mode_t m) {
+  if (S_ISREG(m)) return "file";
+  if (S_ISDIR(m)) return "dir";
+  if (S_ISFIFO(m)) return "fifo";
+  if (S_ISSOCK(m)) return "socket";
+  if (S_ISCHR(m)) return "char_device";
+  if (S_ISBLK(m)) return "block_device";
+  if (S_ISLNK(m)) return "symlink";
+  return "other";
+}
+
+// rt_path_cwd() -> Result[text, text]
+Value rt_path_cwd(NativeCall& c) {
+  std::string buf(PATH_MAX, '\0');
+  for (;;) {
+    if (getcwd(buf.data(), buf.size())) {
+      buf.resize(std::strlen(buf.c_str()));
+      return c.ok(c.text(buf));
+    }
+    if (errno != ERANGE || buf.size() > (1u << 20)) return errno_err(c, errno, "");
+    buf.resize(buf.size() * 2);
+  }
+}
+
+// rt_path_stat(path) -> Result[[kind: text, size: int, permission bits: int], text]
+// Follows symlinks. kind: file, dir, fifo, socket, char_device, block_device, other.
+Value rt_path_stat(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  struct stat st;
+  if (stat(p.c_str(), &st) != 0) return errno_err(c, errno, p);
+  return c.ok(c.array({c.text(kind_of(st.st_mode)), c.integer(int64_t(st.st_size)),
+                       c.integer(int64_t(st.st_mode & 07777))}));
+}
+
+// rt_path_lstat(path) -> like rt_path_stat but does not follow a final symlink (kind "symlink").
+Value rt_path_lstat(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  struct stat st;
+  if (lstat(p.c_str(), &st) != 0) return errno_err(c, errno, p);
+  return c.ok(c.array({c.text(kind_of(st.st_mode)), c.integer(int64_t(st.st_size)),
+                       c.integer(int64_t(st.st_mode & 07777))}));
+}
+
+// rt_path_access(path, what) -> Result[bool, text]; what is a combination of "r", "w", "x".
+// Checks with the effective user (as open() would). Ok(false) when access is refused
+// (EACCES, EPERM, EROFS, ETXTBSY); Err for anything else (missing file, bad path, ...).
+Value rt_path_access(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  std::string what = c.text_arg(1);
+  if (c.failed()) return c.nil();
+  int mode = 0;
+  for (char ch : what) {
+    if (ch == 'r') mode |= R_OK;
+    else if (ch == 'w') mode |= W_OK;
+    else if (ch == 'x') mode |= X_OK;
+    else return c.fail("rt_path_access: mode must be made of r, w and x, got '" + what + "'");
+  }
+  if (mode == 0) return c.fail("rt_path_access: mode is empty");
+#ifdef AT_EACCESS
+  int rc = faccessat(AT_FDCWD, p.c_str(), mode, AT_EACCESS);
+#else
+  int rc = access(p.c_str(), mode);
+#endif
+  if (rc == 0) return c.ok(c.boolean(true));
+  int e = errno;
+  if (e == EACCES || e == EPERM || e == EROFS || e == ETXTBSY) return c.ok(c.boolean(false));
+  return errno_err(c, e, p);
+}
+
+// rt_path_realpath(path) -> Result[text, text]: absolute, symlinks resolved; the path must exist.
+Value rt_path_realpath(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  char* r = realpath(p.c_str(), nullptr);
+  if (!r) return errno_err(c, errno, p);
+  std::string s = r;
+  std::free(r);
+  return c.ok(c.text(std::move(s)));
+}
+
+// rt_path_make_temp_dir(prefix) -> Result[text, text]: a new private (0700) directory
+// $TMPDIR/<prefix>XXXXXX (TMPDIR defaults to /tmp). The prefix may not contain '/'.
+Value rt_path_make_temp_dir(NativeCall& c) {
+  std::string prefix = c.text_arg(0);
+  if (c.failed()) return c.nil();
+  if (prefix.find('/') != std::string::npos || prefix.find('\0') != std::string::npos)
+    return c.fail("rt_path_make_temp_dir: prefix may not contain '/' or NUL");
+  const char* tmp = std::getenv("TMPDIR");
+  std::string base = (tmp && *tmp) ? tmp : "/tmp";
+  std::string tmpl = base + "/" + prefix + "XXXXXX";
+  if (!mkdtemp(tmpl.data())) return errno_err(c, errno, tmpl);
+  return c.ok(c.text(tmpl));
+}
+
+int remove_entry(const char* p, const struct stat*, int flag, struct FTW*) {
+  int rc = (flag == FTW_DP) ? rmdir(p) : unlink(p);
+  return rc == 0 ? 0 : errno;
+}
+
+// rt_path_remove_tree(path) -> Result[bool, text]: removes a file, or a directory and
+// everything in it, without following symlinks. Refuses "/" and relative paths (it is meant
+// for cleaning up temp dirs, and a relative path there is almost surely a mistake).
+Value rt_path_remove_tree(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  if (p[0] != '/') return c.fail("rt_path_remove_tree: refusing a relative path: " + p);
+  if (p.find_first_not_of('/') == std::string::npos)
+    return c.fail("rt_path_remove_tree: refusing to remove /");
+  struct stat st;
+  if (lstat(p.c_str(), &st) != 0) return errno_err(c, errno, p);
+  if (!S_ISDIR(st.st_mode)) {
+    if (unlink(p.c_str()) != 0) return errno_err(c, errno, p);
+    return c.ok(c.boolean(true));
+  }
+  int rc = nftw(p.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  if (rc != 0) return errno_err(c, rc > 0 ? rc : errno, p);
+  return c.ok(c.boolean(true));
+}
+
+// rt_path_write_text(path, content) -> Result[int bytes, text]: create or truncate (0644).
+Value rt_path_write_text(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  std::string data = c.text_arg(1);
+  if (c.failed()) return c.nil();
+  int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0) return errno_err(c, errno, p);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      close(fd);
+      return errno_err(c, e, p);
+    }
+    done += size_t(n);
+  }
+  if (close(fd) != 0) return errno_err(c, errno, p);
+  return c.ok(c.integer(int64_t(done)));
+}
+
+// rt_path_chmod(path, mode) -> Result[bool, text]; mode is the permission bits (e.g. 0o644).
+Value rt_path_chmod(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  int64_t mode = c.int_arg(1);
+  if (c.failed()) return c.nil();
+  if (mode < 0 || mode > 07777) return c.fail("rt_path_chmod: mode out of range");
+  if (chmod(p.c_str(), mode_t(mode)) != 0) return errno_err(c, errno, p);
+  return c.ok(c.boolean(true));
+}
+
+// rt_path_mkdir(path) -> Result[bool, text] (mode 0755, parent must exist).
+Value rt_path_mkdir(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  if (mkdir(p.c_str(), 0755) != 0) return errno_err(c, errno, p);
+  return c.ok(c.boolean(true));
+}
+
+// rt_path_mkfifo(path) -> Result[bool, text] (mode 0644).
+Value rt_path_mkfifo(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  if (mkfifo(p.c_str(), 0644) != 0) return errno_err(c, errno, p);
+  return c.ok(c.boolean(true));
+}
+
+// rt_path_symlink(target, link_path) -> Result[bool, text].
+Value rt_path_symlink(NativeCall& c) {
+  std::string target, link;
+  if (!path_arg(c, 0, target) || !path_arg(c, 1, link)) return c.nil();
+  if (symlink(target.c_str(), link.c_str()) != 0) return errno_err(c, errno, link);
+  return c.ok(c.boolean(true));
+}
+
+// rt_path_chdir(path) -> Result[bool, text]: changes the process working directory.
+Value rt_path_chdir(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  if (chdir(p.c_str()) != 0) return errno_err(c, errno, p);
+  return c.ok(c.boolean(true));
+}
+
+const NativeReg kPath[] = {
+    {"rt_path_cwd", 0, 0, rt_path_cwd},
+    {"rt_path_stat", 1, 1, rt_path_stat},
+    {"rt_path_lstat", 1, 1, rt_path_lstat},
+    {"rt_path_access", 2, 2, rt_path_access},
+    {"rt_path_realpath", 1, 1, rt_path_realpath},
+    {"rt_path_make_temp_dir", 1, 1, rt_path_make_temp_dir},
+    {"rt_path_remove_tree", 1, 1, rt_path_remove_tree},
+    {"rt_path_write_text", 2, 2, rt_path_write_text},
+    {"rt_path_chmod", 2, 2, rt_path_chmod},
+    {"rt_path_mkdir", 1, 1, rt_path_mkdir},
+    {"rt_path_mkfifo", 1, 1, rt_path_mkfifo},
+    {"rt_path_symlink", 2, 2, rt_path_symlink},
+    {"rt_path_chdir", 1, 1, rt_path_chdir},
+};
+
+}  // namespace
+
+SPL_NATIVE_MODULE(path, "path", kPath);
+
+}  // namespace spl
