@@ -78,7 +78,17 @@ Module* Interp::load_module(const std::vector<Sym>& path, Module* from, const No
     if (up == d) break;
     d = up;
   }
-  if (!stdlib_dir_.empty()) dirs.push_back(stdlib_dir_);
+  if (!stdlib_dir_.empty()) {
+    // A std_lib module names other std_lib modules from the std_lib's root (`use file`
+    // inside simple_std/cli/ means simple_std/file, not the sibling cli/file.spl), so for
+    // importers inside the std_lib the root is searched first.
+    const std::string root = stdlib_dir_ + "/";
+    if (from && (from->dir + "/").compare(0, root.size(), root) == 0) {
+      dirs.insert(dirs.begin(), stdlib_dir_);
+    } else {
+      dirs.push_back(stdlib_dir_);
+    }
+  }
   std::string found;
   bool as_item = false;
   for (auto& dir : dirs) {

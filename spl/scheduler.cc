@@ -45,6 +45,9 @@ Scheduler::Timer* Scheduler::add_timer(uint64_t ms, Value fut, bool is_timeout) 
   uv_timer_init(&loop_, &t->handle);
   t->handle.data = t;
   timers_.insert(t);
+  // libuv measures timeouts from its cached "now", taken when the loop last ran; after a long
+  // stretch of Simple code that time is stale and the timer would fire early.
+  uv_update_time(&loop_);
   uv_timer_start(
       &t->handle,
       [](uv_timer_t* h) {

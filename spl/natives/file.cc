@@ -195,6 +195,7 @@ Value rt_file_wait(NativeCall& c) {
     w->timer = new uv_timer_t;
     uv_timer_init(c.loop(), w->timer);
     w->timer->data = w;
+    uv_update_time(c.loop());  // the loop's cached time is stale after running Simple code
     uv_timer_start(w->timer, OnTimeout, static_cast<uint64_t>(timeout), 0);
   }
   State().by_handle[h].push_back(w);
