@@ -119,9 +119,16 @@ void Resolver::collect(Block* b) {
 
 void Resolver::collect_stmt(Stmt* s) {
   switch (s->kind) {
-    case SK::Let:
-      collect_pattern(static_cast<LetStmt*>(s)->target);
+    case SK::Let: {
+      // `val MAX = 100` / `const MAX = 100`: a plain name declared by let/val/const binds, even
+      // capitalised (only inside larger patterns does a capitalised name mean a variant).
+      Pattern* t = static_cast<LetStmt*>(s)->target;
+      if (t && t->kind == PK::Bind)
+        m_->declare(t->name);
+      else
+        collect_pattern(t);
       break;
+    }
     case SK::Assign:
       collect_expr_assign_target(static_cast<AssignStmt*>(s)->target);
       break;
@@ -447,7 +454,10 @@ void Resolver::stmt(Stmt* st, Scope* s) {
     case SK::Let: {
       auto* l = static_cast<LetStmt*>(st);
       if (l->value) expr(l->value, s);
-      pattern(l->target, s);
+      if (l->target->kind == PK::Bind)
+        decl_binding(s, l->target->name, &l->target->ref, &l->target->index, &l->target->slot);
+      else
+        pattern(l->target, s);
       break;
     }
     case SK::Assign: {
