@@ -143,6 +143,20 @@ void Scheduler::task_entry(void* arg) {
     } catch (TryReturn& r) {
       auto info = std::make_shared<ErrorInfo>();
       info->message = "unhandled " + repr(r.value) + " reached the top level";
+      // An error type that describes itself (to_string, e.g. FileError) is shown as such:
+      // "error: no such file: data.txt".
+      if (s->in_.is_variant(r.value, 2, 1)) {
+        Value inner(r.value.as<EnumVal>()->payload);
+        static const Sym s_to_string = intern("to_string");
+        if ((inner.is(OK::Instance) || inner.is(OK::EnumVal)) &&
+            !s->in_.find_method(inner, s_to_string).is_nil()) {
+          try {
+            info->message = s->in_.to_display(inner);
+          } catch (RuntimeError&) {
+            // keep the generic message when to_string itself fails
+          }
+        }
+      }
       if (s->in_.frame_ && s->in_.frame_->module) info->file = s->in_.frame_->module->file.get();
       info->payload = r.value;
       err = info;
