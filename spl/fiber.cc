@@ -1,4 +1,4 @@
-// ucontext fibers (see fiber.h). Under ASan every switch is bracketed by
+// fcontext fibers (see fiber.h). Under ASan every switch is bracketed by
 // __sanitizer_start_switch_fiber / __sanitizer_finish_switch_fiber so that ASan tracks which
 // stack is live and does not report false stack-buffer errors.
 #include "fiber.h"
@@ -67,14 +67,11 @@ Fiber::Fiber(size_t stack_size, Entry entry, void* arg) : entry_(entry), arg_(ar
   // A pooled stack may carry stale shadow poison from frames of its previous fiber.
   __asan_unpoison_memory_region(stack_lo(), stack_size);
 #endif
-  getcontext(&ctx_.uc);
-  ctx_.uc.uc_stack.ss_sp = stack_lo();
-  ctx_.uc.uc_stack.ss_size = stack_size;
-  ctx_.uc.uc_link = nullptr;
   ctx_.stack_bottom = stack_lo();
   ctx_.stack_size = stack_size;
   ctx_.owner = this;
-  makecontext(&ctx_.uc, trampoline, 0);
+  // make_fcontext takes the top of the stack (it grows down).
+  ctx_.fc = boost::context::detail::make_fcontext(stack_lo() + stack_size, stack_size, trampoline);
 }
 
 Fiber::~Fiber() {
@@ -85,7 +82,9 @@ Fiber::~Fiber() {
     munmap(stack_, size_);
 }
 
-void Fiber::trampoline() {
+void Fiber::trampoline(boost::context::detail::transfer_t from) {
+  // The context that switched here was suspended at from.fctx: record where to resume it.
+  static_cast<FiberCtx*>(from.data)->fc = from.fctx;
   Fiber* self = g_starting;
   g_starting = nullptr;
 #ifdef SPL_ASAN
@@ -112,7 +111,9 @@ void fiber_switch(FiberCtx& from, FiberCtx& to, bool from_exiting) {
 #else
   (void)from_exiting;
 #endif
-  swapcontext(&from.uc, &to.uc);
+  boost::context::detail::transfer_t back = boost::context::detail::jump_fcontext(to.fc, &from);
+  // Resumed: whoever switched back to us was suspended at back.fctx.
+  static_cast<FiberCtx*>(back.data)->fc = back.fctx;
   g_starting = nullptr;
 #ifdef SPL_ASAN
   const void* bottom;
