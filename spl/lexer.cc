@@ -478,7 +478,7 @@ void Lexer::lex_string(char quote, bool raw, bool interp, uint32_t start) {
         pos_ += 2;
         continue;
       }
-      // Find the matching '}' (tracking nesting and single-quoted strings).
+      // Find the matching '}' (tracking nesting and quoted strings: `"{xs.join(", ")}"`).
       uint32_t b = pos_ + 1, p = b;
       int nest = 0;
       bool ok = false;
@@ -490,7 +490,13 @@ void Lexer::lex_string(char quote, bool raw, bool interp, uint32_t start) {
           if (p < end_ && src_[p] == '\'') p++;
           continue;
         }
-        if (d == '"') break;  // nested double quote ends the outer string
+        if (d == '"') {  // a string literal inside the expression: skip it whole
+          p++;
+          while (p < end_ && src_[p] != '"' && src_[p] != '\n') p += src_[p] == '\\' ? 2 : 1;
+          if (p >= end_ || src_[p] != '"') break;
+          p++;
+          continue;
+        }
         if (d == '{' || d == '(' || d == '[') nest++;
         if (d == ')' || d == ']') nest--;
         if (d == '}') {
@@ -515,11 +521,18 @@ void Lexer::lex_string(char quote, bool raw, bool interp, uint32_t start) {
       part.end = p;
       // Format spec: the last top-level ':' followed by a spec.
       int bn = 0;
-      bool in_q = false;
+      char in_q = 0;
       for (uint32_t i = b; i < p; i++) {
         char d = src_[i];
-        if (d == '\'') in_q = !in_q;
-        if (in_q) continue;
+        if (in_q) {
+          if (d == '\\' && in_q == '"') i++;
+          else if (d == in_q) in_q = 0;
+          continue;
+        }
+        if (d == '\'' || d == '"') {
+          in_q = d;
+          continue;
+        }
         if (d == '(' || d == '[' || d == '{') bn++;
         if (d == ')' || d == ']' || d == '}') bn--;
         if (d == ':' && bn == 0 &&
