@@ -163,7 +163,20 @@ Value Interp::run_function_body(Function* fn, Value* argv, int argc, const Value
   if (d->is_method && self) locals[0] = *self;
   size_t np = d->params.size();
   bool variadic = np && d->params.back().variadic;
-  std::vector<bool> given(np, false);
+  // Which parameters got a value: a bit mask (functions with more than 64 parameters use
+  // the vector).
+  uint64_t given_bits = 0;
+  std::vector<bool> given_big;
+  if (np > 64) given_big.resize(np, false);
+  auto is_given = [&](size_t i) {
+    return np > 64 ? bool(given_big[i]) : ((given_bits >> i) & 1) != 0;
+  };
+  auto set_given = [&](size_t i) {
+    if (np > 64)
+      given_big[i] = true;
+    else
+      given_bits |= uint64_t(1) << i;
+  };
   if (!names) {
     size_t fixed = variadic ? np - 1 : np;
     if (size_t(argc) > fixed && !variadic)
@@ -171,13 +184,13 @@ Value Interp::run_function_body(Function* fn, Value* argv, int argc, const Value
                       (np == 1 ? "" : "s") + " but " + std::to_string(argc) + " were given");
     for (size_t i = 0; i < size_t(argc) && i < fixed; i++) {
       locals[base + i] = std::move(argv[i]);
-      given[i] = true;
+      set_given(i);
     }
     if (variadic) {
       std::vector<Value> rest;
       for (size_t i = fixed; i < size_t(argc); i++) rest.push_back(argv[i]);
       locals[base + fixed] = make_array(std::move(rest));
-      given[fixed] = true;
+      set_given(fixed);
     }
   } else {
     size_t pos = 0;
@@ -192,13 +205,14 @@ Value Interp::run_function_body(Function* fn, Value* argv, int argc, const Value
                 "'" + sym_name(d->name) + "' has no parameter named '" + sym_name(a.name) + "'");
         idx = size_t(it - d->params.begin());
       } else {
-        while (pos < np && given[pos]) pos++;
+        while (pos < np && is_given(pos)) pos++;
         if (pos >= np) error(site, "too many arguments in call to '" + sym_name(d->name) + "'");
         idx = pos;
       }
-      if (given[idx]) error(site, "argument '" + sym_name(d->params[idx].name) + "' given twice");
+      if (is_given(idx))
+        error(site, "argument '" + sym_name(d->params[idx].name) + "' given twice");
       locals[base + idx] = std::move(argv[i]);
-      given[idx] = true;
+      set_given(idx);
     }
   }
   Frame fr;
@@ -209,7 +223,7 @@ Value Interp::run_function_body(Function* fn, Value* argv, int argc, const Value
   fr.off = d->off;
   FrameGuard guard(*this, &fr);
   for (size_t i = 0; i < np; i++) {
-    if (given[i]) continue;
+    if (is_given(i)) continue;
     if (d->params[i].variadic) {
       locals[base + i] = make_array();
     } else if (d->params[i].def) {
@@ -335,6 +349,7 @@ Value Interp::call(const Value& callee, Value* argv, int argc, const Node* site,
 // ---------------------------------------------------------------- methods and fields
 
 const MethodTable* Interp::extension_table_for(const Value& v) const {
+  if (ext_methods_.empty()) return nullptr;  // no `impl String:` etc. in this program
   const char* names[3] = {nullptr, nullptr, nullptr};
   switch (v.tag()) {
     case VT::Int:

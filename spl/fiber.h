@@ -5,14 +5,13 @@
 #pragma once
 
 #include <boost/context/detail/fcontext.hpp>
-
 #include <cstddef>
 
 namespace spl {
 
 struct FiberCtx {
   boost::context::detail::fcontext_t fc = nullptr;  // where to resume this context
-  void* fake_stack = nullptr;  // ASan bookkeeping
+  void* fake_stack = nullptr;                       // ASan bookkeeping
   const void* stack_bottom = nullptr;
   size_t stack_size = 0;
   void* owner = nullptr;  // the Fiber, or null for the thread's native stack

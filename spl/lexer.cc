@@ -525,8 +525,10 @@ void Lexer::lex_string(char quote, bool raw, bool interp, uint32_t start) {
       for (uint32_t i = b; i < p; i++) {
         char d = src_[i];
         if (in_q) {
-          if (d == '\\' && in_q == '"') i++;
-          else if (d == in_q) in_q = 0;
+          if (d == '\\' && in_q == '"')
+            i++;
+          else if (d == in_q)
+            in_q = 0;
           continue;
         }
         if (d == '\'' || d == '"') {

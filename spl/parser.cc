@@ -478,7 +478,7 @@ Stmt* Parser::parse_simple_statement() {
       advance();
       Expr* v = nullptr;
       if (can_start_expr()) v = parse_expr();
-      if (at(Tok::Comma)) {  // return a, b  -> tuple
+      if (v && at(Tok::Comma)) {  // return a, b  -> tuple
         TupleExpr* t = at_off(a_.make<TupleExpr>(), v->off);
         t->items.push_back(v);
         while (accept(Tok::Comma)) t->items.push_back(parse_expr());

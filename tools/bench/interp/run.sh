@@ -5,7 +5,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 spl=${1:-$here/../../../build/spl/spl}
-py=${PYTHON:-python3}
+# Distribution CPython by default (a pyenv build on the dev box had quadratic += on text).
+py=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)}
 runs=${RUNS:-5}
 [ -x "$spl" ] || { echo "spl binary not found: $spl (pass its path)"; exit 2; }
 

@@ -1,8 +1,8 @@
 def build(n):
-    s = ""
+    parts = []
     i = 0
     while i < n:
-        s += f"item {i},"
+        parts.append(f"item {i}")
         i += 1
-    return s
+    return ",".join(parts)
 print(len(build(300000)))
