@@ -217,8 +217,9 @@ struct CastExpr : Expr {
   CastExpr(Expr* e, Sym t) : Expr(EK::Cast), operand(e), type(t) {}
 };
 struct IfExpr : Expr {
-  std::vector<Expr*> conds;    // one per branch (if, elif...)
-  std::vector<Block*> blocks;  // same size as conds
+  std::vector<Expr*> conds;           // one per branch (if, elif...)
+  std::vector<Block*> blocks;         // same size as conds
+  std::vector<struct Pattern*> lets;  // `if let PAT = cond:` (null for a plain condition)
   Block* else_block = nullptr;
   IfExpr() : Expr(EK::If) {}
 };
@@ -331,6 +332,7 @@ struct CompoundStmt : Stmt {
 struct WhileStmt : Stmt {
   Expr* cond;
   Block* body;
+  struct Pattern* let = nullptr;  // `while let PAT = cond:`
   WhileStmt(Expr* c, Block* b) : Stmt(SK::While), cond(c), body(b) {}
 };
 struct ForStmt : Stmt {

@@ -484,7 +484,11 @@ Flow Interp::exec(Stmt* s, Frame& f) {
       auto* w = static_cast<WhileStmt*>(s);
       while (true) {
         Value c = eval(w->cond, f);
-        if (!truthy(c)) break;
+        if (w->let) {
+          if (!match_pattern(*this, w->let, c, f)) break;
+        } else if (!truthy(c)) {
+          break;
+        }
         Flow fl = exec_block(w->body, f);
         if (fl == Flow::Break) break;
         if (fl == Flow::Return) return fl;
@@ -741,6 +745,11 @@ Value Interp::eval(Expr* e, Frame& f) {
     case EK::If: {
       auto* ie = static_cast<IfExpr*>(e);
       for (size_t i = 0; i < ie->conds.size(); i++) {
+        if (ie->lets[i]) {
+          Value v = eval(ie->conds[i], f);
+          if (match_pattern(*this, ie->lets[i], v, f)) return eval_block_value(ie->blocks[i], f);
+          continue;
+        }
         if (truthy(eval(ie->conds[i], f))) return eval_block_value(ie->blocks[i], f);
       }
       if (ie->else_block) return eval_block_value(ie->else_block, f);

@@ -646,12 +646,19 @@ Stmt* Parser::parse_while() {
   uint32_t off = cur().offset;
   advance();
   accept(Tok::Tilde);  // while~
-  if (at(Tok::KwLet) || at(Tok::KwVal)) fail(cur().offset, "'while let' is not supported yet");
+  Pattern* let = nullptr;
+  if (at(Tok::KwLet) || at(Tok::KwVal) || at(Tok::KwVar)) {
+    advance();
+    let = parse_pattern();
+    expect(Tok::Assign, "'=' in 'while let'");
+  }
   Expr* c = parse_expr();
   expect(Tok::Colon, "':' after while condition");
   Block* b = parse_block();
   accept(Tok::Newline);
-  return at_off(a_.make<WhileStmt>(c, b), off);
+  WhileStmt* w = at_off(a_.make<WhileStmt>(c, b), off);
+  w->let = let;
+  return w;
 }
 
 Stmt* Parser::parse_for() {
@@ -1544,15 +1551,24 @@ Expr* Parser::parse_lambda_fn() {
 Expr* Parser::parse_if_expr() {
   uint32_t off = advance().offset;  // 'if'
   accept(Tok::Tilde);
-  if (at(Tok::KwLet) || at(Tok::KwVal)) fail(cur().offset, "'if let' is not supported yet");
   IfExpr* ie = at_off(a_.make<IfExpr>(), off);
+  auto parse_let_pattern = [&]() -> Pattern* {
+    if (!(at(Tok::KwLet) || at(Tok::KwVal) || at(Tok::KwVar))) return nullptr;
+    advance();
+    Pattern* p = parse_pattern();
+    expect(Tok::Assign, "'=' in 'if let'");
+    return p;
+  };
+  Pattern* first_let = parse_let_pattern();
   Expr* cond = parse_expr();
   if (at_ident("then")) {
+    if (first_let) fail(cur().offset, "'if let ... then' is not supported; use ':'");
     advance();
     Block* b = at_off(a_.make<Block>(), cur().offset);
     Expr* v = parse_expr();
     b->stmts.push_back(at_off(a_.make<ExprStmt>(v), v->off));
     ie->conds.push_back(cond);
+    ie->lets.push_back(nullptr);
     ie->blocks.push_back(b);
     if (accept(Tok::KwElse)) {
       Block* eb = at_off(a_.make<Block>(), cur().offset);
@@ -1564,15 +1580,18 @@ Expr* Parser::parse_if_expr() {
   }
   expect(Tok::Colon, "':' after if condition");
   ie->conds.push_back(cond);
+  ie->lets.push_back(first_let);
   ie->blocks.push_back(parse_block());
   while (true) {
     if (at(Tok::Newline) && (peek().kind == Tok::KwElif || peek().kind == Tok::KwElse)) advance();
     if (at(Tok::KwElif) || (at(Tok::KwElse) && peek().kind == Tok::KwIf)) {
       if (at(Tok::KwElse)) advance();
       advance();
+      Pattern* let = parse_let_pattern();
       Expr* c = parse_expr();
       expect(Tok::Colon, "':' after elif condition");
       ie->conds.push_back(c);
+      ie->lets.push_back(let);
       ie->blocks.push_back(parse_block());
       continue;
     }

@@ -150,6 +150,7 @@ void Resolver::collect_stmt(Stmt* s) {
       m_->declare(static_cast<TraitDecl*>(s)->name);
       break;
     case SK::While:
+      collect_pattern(static_cast<WhileStmt*>(s)->let);
       collect(static_cast<WhileStmt*>(s)->body);
       break;
     case SK::Loop:
@@ -171,6 +172,7 @@ void Resolver::collect_stmt(Stmt* s) {
       Expr* e = static_cast<ExprStmt*>(s)->expr;
       if (e->kind == EK::If) {
         auto* i = static_cast<IfExpr*>(e);
+        for (auto* p : i->lets) collect_pattern(p);
         for (auto* b : i->blocks) collect(b);
         if (i->else_block) collect(i->else_block);
       } else if (e->kind == EK::Match) {
@@ -475,6 +477,7 @@ void Resolver::stmt(Stmt* st, Scope* s) {
     case SK::While: {
       auto* w = static_cast<WhileStmt*>(st);
       expr(w->cond, s);
+      if (w->let) pattern(w->let, s);
       block(w->body, s);
       break;
     }
@@ -640,6 +643,7 @@ void Resolver::expr(Expr* e, Scope* s) {
       auto* i = static_cast<IfExpr*>(e);
       for (size_t k = 0; k < i->conds.size(); k++) {
         expr(i->conds[k], s);
+        if (i->lets[k]) pattern(i->lets[k], s);
         block(i->blocks[k], s);
       }
       if (i->else_block) block(i->else_block, s);

@@ -1,6 +1,7 @@
 // Native table "path": the file-system facts the `cli` std_lib module needs for real argument
-// validation (working directory, stat, access checks, realpath) plus the few operations its
-// specs need to build fixtures (temp dirs, writing files, chmod, mkdir, mkfifo, removal).
+// validation (working directory, stat, access checks, realpath, terminals) plus the small
+// operations `file.fs` offers and specs use to build fixtures (temp dirs, writing text or
+// bytes, truncate, chmod, mkdir, mkfifo, symlinks, removal).
 // Every fallible call returns a Result: Ok(value) or Err("ENAME: strerror text"), so Simple code
 // can tell "ENOENT" from "EACCES" by prefix. Nothing here guesses or returns a fake value.
 // Not here: path string manipulation (normalize, join, ...) -- that is pure Simple in cli/file.spl.
@@ -213,6 +214,57 @@ Value rt_path_write_text(NativeCall& c) {
   return c.ok(c.integer(int64_t(done)));
 }
 
+// rt_path_write_bytes(path, [ints 0..255]) -> Result[int bytes, text]: for content a text
+// literal cannot hold (invalid UTF-8).
+Value rt_path_write_bytes(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  const Value& list = c.arg(1);
+  if (!list.is(OK::Array)) return c.fail("rt_path_write_bytes: argument 2 must be an array of bytes");
+  std::string data;
+  for (const Value& v : list.as<Array>()->items) {
+    if (!v.is_int() || v.as_int() < 0 || v.as_int() > 255)
+      return c.fail("rt_path_write_bytes: every element must be an int in 0..255");
+    data.push_back(char(v.as_int()));
+  }
+  int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0) return errno_err(c, errno, p);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      close(fd);
+      return errno_err(c, e, p);
+    }
+    done += size_t(n);
+  }
+  if (close(fd) != 0) return errno_err(c, errno, p);
+  return c.ok(c.integer(int64_t(done)));
+}
+
+// rt_path_truncate(path, size) -> Result[bool, text].
+Value rt_path_truncate(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  int64_t size = c.int_arg(1);
+  if (c.failed()) return c.nil();
+  if (size < 0) return c.fail("rt_path_truncate: size must not be negative");
+  if (truncate(p.c_str(), off_t(size)) != 0) return errno_err(c, errno, p);
+  return c.ok(c.boolean(true));
+}
+
+// rt_path_is_privileged() -> bool: running as root, which ignores file permissions.
+Value rt_path_is_privileged(NativeCall& c) { return c.boolean(geteuid() == 0); }
+
+// rt_path_isatty(fd) -> bool for fd 0, 1 or 2: tools draw progress only for people.
+Value rt_path_isatty(NativeCall& c) {
+  int64_t fd = c.int_arg(0);
+  if (c.failed()) return c.nil();
+  return c.boolean(fd >= 0 && fd <= 2 && isatty(int(fd)) == 1);
+}
+
 // rt_path_chmod(path, mode) -> Result[bool, text]; mode is the permission bits (e.g. 0o644).
 Value rt_path_chmod(NativeCall& c) {
   std::string p;
@@ -270,6 +322,10 @@ const NativeReg kPath[] = {
     {"rt_path_mkfifo", 1, 1, rt_path_mkfifo},
     {"rt_path_symlink", 2, 2, rt_path_symlink},
     {"rt_path_chdir", 1, 1, rt_path_chdir},
+    {"rt_path_write_bytes", 2, 2, rt_path_write_bytes},
+    {"rt_path_truncate", 2, 2, rt_path_truncate},
+    {"rt_path_is_privileged", 0, 0, rt_path_is_privileged},
+    {"rt_path_isatty", 1, 1, rt_path_isatty},
 };
 
 }  // namespace
