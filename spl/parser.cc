@@ -343,6 +343,10 @@ Stmt* Parser::parse_statement() {
       }
       if ((cur().text == "static") && (peek().kind == Tok::Ident || peek().kind == Tok::KwMut))
         return parse_let();
+      if ((cur().text == "try" && peek().kind == Tok::Colon) ||
+          (cur().text == "catch" && (peek().kind == Tok::Ident || peek().kind == Tok::Colon)))
+        fail(cur().offset,
+             "'try'/'catch' is not supported: Simple reports errors with Result values and '?'");
       if (cur().text == "type" && peek().kind == Tok::Ident) {
         // type alias: parsed and dropped
         advance();
@@ -430,6 +434,17 @@ bool Parser::starts_no_paren_arg() const {
 
 Expr* Parser::parse_no_paren_call(Expr* callee) {
   // callee arg, arg ...  [to|not_to matcher]  (statement level only)
+  if (callee->kind == EK::Field) {  // obj.method arg, ...  (e.g. items.each \x: print(x))
+    auto* f = static_cast<FieldExpr*>(callee);
+    MethodCallExpr* m = at_off(a_.make<MethodCallExpr>(f->object, f->field), f->off);
+    do {
+      Arg a;
+      a.off = cur().offset;
+      a.value = parse_expr();
+      m->args.push_back(a);
+    } while (accept(Tok::Comma));
+    return m;
+  }
   CallExpr* call = at_off(a_.make<CallExpr>(callee), callee->off);
   do {
     Arg a;

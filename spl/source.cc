@@ -37,7 +37,7 @@ std::string format_diagnostic(const Diagnostic& d) {
   // Long lines: show a window around the caret.
   std::string prefix, suffix;
   if (src.size() > 120) {
-    size_t start = col > 60 ? size_t(col - 60) : 0;
+    size_t start = col > 60 ? std::min(size_t(col - 60), src.size()) : 0;
     size_t len = std::min<size_t>(100, src.size() - start);
     if (start > 0) prefix = "...";
     if (start + len < src.size()) suffix = "...";
