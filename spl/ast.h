@@ -184,6 +184,8 @@ struct MethodCallExpr : Expr {
   // inline cache for user methods: receiver type -> function object
   const void* cache_type = nullptr;
   Obj* cache_fn = nullptr;
+  uint8_t cache_kind = 255;  // builtin method cache: receiver kind -> native method
+  void* cache_native = nullptr;
   MethodCallExpr(Expr* o, Sym m) : Expr(EK::MethodCall), object(o), method(m) {}
 };
 struct FieldExpr : Expr {

@@ -452,6 +452,7 @@ Flow Interp::exec(Stmt* s, Frame& f) {
           // In-place append for `s += "x"` when nobody else holds the text.
           if (c->op == Op::Add && cur2.is(OK::Str) && rhs.is(OK::Str) && cur2.obj()->rc == 1) {
             cur2.as<Str>()->s += rhs.as<Str>()->s;
+            cur2.as<Str>()->hash = 0;
             return Flow::Normal;
           }
           if (c->op == Op::Add && cur2.is(OK::Array) && rhs.is(OK::Array) && false)
@@ -579,9 +580,16 @@ Value Interp::eval(Expr* e, Frame& f) {
           continue;
         }
         Value v = eval(p.expr, f);
-        std::string s = to_display(v);
-        if (!p.fmt.empty()) s = apply_format(s, p.fmt, v);
-        out += s;
+        if (p.fmt.empty()) {
+          if (v.is(OK::Str))
+            out += v.as<Str>()->s;
+          else if (v.is_int())
+            out += std::to_string(v.as_int());
+          else
+            out += to_display(v);
+          continue;
+        }
+        out += apply_format(to_display(v), p.fmt, v);
       }
       return make_str(std::move(out));
     }
@@ -678,6 +686,23 @@ Value Interp::eval(Expr* e, Frame& f) {
         Value fn(c->cache_fn);
         Function* fp = static_cast<Function*>(c->cache_fn);
         if (!fp->decl->is_async) return run_function_body(fp, argv, int(n), &obj, nullptr, c);
+      }
+      // inline cache for builtin methods (arrays, dicts, text...) when no program-defined
+      // extension methods exist
+      if (obj.is_obj() && c->cache_kind == uint8_t(obj.obj()->kind) && !has_extensions()) {
+        CallArgs a{argv, int(n), obj, c, c->method};
+        return reinterpret_cast<MethodFn>(c->cache_native)(*this, obj, a);
+      }
+      if (obj.is_obj() && !has_extensions()) {
+        OK k = obj.obj()->kind;
+        if (k == OK::Str || k == OK::Array || k == OK::Dict || k == OK::Tuple || k == OK::Range) {
+          MethodMap& mm = methods_for(k);
+          auto it = mm.find(c->method);
+          if (it != mm.end()) {
+            c->cache_kind = uint8_t(k);
+            c->cache_native = reinterpret_cast<void*>(it->second);
+          }
+        }
       }
       if (obj.is(OK::Instance) && !c->has_named) {
         StructType* st = obj.as<Instance>()->stype();

@@ -116,6 +116,7 @@ class Interp {
   MethodMap& universal_methods() { return universal_methods_; }
   MethodTable& extension_methods(const std::string& type_name) { return ext_methods_[type_name]; }
   const MethodTable* extension_table_for(const Value& v) const;
+  bool has_extensions() const { return !ext_methods_.empty(); }
 
   // ---- modules ----
   Module* load_module(const std::vector<Sym>& path, Module* from, const Node* site,

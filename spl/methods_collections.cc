@@ -196,7 +196,10 @@ M(a_join) {
   std::string out;
   for (size_t i = 0; i < ITEMS.size(); i++) {
     if (i) out += sep;
-    out += in.to_display(ITEMS[i]);
+    if (ITEMS[i].is(OK::Str))
+      out += ITEMS[i].as<Str>()->s;  // no temporary copy
+    else
+      out += in.to_display(ITEMS[i]);
   }
   return make_str(std::move(out));
 }

@@ -185,8 +185,11 @@ size_t ValueHash::operator()(const Value& v) const {
       break;
   }
   switch (v.obj()->kind) {
-    case OK::Str:
-      return std::hash<std::string_view>()(v.as<Str>()->s);
+    case OK::Str: {
+      Str* st = v.as<Str>();
+      if (!st->hash) st->hash = std::hash<std::string_view>()(st->s) | 1;
+      return st->hash;
+    }
     case OK::Tuple: {
       size_t h = 0x345678;
       for (auto& x : v.as<Tuple>()->items) h = h * 1000003 ^ (*this)(x);

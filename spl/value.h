@@ -135,6 +135,7 @@ class Value {
 // ---- object types ----
 struct Str : Obj {
   std::string s;
+  mutable size_t hash = 0;  // cached hash (0: not computed); reset when `s` changes in place
   explicit Str(std::string v) : Obj(OK::Str), s(std::move(v)) {}
 };
 
