@@ -152,12 +152,25 @@ Value Interp::run_function_body(Function* fn, Value* argv, int argc, const Value
   if (!d->body) error(site, "trait method '" + sym_name(d->name) + "' has no body");
   check_stack(site);
   uint32_t n = d->nlocals;
-  Value small[10];
+  // Locals live in uninitialized stack storage; only the n slots used are constructed.
+  alignas(Value) unsigned char raw[10 * sizeof(Value)];
   std::unique_ptr<Value[]> big;
-  Value* locals = small;
+  Value* locals;
+  struct Slots {
+    Value* p = nullptr;
+    uint32_t n = 0;
+    ~Slots() {
+      for (uint32_t i = 0; i < n; i++) p[i].~Value();
+    }
+  } slots;
   if (n > 10) {
     big = std::make_unique<Value[]>(n);
     locals = big.get();
+  } else {
+    locals = reinterpret_cast<Value*>(raw);
+    for (uint32_t i = 0; i < n; i++) new (&locals[i]) Value();
+    slots.p = locals;
+    slots.n = n;
   }
   uint32_t base = d->is_method ? 1 : 0;
   if (d->is_method && self) locals[0] = *self;

@@ -95,6 +95,7 @@ void Interp::install_builtins() {
     builtin_names_[intern(name)] = &builtin_slots_.back();
   };
   add_value("None", none());
+  add_value("void", Value());  // `Ok(void)`: unit
   add_value("Option", option_val_);
   add_value("Result", result_val_);
 }
