@@ -585,7 +585,8 @@ Value Interp::get_field(const Value& obj, Sym name, const Node* site, FieldExpr*
       return in->fields[cache->cache_index];
     auto it = st->field_index.find(name);
     if (it != st->field_index.end()) {
-      if (cache) {
+      if (cache && cache->cache_type != st) {
+        st->rc++;  // pinned (see the method cache in eval.cc)
         cache->cache_type = st;
         cache->cache_index = it->second;
       }

@@ -707,7 +707,11 @@ Value Interp::eval(Expr* e, Frame& f) {
       if (obj.is(OK::Instance) && !c->has_named) {
         StructType* st = obj.as<Instance>()->stype();
         auto it = st->methods.find(c->method);
-        if (it != st->methods.end() && it->second.is(OK::Function)) {
+        if (it != st->methods.end() && it->second.is(OK::Function) && c->cache_type != st) {
+          // The cache pins what it points to (freed at shutdown), so a type freed and
+          // reallocated at the same address can never match a stale entry.
+          st->rc++;
+          it->second.obj()->rc++;
           c->cache_type = st;
           c->cache_fn = it->second.obj();
         }
