@@ -205,6 +205,9 @@ void Resolver::process_use(UseStmt* u) {
     }
     for (auto& d : load_errors) errors_.push_back(d);
     m_->has_errors = true;
+    // Declare what the import would have bound, so its uses are not reported again.
+    if (u->what == UseStmt::Whole) m_->declare(u->alias ? u->alias : u->path.back());
+    for (auto& it : u->items) m_->declare(it.alias);
     return;
   }
   u->target = target;
