@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# With stderr on a terminal, examples/wc.spl draws a progress bar while a load takes long and
+# clears it before printing; without a terminal it draws nothing. The terminal is a pty from
+# script(1); the slow load is a 1 GiB sparse file (prefaulting it takes well over the 100 ms
+# after which the bar appears on this project's machines).
+# Usage: wc_progress.sh SPL REPO_DIR
+set -u
+spl=$1 repo=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+truncate -s 1G "$tmp/sparse"
+fail=0
+script -qc "$spl run $repo/examples/wc.spl -c $tmp/sparse" /dev/null > "$tmp/tty.out" < /dev/null
+grep -q "wc: loading $tmp/sparse \[" "$tmp/tty.out" || { echo "no progress bar on a terminal"; fail=1; }
+grep -q "%" "$tmp/tty.out" || { echo "no percentage on a terminal"; fail=1; }
+grep -q $'\e\[K' "$tmp/tty.out" || { echo "the bar was not cleared"; fail=1; }
+grep -q "1073741824 $tmp/sparse" "$tmp/tty.out" || { echo "no count line"; cat -v "$tmp/tty.out"; fail=1; }
+"$spl" run "$repo/examples/wc.spl" -c "$tmp/sparse" > "$tmp/plain.out" 2> "$tmp/plain.err"
+[ -s "$tmp/plain.err" ] && { echo "progress drawn without a terminal:"; cat -v "$tmp/plain.err"; fail=1; }
+[ "$(cat "$tmp/plain.out")" = "1073741824 $tmp/sparse" ] || { echo "wrong count: $(cat "$tmp/plain.out")"; fail=1; }
+[ $fail = 0 ] && echo "progress bar: drawn and cleared on a terminal, absent otherwise"
+exit $fail
