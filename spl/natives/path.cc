@@ -191,12 +191,8 @@ Value rt_path_remove_tree(NativeCall& c) {
   return c.ok(c.boolean(true));
 }
 
-// rt_path_write_text(path, content) -> Result[int bytes, text]: create or truncate (0644).
-Value rt_path_write_text(NativeCall& c) {
-  std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
-  std::string data = c.text_arg(1);
-  if (c.failed()) return c.nil();
+// Creates or truncates p (0644) and writes data: Ok(bytes written) or Err("ENAME: ...").
+Value write_file(NativeCall& c, const std::string& p, const std::string& data) {
   int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
   if (fd < 0) return errno_err(c, errno, p);
   size_t done = 0;
@@ -214,6 +210,15 @@ Value rt_path_write_text(NativeCall& c) {
   return c.ok(c.integer(int64_t(done)));
 }
 
+// rt_path_write_text(path, content) -> Result[int bytes, text]: create or truncate (0644).
+Value rt_path_write_text(NativeCall& c) {
+  std::string p;
+  if (!path_arg(c, 0, p)) return c.nil();
+  std::string data = c.text_arg(1);
+  if (c.failed()) return c.nil();
+  return write_file(c, p, data);
+}
+
 // rt_path_write_bytes(path, [ints 0..255]) -> Result[int bytes, text]: for content a text
 // literal cannot hold (invalid UTF-8).
 Value rt_path_write_bytes(NativeCall& c) {
@@ -227,21 +232,7 @@ Value rt_path_write_bytes(NativeCall& c) {
       return c.fail("rt_path_write_bytes: every element must be an int in 0..255");
     data.push_back(char(v.as_int()));
   }
-  int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
-  if (fd < 0) return errno_err(c, errno, p);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      close(fd);
-      return errno_err(c, e, p);
-    }
-    done += size_t(n);
-  }
-  if (close(fd) != 0) return errno_err(c, errno, p);
-  return c.ok(c.integer(int64_t(done)));
+  return write_file(c, p, data);
 }
 
 // rt_path_truncate(path, size) -> Result[bool, text].
