@@ -67,6 +67,7 @@ void Interp::report_error(const ErrorInfo& e) {
 }
 
 void Interp::check_stack(const Node* at) {
+  Scheduler::check_interrupt();
   char probe;
 #if defined(SPL_SANITIZED)
   constexpr size_t kMargin = 512 * 1024;
@@ -119,6 +120,18 @@ std::string Interp::to_display(const Value& v) {
     }
   }
   return display(v);
+}
+
+std::string Interp::error_message(const Value& e) {
+  static const Sym s_message = intern("message");
+  if (e.is(OK::Instance) || e.is(OK::EnumVal)) {
+    Value m = find_method(e, s_message);
+    if (m.is(OK::Function)) {
+      Value r = call(m, nullptr, 0, nullptr, &e);
+      if (r.is(OK::Str)) return r.as<Str>()->s;
+    }
+  }
+  return to_display(e);
 }
 
 Value Interp::bound_method(const Value& self, const Value& fn) {

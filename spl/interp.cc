@@ -62,7 +62,16 @@ static EnumType* make_builtin_enum(const char* name, int builtin,
   return et;
 }
 
+namespace {
+Interp* g_value_error_interp = nullptr;  // the interpreter running on this thread
+[[noreturn]] void raise_value_error(const std::string& msg) {
+  g_value_error_interp->error_here(msg);
+}
+}  // namespace
+
 Interp::Interp() {
+  g_value_error_interp = this;
+  set_value_error_handler(raise_value_error);
   option_type_ = make_builtin_enum("Option", 1, {{"Some", 1}, {"None", 0}}, option_val_);
   result_type_ = make_builtin_enum("Result", 2, {{"Ok", 1}, {"Err", 1}}, result_val_);
   sched_ = std::make_unique<Scheduler>(*this);
@@ -71,6 +80,10 @@ Interp::Interp() {
 }
 
 Interp::~Interp() {
+  if (g_value_error_interp == this) {
+    g_value_error_interp = nullptr;
+    set_value_error_handler(nullptr);
+  }
   sched_.reset();
   destroy_bdd_state(bdd_.release());
   for (auto& [p, m] : modules_) m.as<Module>()->clear_refs();
@@ -168,6 +181,8 @@ int Interp::run_main(Module* m) {
         Value mv = *it->second;
         Value r = call(mv, nullptr, 0, nullptr);
         r = sched_->await(r, nullptr);
+        // `main` returning Err(e) ends the program with "error: <message>" and status 1.
+        if (is_variant(r, 2, 1)) throw TryReturn{r};
         return r;
       }
     }
@@ -176,13 +191,14 @@ int Interp::run_main(Module* m) {
   flush_output();
   int code = 0;
   if (sched_->exit_requested() >= 0) return sched_->exit_requested();
+  if (sched_->interrupted()) return 130;  // Ctrl-C: tasks were cancelled and unwound
   Future* f = result.as<Future>();
-  if (f->state == Future::State::Rejected) {
-    report_error(*f->error);
-    code = 1;
-  } else if (sched_->deadlocked()) {
+  if (sched_->deadlocked()) {
     std::fprintf(
         stderr, "error: deadlock: the main task is waiting for a future that can never complete\n");
+    code = 1;
+  } else if (f->state == Future::State::Rejected) {
+    report_error(*f->error);
     code = 1;
   }
   for (auto& u : sched_->unobserved()) {

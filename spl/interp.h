@@ -103,6 +103,9 @@ class Interp {
   EnumType* option_type() { return option_type_; }
   EnumType* result_type() { return result_type_; }
   std::string to_display(const Value& v);  // uses user to_string() when defined
+  // What `error: ...` shows for an Err payload: its message() when it has one (FileError),
+  // else its to_string() / display form.
+  std::string error_message(const Value& e);
 
   // ---- builtins ----
   void def_builtin(const char* name, BuiltinFn fn, int min_args = 0, int max_args = -1);
