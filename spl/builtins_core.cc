@@ -1,6 +1,10 @@
 // Global builtin functions: output (print, eprint, ...), panic, conversions, math helpers,
 // Some/Ok/Err constructors, sys_get_args/sys_exit. Methods on values live in methods_*.cc.
+#include <stdio_ext.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 
 #include "builtins_util.h"
 #include "ops.h"
@@ -18,15 +22,26 @@ std::string join_args(Interp& in, CallArgs& a) {
   return out;
 }
 
+// Writes to stdout; a failed write (full disk, /dev/full) ends the program with an error
+// instead of losing output silently. (A closed pipe raises SIGPIPE first, as in GNU tools.)
+void write_stdout(Interp& in, const Node* site, const std::string& s) {
+  if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size() || std::ferror(stdout)) {
+    int e = errno;
+    __fpurge(stdout);  // drop what cannot be written, so exit does not report it again
+    std::clearerr(stdout);
+    in.error(site, std::string("cannot write to standard output: ") + std::strerror(e));
+  }
+}
+
 Value b_print(Interp& in, CallArgs& a) {
   std::string s = join_args(in, a);
   s += '\n';
-  std::fwrite(s.data(), 1, s.size(), stdout);
+  write_stdout(in, a.site, s);
   return Value();
 }
 Value b_print_raw(Interp& in, CallArgs& a) {
   std::string s = join_args(in, a);
-  std::fwrite(s.data(), 1, s.size(), stdout);
+  write_stdout(in, a.site, s);
   return Value();
 }
 Value b_eprint(Interp& in, CallArgs& a) {

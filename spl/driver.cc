@@ -3,10 +3,12 @@
 #include "driver.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -25,11 +27,13 @@ static const char* kHelp =
     "commands:\n"
     "  run FILE [ARGS...]   run a Simple program (sys_get_args() gives [FILE, ARGS...])\n"
     "  test [PATH...]       run *_spec.spl files found in PATHs (default: current folder)\n"
-    "  check FILE...        parse and resolve files without running them\n"
+    "  check PATH...        parse and resolve files (folders: every .spl inside) without\n"
+    "                       running them\n"
     "  --version            print the version\n"
     "  --help               print this help\n"
     "\n"
-    "exit status: 0 success, 1 program error or failed examples, 2 usage error\n"
+    "exit status: 0 success, 1 program error or failed examples, 2 usage error,\n"
+    "             5 no specs found (spl test)\n"
     "environment: SPL_STDLIB_PATH overrides the std_lib folder (default: simple_std/ next to the "
     "build)\n";
 
@@ -88,8 +92,59 @@ int cmd_run(const std::string& file, const std::vector<std::string>& args) {
   return code;
 }
 
-int cmd_check(const std::vector<std::string>& files) {
+static bool skipped_dir_name(const std::string& n) {
+  return n[0] == '.' || n == "build" || n.rfind("build-", 0) == 0;
+}
+
+// Every file under `path` whose name ends with `suffix` (sorted, hidden and build folders
+// skipped); `path` itself when it is not a folder.
+static void find_files(const std::string& path, const std::string& suffix,
+                       std::vector<std::string>& out) {
+  if (!is_dir(path)) {
+    out.push_back(path);
+    return;
+  }
+  DIR* d = opendir(path.c_str());
+  if (!d) {
+    out.push_back(path);  // reported by the reader ("permission denied")
+    return;
+  }
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    names.push_back(n);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  for (auto& n : names) {
+    std::string p = path == "." ? n : path + "/" + n;
+    if (is_dir(p)) {
+      if (!skipped_dir_name(n)) find_files(p, suffix, out);
+    } else if (n.size() > suffix.size() &&
+               n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      out.push_back(p);
+    }
+  }
+}
+
+int cmd_check(const std::vector<std::string>& paths) {
   int code = 0;
+  std::vector<std::string> files;
+  for (auto& p : paths) {
+    struct stat st;
+    if (stat(p.c_str(), &st) != 0) {
+      std::fprintf(stderr, "error: no such file or folder: %s\n", p.c_str());
+      code = 1;
+      continue;
+    }
+    size_t before = files.size();
+    find_files(p, ".spl", files);
+    if (files.size() == before) {
+      std::fprintf(stderr, "error: no .spl files found under %s\n", p.c_str());
+      code = 1;
+    }
+  }
   for (auto& f : files) {
     Interp in;
     in.set_stdlib_dir(default_stdlib_dir());
@@ -103,31 +158,6 @@ int cmd_check(const std::vector<std::string>& files) {
   return code;
 }
 
-static void find_specs(const std::string& path, std::vector<std::string>& out) {
-  if (!is_dir(path)) {
-    out.push_back(path);
-    return;
-  }
-  DIR* d = opendir(path.c_str());
-  if (!d) return;
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
-    names.push_back(n);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  for (auto& n : names) {
-    std::string p = path == "." ? n : path + "/" + n;
-    if (is_dir(p)) {
-      if (n[0] != '.' && n != "build" && n.rfind("build-", 0) != 0) find_specs(p, out);
-    } else if (n.size() > 9 && n.compare(n.size() - 9, 9, "_spec.spl") == 0) {
-      out.push_back(p);
-    }
-  }
-}
-
 int cmd_test(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
   for (auto& p : paths) {
@@ -136,7 +166,13 @@ int cmd_test(const std::vector<std::string>& paths) {
       std::fprintf(stderr, "error: no such file or folder: %s\n", p.c_str());
       return 2;
     }
-    find_specs(p, files);
+    size_t before = files.size();
+    find_files(p, "_spec.spl", files);
+    if (files.size() == before) {
+      std::fprintf(stderr, "error: no specs found under %s (spec files are named *_spec.spl)\n",
+                   p.c_str());
+      return 5;
+    }
   }
   int passed = 0, failed = 0;
   for (auto& f : files) {
@@ -166,8 +202,33 @@ int cmd_test(const std::vector<std::string>& paths) {
   return failed ? 1 : 0;
 }
 
-int spl_main(int argc, char** argv) {
-  if (!isatty(1)) std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+// A standard descriptor that the parent closed (`spl run p.spl >&-`) is reopened on
+// /dev/null, so nothing (libuv included) ever mistakes a later file for stdin/stdout/stderr.
+static void reopen_closed_std_fds() {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (n >= 0 && n != fd) {
+      dup2(n, fd);
+      close(n);
+    }
+  }
+}
+
+static const char* kRunUsage = "usage: spl run FILE [ARGS...]";
+static const char* kCheckUsage = "usage: spl check PATH...";
+static const char* kTestUsage = "usage: spl test [-k TEXT] [PATH...]";
+
+static int usage_error(const std::string& msg, const char* usage) {
+  std::fprintf(stderr, "error: %s\n%s   (spl --help for more)\n", msg.c_str(), usage);
+  return 2;
+}
+
+static bool is_help_flag(const char* a) {
+  return std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0;
+}
+
+static int dispatch(int argc, char** argv) {
   if (argc < 2) {
     std::fputs(kHelp, stderr);
     return 2;
@@ -182,28 +243,60 @@ int spl_main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "run") {
-    if (argc < 3) {
-      std::fprintf(stderr, "error: 'spl run' needs a FILE\n\n%s", kHelp);
-      return 2;
+    if (argc >= 3 && is_help_flag(argv[2])) {
+      std::printf("%s\n\nRuns a Simple program; sys_get_args() gives [FILE, ARGS...].\n%s",
+                  kRunUsage, kHelp);
+      return 0;
     }
+    if (argc < 3) return usage_error("'spl run' needs a FILE", kRunUsage);
     return cmd_run(argv[2], std::vector<std::string>(argv + 3, argv + argc));
   }
   if (cmd == "check") {
-    if (argc < 3) {
-      std::fprintf(stderr, "error: 'spl check' needs a FILE\n\n%s", kHelp);
-      return 2;
+    if (argc >= 3 && is_help_flag(argv[2])) {
+      std::printf(
+          "%s\n\nParses and resolves files without running them (folders: every .spl "
+          "inside).\n",
+          kCheckUsage);
+      return 0;
     }
+    if (argc < 3) return usage_error("'spl check' needs a FILE or folder", kCheckUsage);
     return cmd_check(std::vector<std::string>(argv + 2, argv + argc));
   }
   if (cmd == "test") {
-    std::vector<std::string> paths(argv + 2, argv + argc);
+    std::vector<std::string> paths;
+    for (int i = 2; i < argc; i++) {
+      if (is_help_flag(argv[i])) {
+        std::printf(
+            "%s\n\nRuns *_spec.spl files found in PATHs (default: the current folder);"
+            "\n-k TEXT runs only the examples whose description contains TEXT.\n",
+            kTestUsage);
+        return 0;
+      }
+      paths.push_back(argv[i]);
+    }
     if (paths.empty()) paths.push_back(".");
     return cmd_test(paths);
   }
   if (cmd.size() > 4 && cmd.compare(cmd.size() - 4, 4, ".spl") == 0)
     return cmd_run(cmd, std::vector<std::string>(argv + 2, argv + argc));
-  std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kHelp);
+  std::fprintf(stderr, "error: unknown command '%s'\nrun 'spl --help' for the list of commands\n",
+               cmd.c_str());
   return 2;
+}
+
+int spl_main(int argc, char** argv) {
+  reopen_closed_std_fds();
+  if (!isatty(1)) std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+  int code = dispatch(argc, argv);
+  // Output that could not be written is an error (full disk, /dev/full), not a success. A
+  // closed pipe (EPIPE) ends quietly, as GNU tools do.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    int e = errno;
+    if (e != EPIPE)
+      std::fprintf(stderr, "error: cannot write to standard output: %s\n", std::strerror(e));
+    if (code == 0) code = 1;
+  }
+  return code;
 }
 
 }  // namespace spl

@@ -8,8 +8,6 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "interp.h"
 #include "parser.h"
@@ -37,20 +35,18 @@ static std::string real_path(const std::string& p) {
 
 Module* Interp::parse_module_file(const std::string& path, const std::string& name,
                                   std::vector<Diagnostic>& errors) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    errors.push_back({nullptr, 0, "cannot open '" + path + "': " + std::strerror(errno)});
+  std::string text, why;
+  if (!read_source_file(path, &text, &why)) {
+    errors.push_back({nullptr, 0, "cannot read '" + path + "': " + why});
     return nullptr;
   }
-  std::stringstream ss;
-  ss << f.rdbuf();
   Module* m = new Module();
   std::string canon = real_path(path);
   modules_[canon] = Value(m);
   module_order_.push_back(m);
   m->name = name;
   m->dir = dirname_of(canon);
-  m->file = std::make_unique<SourceFile>(path, ss.str());
+  m->file = std::make_unique<SourceFile>(path, std::move(text));
   size_t before = errors.size();
   m->body = parse_file(*m->file, m->arena, errors);
   if (errors.size() > before) m->has_errors = true;

@@ -1,7 +1,13 @@
 // Line tables, diagnostic rendering and name suggestions (see source.h).
 #include "source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 namespace spl {
 
@@ -25,6 +31,59 @@ std::string_view SourceFile::line_text(int line) const {
   uint32_t e = b;
   while (e < text.size() && text[e] != '\n' && text[e] != '\r') e++;
   return std::string_view(text).substr(b, e - b);
+}
+
+bool read_source_file(const std::string& path, std::string* text, std::string* error) {
+  // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    *error = "is a directory";
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    const char* kind = S_ISFIFO(st.st_mode)   ? "a FIFO"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                                              : "not a regular file";
+    *error = std::string("not a regular file (") + kind + ")";
+    return false;
+  }
+  if (uint64_t(st.st_size) > kMaxSourceBytes) {
+    *error = "source file is larger than 64 MiB";
+    return false;
+  }
+  text->clear();
+  text->reserve(size_t(st.st_size));
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *error = std::strerror(errno);
+      return false;
+    }
+    if (n == 0) break;
+    if (text->size() + size_t(n) > kMaxSourceBytes) {  // grew while being read
+      *error = "source file is larger than 64 MiB";
+      return false;
+    }
+    text->append(buf, size_t(n));
+  }
+  return true;
 }
 
 std::string format_diagnostic(const Diagnostic& d) {

@@ -27,6 +27,12 @@ struct Diagnostic {
   std::string message;
 };
 
+// Reads a source file: it must be a regular file (a FIFO, device or folder is refused without
+// blocking) of at most kMaxSourceBytes. Returns false and sets *error ("is a directory",
+// "not a regular file (FIFO)", "larger than 64 MiB", strerror) on failure.
+constexpr size_t kMaxSourceBytes = size_t(64) << 20;
+bool read_source_file(const std::string& path, std::string* text, std::string* error);
+
 // "path:line:col: error: message\n   12 | source\n      |    ^\n"
 std::string format_diagnostic(const Diagnostic& d);
 
