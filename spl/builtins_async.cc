@@ -1,15 +1,26 @@
 // Async builtins: sleep(ms), spawn(future | fn, args...), gather([futures]), async_yield(),
 // with_timeout(future, ms) / timeout(future, ms), and methods on futures.
+#include <algorithm>
+
 #include "builtins_util.h"
 
 namespace spl {
 
 namespace {
 
+// A duration in milliseconds: a number >= 0; huge values mean "forever".
+uint64_t duration_arg(Interp& in, CallArgs& a, int i, const char* what) {
+  uint64_t ms;
+  if (duration_ms(a.argv[i], &ms)) return ms;
+  if (!a.argv[i].is_num())
+    in.error(a.site,
+             std::string(what) + " needs a duration in milliseconds, got " + type_name(a.argv[i]));
+  in.error(a.site,
+           std::string(what) + " needs a duration >= 0 milliseconds, got " + display(a.argv[i]));
+}
+
 Value b_sleep(Interp& in, CallArgs& a) {
-  if (!a.argv[0].is_num())
-    in.error(a.site, std::string("sleep(ms) needs a number, got ") + type_name(a.argv[0]));
-  return in.sched().sleep(a.argv[0].is_int() ? a.argv[0].as_int() : int64_t(a.argv[0].as_float()));
+  return in.sched().sleep(duration_arg(in, a, 0, "sleep(ms)"));
 }
 
 Value b_spawn(Interp& in, CallArgs& a) {
@@ -75,7 +86,7 @@ Value b_async_yield(Interp& in, CallArgs&) {
 }
 
 Value b_with_timeout(Interp& in, CallArgs& a) {
-  return in.sched().with_timeout(a.argv[0], arg_int(in, a, 1));
+  return in.sched().with_timeout(a.argv[0], duration_arg(in, a, 1, "with_timeout(future, ms)"));
 }
 
 #define M(name) Value name(Interp& in, Value& self, CallArgs& a)
@@ -85,9 +96,15 @@ M(f_is_ready) {
   return Value::boolean(self.as<Future>()->state != Future::State::Pending);
 }
 M(f_is_failed) {
-  (void)in;
   (void)a;
-  return Value::boolean(self.as<Future>()->state == Future::State::Rejected);
+  Future* f = self.as<Future>();
+  if (f->state != Future::State::Rejected) return Value::boolean(false);
+  // The program has looked at the failure: it is no longer an unobserved task error.
+  f->observed = true;
+  auto& u = in.sched().unobserved();
+  u.erase(std::remove_if(u.begin(), u.end(), [&](const Value& x) { return x.obj() == f; }),
+          u.end());
+  return Value::boolean(true);
 }
 M(f_wait) { return in.sched().await(self, a.site); }
 #undef M

@@ -24,6 +24,7 @@ struct ErrorInfo {
   std::vector<TraceEntry> trace;  // innermost first
   Value payload;                  // the Err value for `with` Err(e) propagation, else nil
   bool expectation = false;       // a failed BDD expectation
+  bool cancelled = false;         // the task was cancelled (shutdown, timeout, Ctrl-C)
   std::string render() const;     // diagnostic + "stack trace" lines
 };
 
@@ -35,9 +36,6 @@ struct RuntimeError {
 struct TryReturn {
   Value value;
 };
-
-// Unwinds a suspended task's stack when the interpreter shuts down.
-struct TaskCancelled {};
 
 // sys_exit(code): unwinds everything and ends the program.
 struct ExitRequest {

@@ -288,6 +288,7 @@ static Flow exec_for(Interp& in, ForStmt* s, Frame& f) {
     else
       bind_target(in, t, v, f);
     Flow fl = in.exec_block(s->body, f);
+    Scheduler::check_interrupt();
     if (fl == Flow::Break) return 1;
     if (fl == Flow::Return) return 2;
     return 0;
@@ -401,7 +402,8 @@ static Flow exec_with(Interp& in, WithStmt* w, size_t idx, Frame& f) {
       call_exit(nullptr);
       throw;
     }
-    if (call_exit(e.info)) return Flow::Normal;  // suppressed
+    // A cancellation runs the handlers but cannot be suppressed by them.
+    if (call_exit(e.info) && !e.info->cancelled) return Flow::Normal;  // suppressed
     throw;
   } catch (TryReturn&) {
     call_exit(nullptr);
@@ -493,6 +495,7 @@ Flow Interp::exec(Stmt* s, Frame& f) {
         Flow fl = exec_block(w->body, f);
         if (fl == Flow::Break) break;
         if (fl == Flow::Return) return fl;
+        Scheduler::check_interrupt();
       }
       return Flow::Normal;
     }
@@ -504,6 +507,7 @@ Flow Interp::exec(Stmt* s, Frame& f) {
         Flow fl = exec_block(l->body, f);
         if (fl == Flow::Break) break;
         if (fl == Flow::Return) return fl;
+        Scheduler::check_interrupt();
       }
       return Flow::Normal;
     }

@@ -44,34 +44,38 @@ StackPool& pool() {
 }
 }  // namespace
 
-Fiber::Fiber(size_t stack_size, Entry entry, void* arg) : entry_(entry), arg_(arg) {
-  size_ = stack_size + kGuard;
+std::unique_ptr<Fiber> Fiber::make(size_t stack_size, Entry entry, void* arg) {
+  std::unique_ptr<Fiber> f(new Fiber(entry, arg));
+  f->size_ = stack_size + kGuard;
   auto& fl = pool().free;
   for (size_t i = 0; i < fl.size(); i++) {
-    if (fl[i].second == size_) {
-      stack_ = fl[i].first;
+    if (fl[i].second == f->size_) {
+      f->stack_ = fl[i].first;
       fl.erase(fl.begin() + i);
       break;
     }
   }
-  if (!stack_) {
-    stack_ = mmap(nullptr, size_, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (stack_ == MAP_FAILED) {
-      std::fprintf(stderr, "spl: fatal: cannot allocate a task stack\n");
-      std::abort();
+  if (!f->stack_) {
+    void* p = mmap(nullptr, f->size_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    if (mprotect(p, kGuard, PROT_NONE) != 0) {  // the guard page splits the mapping in two
+      munmap(p, f->size_);
+      return nullptr;
     }
-    mprotect(stack_, kGuard, PROT_NONE);
+    f->stack_ = p;
   }
 #ifdef SPL_ASAN
   // A pooled stack may carry stale shadow poison from frames of its previous fiber.
-  __asan_unpoison_memory_region(stack_lo(), stack_size);
+  __asan_unpoison_memory_region(f->stack_lo(), stack_size);
 #endif
-  ctx_.stack_bottom = stack_lo();
-  ctx_.stack_size = stack_size;
-  ctx_.owner = this;
+  f->ctx_.stack_bottom = f->stack_lo();
+  f->ctx_.stack_size = stack_size;
+  f->ctx_.owner = f.get();
   // make_fcontext takes the top of the stack (it grows down).
-  ctx_.fc = boost::context::detail::make_fcontext(stack_lo() + stack_size, stack_size, trampoline);
+  f->ctx_.fc =
+      boost::context::detail::make_fcontext(f->stack_lo() + stack_size, stack_size, trampoline);
+  return f;
 }
 
 Fiber::~Fiber() {

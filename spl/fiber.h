@@ -6,6 +6,7 @@
 
 #include <boost/context/detail/fcontext.hpp>
 #include <cstddef>
+#include <memory>
 
 namespace spl {
 
@@ -20,7 +21,9 @@ struct FiberCtx {
 class Fiber {
  public:
   using Entry = void (*)(void* arg);
-  Fiber(size_t stack_size, Entry entry, void* arg);
+  // A fiber with its own stack, or null when the system refuses the stack (out of memory,
+  // address space or memory-map count: the caller reports it as an error).
+  static std::unique_ptr<Fiber> make(size_t stack_size, Entry entry, void* arg);
   ~Fiber();
   Fiber(const Fiber&) = delete;
   Fiber& operator=(const Fiber&) = delete;
@@ -31,6 +34,7 @@ class Fiber {
   static constexpr size_t kGuard = 16 * 1024;
 
  private:
+  Fiber(Entry entry, void* arg) : entry_(entry), arg_(arg) {}
   static void trampoline(boost::context::detail::transfer_t from);
   FiberCtx ctx_;
   void* stack_ = nullptr;

@@ -1,8 +1,12 @@
 // Task scheduling on fibers and a libuv loop (see scheduler.h). The loop thread is the only
-// thread that touches interpreter state.
+// thread that touches interpreter state; the SIGINT handler only sets a flag and wakes the loop.
 #include "scheduler.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 
 #include "interp.h"
 
@@ -16,98 +20,126 @@ constexpr size_t kTaskStack = 16u << 20;
 constexpr size_t kMainStack = 64u << 20;
 constexpr size_t kTaskStack = 4u << 20;
 #endif
+
+Scheduler* g_sched = nullptr;  // the scheduler whose tasks run on this thread
+std::atomic<bool> g_sigint{false};
+uv_async_t* g_sigint_async = nullptr;
+struct sigaction g_old_sigint;
+
+void on_sigint(int) {
+  // Async-signal-safe only: a flag and uv_async_send. SA_RESETHAND makes a second Ctrl-C
+  // end the process at once, should cleanup hang.
+  g_sigint.store(true, std::memory_order_relaxed);
+  if (g_sigint_async) uv_async_send(g_sigint_async);
+}
 }  // namespace
 
-Scheduler::Scheduler(Interp& in) : in_(in) { uv_loop_init(&loop_); }
+bool duration_ms(const Value& v, uint64_t* ms) {
+  if (v.is_int()) {
+    if (v.as_int() < 0) return false;
+    *ms = uint64_t(v.as_int());
+    return true;
+  }
+  if (v.is_float()) {
+    double d = v.as_float();
+    if (std::isnan(d) || d < 0) return false;
+    *ms = d >= 1.8e19 ? kForever : uint64_t(d);
+    return true;
+  }
+  return false;
+}
 
-struct Scheduler::Timer {
+struct TimerEntry {
   uv_timer_t handle;
   Scheduler* sched;
-  Value future;  // resolved (sleep) or rejected (timeout) when the timer fires
+  Value future;             // resolved (sleep) or rejected (timeout) when the timer fires
+  Value cancel_on_timeout;  // with_timeout: the inner future whose work is cancelled
   uint64_t ms;
   bool is_timeout;
 };
 
-static void timer_closed(uv_handle_t* h) { delete static_cast<Scheduler::Timer*>(h->data); }
+Scheduler::Scheduler(Interp& in) : in_(in) { uv_loop_init(&loop_); }
 
-void Scheduler::close_timer(Timer* t) {
-  timers_.erase(t);
+static void timer_closed(uv_handle_t* h) { delete static_cast<TimerEntry*>(h->data); }
+
+void Scheduler::close_timer(TimerEntry* t) {
+  if (!timers_.erase(t)) return;
+  if (t->future.is(OK::Future) && t->future.as<Future>()->timer == t)
+    t->future.as<Future>()->timer = nullptr;
   uv_timer_stop(&t->handle);
   uv_close(reinterpret_cast<uv_handle_t*>(&t->handle), timer_closed);
 }
 
-Scheduler::Timer* Scheduler::add_timer(uint64_t ms, Value fut, bool is_timeout) {
-  Timer* t = new Timer{};
+TimerEntry* Scheduler::add_timer(uint64_t ms, Value fut, bool is_timeout, Value cancel_on_timeout) {
+  TimerEntry* t = new TimerEntry{};
   t->sched = this;
   t->future = std::move(fut);
+  t->cancel_on_timeout = std::move(cancel_on_timeout);
   t->ms = ms;
   t->is_timeout = is_timeout;
   uv_timer_init(&loop_, &t->handle);
   t->handle.data = t;
   timers_.insert(t);
+  if (!is_timeout) t->future.as<Future>()->timer = t;
   // libuv measures timeouts from its cached "now", taken when the loop last ran; after a long
-  // stretch of Simple code that time is stale and the timer would fire early.
+  // stretch of Simple code that time is stale and the timer would fire early. (libuv
+  // saturates now + ms, so kForever never fires.)
   uv_update_time(&loop_);
   uv_timer_start(
       &t->handle,
       [](uv_timer_t* h) {
-        Timer* tm = static_cast<Timer*>(h->data);
+        TimerEntry* tm = static_cast<TimerEntry*>(h->data);
         Scheduler* s = tm->sched;
-        Future* f = tm->future.as<Future>();
-        if (tm->is_timeout) {
-          auto info = std::make_shared<ErrorInfo>();
-          info->message = "timed out after " + std::to_string(tm->ms) + " ms";
-          s->reject(f, info);
-        } else {
-          s->resolve(f, Value());
-        }
+        Value fut = tm->future;
+        Value inner = tm->cancel_on_timeout;
+        uint64_t ms = tm->ms;
+        bool is_timeout = tm->is_timeout;
         s->close_timer(tm);
+        if (is_timeout) {
+          auto info = std::make_shared<ErrorInfo>();
+          info->message = "timed out after " + std::to_string(ms) + " ms";
+          s->reject(fut.as<Future>(), info);
+          if (inner.is(OK::Future)) s->cancel_future(inner.as<Future>());
+        } else {
+          s->resolve(fut.as<Future>(), Value());
+        }
       },
       ms, 0);
   return t;
 }
 
-Value Scheduler::sleep(int64_t ms) {
+Value Scheduler::sleep(uint64_t ms) {
   Value fut = new_future();
-  add_timer(uint64_t(ms < 0 ? 0 : ms), fut, false);
+  add_timer(ms, fut, false, Value());
   return fut;
 }
 
-Value Scheduler::with_timeout(const Value& inner, int64_t ms) {
+Value Scheduler::with_timeout(const Value& inner, uint64_t ms) {
   if (!inner.is(OK::Future)) return inner;
   Future* in = inner.as<Future>();
   in->observed = true;
-  if (in->state != Future::State::Pending) return inner;
+  if (in->state != Future::State::Pending || ms == kForever) return inner;
   Value outer = new_future();
-  Timer* t = add_timer(uint64_t(ms < 0 ? 0 : ms), outer, true);
-  Future* out = outer.as<Future>();
+  TimerEntry* t = add_timer(ms, outer, true, inner);
   Value keep_outer = outer;
   in->callbacks.push_back([this, t, keep_outer](Future* done) {
     Future* o = keep_outer.as<Future>();
     if (o->state != Future::State::Pending) return;  // timed out already
-    if (timers_.count(t)) close_timer(t);
+    close_timer(t);
     if (done->state == Future::State::Resolved)
       resolve(o, done->value);
     else
       reject(o, done->error);
   });
-  (void)out;
   return outer;
 }
 
 Scheduler::~Scheduler() {
-  // Unwind tasks that never finished (deadlock, sys_exit, errors) so their stacks are clean.
-  shutting_down_ = true;
-  ready_.clear();
-  while (!tasks_.empty()) {
-    Task* t = *tasks_.begin();
-    if (t == current_) break;  // cannot happen: destruction runs on the native stack
-    resume(t);
-  }
+  // Tasks left when run_main was not used to its end (unit tests, load errors) unwind here.
+  finish_all_tasks();
   for (auto& hook : close_hooks_) hook();
-  // Close our remaining timers (tasks that never finished), then drain the loop.
-  std::vector<Timer*> left(timers_.begin(), timers_.end());
-  for (Timer* t : left) close_timer(t);
+  std::vector<TimerEntry*> left(timers_.begin(), timers_.end());
+  for (TimerEntry* t : left) close_timer(t);
   uv_run(&loop_, UV_RUN_NOWAIT);
   uv_loop_close(&loop_);
 }
@@ -115,18 +147,18 @@ Scheduler::~Scheduler() {
 Value Scheduler::new_future() { return Value(new Future()); }
 
 Task* Scheduler::new_task(std::function<Value()> body, size_t stack) {
-  Task* t = new Task();
+  auto t = std::make_unique<Task>();
+  t->fiber = Fiber::make(stack, &Scheduler::task_entry, t.get());
+  if (!t->fiber) return nullptr;
   t->future = new_future();
+  t->future.as<Future>()->producer = t.get();
   t->body = std::move(body);
-  t->fiber = std::make_unique<Fiber>(stack, &Scheduler::task_entry, t);
   t->stack_lo = t->fiber->stack_lo();
+  t->cancelled = draining_;
+  t->id = next_task_id_++;
   live_tasks_++;
-  tasks_.insert(t);
-  return t;
-}
-
-namespace {
-Scheduler* g_sched = nullptr;
+  tasks_.insert(t.get());
+  return t.release();
 }
 
 void Scheduler::task_entry(void* arg) {
@@ -142,32 +174,26 @@ void Scheduler::task_entry(void* arg) {
       err = e.info;
     } catch (TryReturn& r) {
       auto info = std::make_shared<ErrorInfo>();
-      info->message = "unhandled " + repr(r.value) + " reached the top level";
-      // An error type that describes itself (to_string, e.g. FileError) is shown as such:
-      // "error: no such file: data.txt".
       if (s->in_.is_variant(r.value, 2, 1)) {
+        // main returned Err(e), or `?` / `with` on an Err at top level: "error: <message>".
         Value inner(r.value.as<EnumVal>()->payload);
-        static const Sym s_to_string = intern("to_string");
-        if ((inner.is(OK::Instance) || inner.is(OK::EnumVal)) &&
-            !s->in_.find_method(inner, s_to_string).is_nil()) {
-          try {
-            info->message = s->in_.to_display(inner);
-          } catch (RuntimeError&) {
-            // keep the generic message when to_string itself fails
-          }
+        try {
+          info->message = s->in_.error_message(inner);
+        } catch (RuntimeError&) {
+          info->message = "unhandled " + repr(r.value) + " reached the top level";
         }
+      } else {
+        info->message = "unhandled " + repr(r.value) + " reached the top level";
       }
-      if (s->in_.frame_ && s->in_.frame_->module) info->file = s->in_.frame_->module->file.get();
       info->payload = r.value;
       err = info;
     } catch (ExitRequest& x) {
-      s->exit_code_ = x.code;
+      if (s->exit_code_ < 0) s->exit_code_ = x.code;
       exit_req = true;
-    } catch (TaskCancelled&) {
-      exit_req = true;  // shutting down: nothing to settle
     }
     t->body = nullptr;
     Future* f = t->future.as<Future>();
+    f->producer = nullptr;
     if (!exit_req) {
       if (err)
         s->reject(f, err);
@@ -213,6 +239,7 @@ void Scheduler::resume(Task* t) {
   if (t->done) {
     live_tasks_--;
     tasks_.erase(t);
+    if (t == main_) main_ = nullptr;
     delete t;
   }
 }
@@ -235,45 +262,118 @@ Value Scheduler::start_task(const Value& callee, std::vector<Value> args, const 
                                      has_self ? &self_copy : nullptr, nullptr, nullptr);
       },
       kTaskStack);
-  t->name = sym_name(callee.as<Function>()->decl->name);
+  std::string name = sym_name(callee.as<Function>()->decl->name);
+  if (!t)
+    in_.error_here("cannot start task '" + name + "': the system refused another task stack (" +
+                   std::to_string(live_tasks_) + " tasks alive; out of memory or memory maps)");
+  t->name = name;
   t->frame = nullptr;  // a task's trace starts at its own function
   Value fut = t->future;
   resume(t);
   return fut;
 }
 
-Value Scheduler::run_main(std::function<Value()> body) {
-  Task* t = new_task(std::move(body), kMainStack);
-  t->name = "<main>";
-  Value fut = t->future;
-  fut.as<Future>()->observed = true;
-  resume(t);
-  Future* f = fut.as<Future>();
-  while (exit_code_ < 0) {
-    // Run the tasks that are ready now; tasks they make ready wait for the next round, so a
-    // task that keeps yielding cannot starve timers and I/O completions.
-    for (size_t n = ready_.size(); n > 0 && !ready_.empty() && exit_code_ < 0; --n) {
-      Task* r = ready_.front();
-      ready_.pop_front();
-      resume(r);
+void Scheduler::run_ready_round() {
+  // Run the tasks that are ready now; tasks they make ready wait for the next round, so a
+  // task that keeps yielding cannot starve timers and I/O completions.
+  for (size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
+    Task* r = ready_.front();
+    ready_.pop_front();
+    resume(r);
+  }
+}
+
+std::vector<Task*> Scheduler::tasks_in_order() const {
+  std::vector<Task*> all(tasks_.begin(), tasks_.end());
+  std::sort(all.begin(), all.end(), [](Task* a, Task* b) { return a->id < b->id; });
+  return all;
+}
+
+void Scheduler::finish_all_tasks() {
+  draining_ = true;
+  for (Task* t : tasks_in_order()) cancel_task(t);
+  // Cancelled tasks fail at their next await on a pending future, so each round makes
+  // progress; a task can only stay if it was never resumable (then resume it directly).
+  while (!tasks_.empty()) {
+    if (ready_.empty()) {
+      for (Task* t : tasks_in_order())
+        if (t != current_) ready_.push_back(t);
+      if (ready_.empty()) break;
     }
-    if (exit_code_ >= 0) break;
+    run_ready_round();
+  }
+}
+
+// The SIGINT handler and the async handle that wakes the loop live as long as run_main.
+void Scheduler::install_sigint() {
+  uv_async_init(&loop_, &sigint_async_, [](uv_async_t* a) {
+    Scheduler* s = static_cast<Scheduler*>(a->data);
+    if (g_sigint.exchange(false)) s->interrupt();
+  });
+  sigint_async_.data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&sigint_async_));
+  g_sigint.store(false);
+  g_sigint_async = &sigint_async_;
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigaction(SIGINT, &sa, &g_old_sigint);
+}
+
+void Scheduler::remove_sigint() {
+  sigaction(SIGINT, &g_old_sigint, nullptr);
+  g_sigint_async = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_async_), nullptr);
+}
+
+Value Scheduler::run_main(std::function<Value()> body) {
+  Task* t = nullptr;
+  // A smaller main stack (shallower recursion) beats not running at all under tight limits.
+  for (size_t stack : {kMainStack, size_t(8) << 20, size_t(1) << 20}) {
+    if ((t = new_task(body, stack))) break;
+  }
+  if (!t) {
+    Value fut = new_future();
+    auto info = std::make_shared<ErrorInfo>();
+    info->message = "cannot allocate the main task's stack (out of memory or address space)";
+    fut.as<Future>()->observed = true;
+    reject(fut.as<Future>(), info);
+    return fut;
+  }
+  t->name = "<main>";
+  main_ = t;
+  Value fut = t->future;
+  Future* f = fut.as<Future>();
+  f->observed = true;
+  install_sigint();
+  resume(t);
+  while (exit_code_ < 0 && f->state == Future::State::Pending) {
+    run_ready_round();
+    if (exit_code_ >= 0 || f->state != Future::State::Pending) break;
     if (!ready_.empty()) {
       uv_run(&loop_, UV_RUN_NOWAIT);  // poll I/O and timers without blocking
       continue;
     }
-    bool alive = uv_loop_alive(&loop_);
-    if (!alive) {
-      if (f->state == Future::State::Pending) deadlocked_ = true;
+    if (!uv_loop_alive(&loop_)) {
+      deadlocked_ = true;
       break;
     }
     uv_run(&loop_, UV_RUN_ONCE);
   }
+  // The main task has ended (or cannot go on): cancel what is left and let it unwind.
+  finish_all_tasks();
+  std::vector<TimerEntry*> left(timers_.begin(), timers_.end());
+  for (TimerEntry* tm : left) close_timer(tm);
+  remove_sigint();
   return fut;
 }
 
 void Scheduler::wake(Future* f) {
-  for (Task* t : f->waiters) ready_.push_back(t);
+  for (Task* t : f->waiters) {
+    t->waiting_on = nullptr;
+    ready_.push_back(t);
+  }
   f->waiters.clear();
   auto cbs = std::move(f->callbacks);
   f->callbacks.clear();
@@ -293,7 +393,52 @@ void Scheduler::reject(Future* f, std::shared_ptr<ErrorInfo> e) {
   f->error = std::move(e);
   bool watched = !f->waiters.empty() || !f->callbacks.empty() || f->observed;
   wake(f);
-  if (!watched) unobserved_.push_back(Value(f));
+  if (!watched && !f->error->cancelled) unobserved_.push_back(Value(f));
+}
+
+void Scheduler::cancel_task(Task* t) {
+  if (t->done || t->cancelled) return;
+  t->cancelled = true;
+  if (Future* w = t->waiting_on) {
+    w->waiters.erase(std::remove(w->waiters.begin(), w->waiters.end(), t), w->waiters.end());
+    t->waiting_on = nullptr;
+    ready_.push_back(t);
+  }
+  // Otherwise the task is running, resuming another task, or already ready: it sees the flag
+  // at its next await.
+}
+
+void Scheduler::cancel_future(Future* f) {
+  if (f->state != Future::State::Pending) return;
+  if (f->producer) {
+    cancel_task(f->producer);
+  } else if (f->timer) {
+    close_timer(f->timer);
+    auto info = std::make_shared<ErrorInfo>();
+    info->message = "cancelled";
+    info->cancelled = true;
+    reject(f, info);
+  }
+}
+
+bool Scheduler::interrupt_pending() { return g_sigint.load(std::memory_order_relaxed); }
+
+void Scheduler::handle_interrupt_here() {
+  if (!g_sigint.exchange(false) || !g_sched) return;
+  g_sched->interrupt();
+  if (g_sched->current_ && g_sched->current_->cancelled) g_sched->throw_cancelled(nullptr);
+}
+
+void Scheduler::interrupt() {
+  if (interrupted_) return;
+  interrupted_ = true;
+  for (Task* t : tasks_in_order()) cancel_task(t);
+}
+
+void Scheduler::throw_cancelled(const Node* site) {
+  auto info = in_.make_error(site, interrupted_ ? "interrupted" : "task was cancelled");
+  info->cancelled = true;
+  throw RuntimeError{info};
 }
 
 Value Scheduler::await(const Value& v, const Node* site) {
@@ -302,11 +447,13 @@ Value Scheduler::await(const Value& v, const Node* site) {
   Future* f = v.as<Future>();
   f->observed = true;
   if (f->state == Future::State::Pending) {
-    if (!current_) in_.error_here("'await' on a pending future outside of a task");
-    if (shutting_down_) throw TaskCancelled{};
-    f->waiters.push_back(current_);
+    Task* t = current_;
+    if (!t) in_.error_here("'await' on a pending future outside of a task");
+    if (t->cancelled) throw_cancelled(site);
+    f->waiters.push_back(t);
+    t->waiting_on = f;
     suspend();
-    if (shutting_down_) throw TaskCancelled{};
+    if (t->cancelled) throw_cancelled(site);
     if (f->state == Future::State::Pending)
       in_.error_here("internal error: task resumed before its future settled");
   }
@@ -318,6 +465,7 @@ Value Scheduler::await(const Value& v, const Node* site) {
       // errors made outside Simple code (timeouts, natives) get the location of the await
       auto info = in_.make_error(site, f->error->message);
       info->payload = f->error->payload;
+      info->cancelled = f->error->cancelled;
       throw RuntimeError{info};
     }
     throw RuntimeError{f->error};
@@ -326,10 +474,12 @@ Value Scheduler::await(const Value& v, const Node* site) {
 }
 
 void Scheduler::yield_now() {
-  if (!current_) return;
-  ready_.push_back(current_);
+  Task* t = current_;
+  if (!t) return;
+  if (t->cancelled) throw_cancelled(nullptr);
+  ready_.push_back(t);
   suspend();
-  if (shutting_down_) throw TaskCancelled{};
+  if (t->cancelled) throw_cancelled(nullptr);
 }
 
 }  // namespace spl

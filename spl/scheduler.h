@@ -2,6 +2,11 @@
 // fiber. Calling an async fn starts a task at once and runs it until its first await on a
 // pending future; await on a pending future suspends only the current task. The scheduler
 // runs ready tasks, then uv_run(UV_RUN_ONCE); it never re-enters the loop from inside await.
+//
+// Cancellation (as asyncio.run and Trio do it): when `main` ends, every task still running is
+// cancelled; so are the task a `with_timeout` gave up on and, on Ctrl-C (SIGINT), every task.
+// A cancelled task's awaits on pending futures fail with a cancellation error (a RuntimeError
+// with `cancelled` set) that unwinds it through its `__exit__`/`__aexit__` handlers.
 #pragma once
 
 #include <uv.h>
@@ -22,6 +27,7 @@ struct Frame;
 struct Node;
 class Interp;
 struct Task;
+struct TimerEntry;
 
 struct Future : Obj {
   enum class State { Pending, Resolved, Rejected };
@@ -32,6 +38,8 @@ struct Future : Obj {
   std::vector<std::function<void(Future*)>> callbacks;
   bool observed = false;  // somebody awaited it (or will): errors are theirs to report
   bool reported = false;
+  Task* producer = nullptr;     // the task whose result this is, while it runs
+  TimerEntry* timer = nullptr;  // the timer that settles it (sleep), while armed
   Future() : Obj(OK::Future) {}
   void clear_refs() override {
     value = Value();
@@ -43,14 +51,22 @@ struct Task {
   std::unique_ptr<Fiber> fiber;
   Value future;  // Future
   std::function<Value()> body;
+  uint64_t id = 0;  // creation order: tasks are cancelled in this order
   bool done = false;
-  FiberCtx* resumer = nullptr;  // who to return to when suspending/finishing
+  bool cancelled = false;
+  Future* waiting_on = nullptr;  // the pending future this task is suspended on
+  FiberCtx* resumer = nullptr;   // who to return to when suspending/finishing
   // interpreter state saved while switched out
   Frame* frame = nullptr;
   int depth = 0;
   char* stack_lo = nullptr;
   std::string name;
 };
+
+// Durations in milliseconds, as Simple passes them: a number >= 0 (huge values saturate to
+// kForever). Returns false for negative and NaN values and for non-numbers.
+constexpr uint64_t kForever = UINT64_MAX;
+bool duration_ms(const Value& v, uint64_t* ms);
 
 class Scheduler {
  public:
@@ -62,8 +78,9 @@ class Scheduler {
   // and closed: native modules close the loop handles they own there.
   void on_close(std::function<void()> fn) { close_hooks_.push_back(std::move(fn)); }
 
-  // Run `fn(args)` as the main task and drive everything to completion. Returns the main
-  // task's future (settled, or pending if the program deadlocked).
+  // Run `body` as the main task and drive everything to completion: when the main task ends,
+  // the other tasks are cancelled and run until they have unwound. Returns the main task's
+  // future (settled, or pending if the program deadlocked or sys_exit was called).
   Value run_main(std::function<Value()> body);
 
   // Start a task running `callee(args)` now; returns its future.
@@ -79,13 +96,23 @@ class Scheduler {
   void resolve(Future* f, Value v);
   void reject(Future* f, std::shared_ptr<ErrorInfo> e);
 
-  // Builtins: a future resolved after `ms` (sleep), and one that rejects with "timed out"
-  // unless `inner` settles first.
-  Value sleep(int64_t ms);
-  Value with_timeout(const Value& inner, int64_t ms);
+  // Builtins: a future resolved after `ms` (sleep; kForever never fires), and one that
+  // rejects with "timed out" unless `inner` settles first (the inner work is then cancelled).
+  Value sleep(uint64_t ms);
+  Value with_timeout(const Value& inner, uint64_t ms);
 
-  struct Timer;
-  void close_timer(Timer* t);
+  void close_timer(TimerEntry* t);
+
+  // Cancellation: a task's pending and later awaits fail with a cancellation error.
+  void cancel_task(Task* t);
+  // Cancels what settles `f`: its task, or its timer.
+  void cancel_future(Future* f);
+
+  // Ctrl-C: checked by the evaluator at calls and loop back-edges (one relaxed load).
+  static void check_interrupt() {
+    if (interrupt_pending()) handle_interrupt_here();
+  }
+  bool interrupted() const { return interrupted_; }
 
   // Cooperative yield: requeue the current task behind the others.
   void yield_now();
@@ -97,30 +124,41 @@ class Scheduler {
   size_t live_tasks() const { return live_tasks_; }
 
  private:
+  static bool interrupt_pending();
+  static void handle_interrupt_here();
+  void interrupt();  // cancel everything (the main task included)
+  [[noreturn]] void throw_cancelled(const Node* site);
   static void task_entry(void* arg);
   void resume(Task* t);
   void suspend();
   void wake(Future* f);
-  void finish_task(Task* t);
+  void run_ready_round();
+  void finish_all_tasks();
+  void install_sigint();
+  void remove_sigint();
 
   Interp& in_;
   uv_loop_t loop_;
+  uv_async_t sigint_async_;
   std::vector<std::function<void()>> close_hooks_;
   FiberCtx native_;
   Task* current_ = nullptr;
+  Task* main_ = nullptr;
   std::deque<Task*> ready_;
-  std::vector<Task*> finished_;  // stacks to free once we are off them
   std::vector<Value> unobserved_;
   size_t live_tasks_ = 0;
   bool deadlocked_ = false;
+  bool draining_ = false;  // main has ended: new tasks start cancelled
+  bool interrupted_ = false;
   int exit_code_ = -1;
   Frame* native_frame_ = nullptr;
   int native_depth_ = 0;
   char* native_stack_lo_ = nullptr;
-  Timer* add_timer(uint64_t ms, Value fut, bool is_timeout);
-  std::unordered_set<Timer*> timers_;
-  std::unordered_set<Task*> tasks_;  // alive (suspended or ready)
-  bool shutting_down_ = false;
+  TimerEntry* add_timer(uint64_t ms, Value fut, bool is_timeout, Value cancel_on_timeout);
+  std::unordered_set<TimerEntry*> timers_;
+  std::unordered_set<Task*> tasks_;  // alive (running, suspended or ready)
+  uint64_t next_task_id_ = 0;
+  std::vector<Task*> tasks_in_order() const;
   Task* new_task(std::function<Value()> body, size_t stack);
 };
 
