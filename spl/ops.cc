@@ -250,6 +250,7 @@ bool less_than(Interp& in, const Value& a, const Value& b, const Node* at) {
   if (a.is_num() && b.is_num()) return a.as_num() < b.as_num();
   if (a.is(OK::Str) && b.is(OK::Str)) return a.as<Str>()->s < b.as<Str>()->s;
   if ((a.is(OK::Array) && b.is(OK::Array)) || (a.is(OK::Tuple) && b.is(OK::Tuple))) {
+    ValueNestGuard guard("ordering");
     auto& x = a.is(OK::Array) ? a.as<Array>()->items : a.as<Tuple>()->items;
     auto& y = b.is(OK::Array) ? b.as<Array>()->items : b.as<Tuple>()->items;
     for (size_t i = 0; i < x.size() && i < y.size(); i++) {

@@ -31,10 +31,46 @@ Obj::~Obj() {
   g_live--;
 }
 
+// Freeing is iterative: an object whose destructor drops the last reference to another
+// queues it here instead of deleting it recursively, so dropping a 3,000,000-node list or
+// 300,000 nested arrays needs no deep native stack.
 void obj_free(Obj* o) {
   if (g_freeing_all) return;  // heap_free_all deletes everything itself
+  static std::vector<Obj*> pending;
+  static bool freeing = false;
+  if (freeing) {
+    pending.push_back(o);
+    return;
+  }
+  freeing = true;
   delete o;
+  while (!pending.empty()) {
+    Obj* next = pending.back();
+    pending.pop_back();
+    delete next;
+  }
+  freeing = false;
 }
+
+namespace {
+ValueErrorFn g_value_error = nullptr;
+int g_nest = 0;
+constexpr int kMaxNest = 10000;
+}  // namespace
+
+void set_value_error_handler(ValueErrorFn fn) { g_value_error = fn; }
+
+ValueNestGuard::ValueNestGuard(const char* what) {
+  if (++g_nest <= kMaxNest) return;
+  --g_nest;  // this guard is not constructed: the ones below are released by the unwinding
+  std::string msg = std::string(what) + ": the value is nested more than " +
+                    std::to_string(kMaxNest) + " levels deep or contains itself";
+  if (g_value_error) g_value_error(msg);
+  std::fprintf(stderr, "spl: fatal: %s\n", msg.c_str());
+  std::abort();
+}
+
+ValueNestGuard::~ValueNestGuard() { --g_nest; }
 
 size_t heap_live_objects() { return g_live; }
 
@@ -119,9 +155,9 @@ bool values_equal(const Value& a, const Value& b) {
   Obj* y = b.obj();
   if (x == y) return true;
   if (x->kind != y->kind) return nil_like(a) && nil_like(b);
+  if (x->kind == OK::Str) return a.as<Str>()->s == b.as<Str>()->s;
+  ValueNestGuard guard("comparison");
   switch (x->kind) {
-    case OK::Str:
-      return a.as<Str>()->s == b.as<Str>()->s;
     case OK::Array:
     case OK::Tuple: {
       auto& p = x->kind == OK::Array ? a.as<Array>()->items : a.as<Tuple>()->items;
@@ -191,11 +227,13 @@ size_t ValueHash::operator()(const Value& v) const {
       return st->hash;
     }
     case OK::Tuple: {
+      ValueNestGuard guard("hashing");
       size_t h = 0x345678;
       for (auto& x : v.as<Tuple>()->items) h = h * 1000003 ^ (*this)(x);
       return h;
     }
     case OK::EnumVal: {
+      ValueNestGuard guard("hashing");
       EnumVal* e = v.as<EnumVal>();
       return std::hash<uint32_t>()(e->variant) * 31 + (*this)(e->payload);
     }
@@ -307,20 +345,25 @@ std::string format_float(double d) {
   return buf;
 }
 
-static void show(std::string& out, const Value& v, bool quote, int depth);
+// The path of containers being printed: a container met again inside itself prints as
+// "[...]" / "{...}" / "Name {...}" (as Python does), so cycles print in finite time.
+using ShowPath = std::vector<const Obj*>;
+static void show(std::string& out, const Value& v, bool quote, ShowPath& path);
 
-static void show_seq(std::string& out, const std::vector<Value>& items, int depth) {
+static void show_seq(std::string& out, const std::vector<Value>& items, ShowPath& path) {
   for (size_t i = 0; i < items.size(); i++) {
     if (i) out += ", ";
-    show(out, items[i], true, depth + 1);
+    show(out, items[i], true, path);
   }
 }
 
-static void show(std::string& out, const Value& v, bool quote, int depth) {
-  if (depth > 40) {
-    out += "...";
-    return;
-  }
+static bool on_path(const ShowPath& path, const Obj* o) {
+  for (const Obj* p : path)
+    if (p == o) return true;
+  return false;
+}
+
+static void show(std::string& out, const Value& v, bool quote, ShowPath& path) {
   switch (v.tag()) {
     case VT::Undef:
     case VT::Nil:
@@ -338,7 +381,28 @@ static void show(std::string& out, const Value& v, bool quote, int depth) {
     case VT::Obj:
       break;
   }
-  switch (v.obj()->kind) {
+  OK kind = v.obj()->kind;
+  bool container = kind == OK::Array || kind == OK::Tuple || kind == OK::Dict ||
+                   kind == OK::Instance || kind == OK::EnumVal;
+  if (container) {
+    if (on_path(path, v.obj()) || path.size() >= 1000) {
+      out += kind == OK::Array      ? "[...]"
+             : kind == OK::Tuple    ? "(...)"
+             : kind == OK::Dict     ? "{...}"
+             : kind == OK::Instance ? sym_name(v.as<Instance>()->stype()->name) + " {...}"
+                                    : sym_name(v.as<EnumVal>()->name()) + "(...)";
+      return;
+    }
+    path.push_back(v.obj());
+  }
+  struct Pop {
+    ShowPath& p;
+    bool on;
+    ~Pop() {
+      if (on) p.pop_back();
+    }
+  } pop{path, container};
+  switch (kind) {
     case OK::Str:
       if (quote) {
         out += '"';
@@ -350,12 +414,12 @@ static void show(std::string& out, const Value& v, bool quote, int depth) {
       return;
     case OK::Array:
       out += '[';
-      show_seq(out, v.as<Array>()->items, depth);
+      show_seq(out, v.as<Array>()->items, path);
       out += ']';
       return;
     case OK::Tuple:
       out += '(';
-      show_seq(out, v.as<Tuple>()->items, depth);
+      show_seq(out, v.as<Tuple>()->items, path);
       if (v.as<Tuple>()->items.size() == 1) out += ',';
       out += ')';
       return;
@@ -365,9 +429,9 @@ static void show(std::string& out, const Value& v, bool quote, int depth) {
       for (auto& [k, x] : v.as<Dict>()->entries) {
         if (!first) out += ", ";
         first = false;
-        show(out, k, true, depth + 1);
+        show(out, k, true, path);
         out += ": ";
-        show(out, x, true, depth + 1);
+        show(out, x, true, path);
       }
       out += '}';
       return;
@@ -381,7 +445,7 @@ static void show(std::string& out, const Value& v, bool quote, int depth) {
         if (i) out += ", ";
         out += sym_name(st->fields[i]);
         out += ": ";
-        show(out, in->fields[i], true, depth + 1);
+        show(out, in->fields[i], true, path);
       }
       out += st->fields.empty() ? "}" : " }";
       return;
@@ -394,13 +458,13 @@ static void show(std::string& out, const Value& v, bool quote, int depth) {
       out += '(';
       if (var.arity == 1) {
         if (!var.field_names.empty()) out += sym_name(var.field_names[0]) + ": ";
-        show(out, e->payload, true, depth + 1);
+        show(out, e->payload, true, path);
       } else if (e->payload.is(OK::Tuple)) {
         auto& items = e->payload.as<Tuple>()->items;
         for (size_t i = 0; i < items.size(); i++) {
           if (i) out += ", ";
           if (i < var.field_names.size()) out += sym_name(var.field_names[i]) + ": ";
-          show(out, items[i], true, depth + 1);
+          show(out, items[i], true, path);
         }
       }
       out += ')';
@@ -442,7 +506,7 @@ static void show(std::string& out, const Value& v, bool quote, int depth) {
       out += "<expectation>";
       return;
     case OK::Cell:
-      show(out, v.as<Cell>()->v, quote, depth);
+      show(out, v.as<Cell>()->v, quote, path);
       return;
   }
 }
@@ -450,13 +514,15 @@ static void show(std::string& out, const Value& v, bool quote, int depth) {
 std::string display(const Value& v) {
   if (v.is(OK::Str)) return v.as<Str>()->s;
   std::string out;
-  show(out, v, false, 0);
+  ShowPath path;
+  show(out, v, false, path);
   return out;
 }
 
 std::string repr(const Value& v) {
   std::string out;
-  show(out, v, true, 0);
+  ShowPath path;
+  show(out, v, true, path);
   return out;
 }
 

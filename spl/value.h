@@ -298,6 +298,19 @@ struct Expectation : Obj {
   void clear_refs() override { actual = Value(); }
 };
 
+// ---- nesting limit ----
+// Equality, hashing and ordering recurse into nested values; a value nested more than 10,000
+// levels deep (or one that contains itself) is reported through the handler the interpreter
+// sets (a runtime error), never by overflowing the native stack.
+using ValueErrorFn = void (*)(const std::string& message);
+void set_value_error_handler(ValueErrorFn fn);
+struct ValueNestGuard {
+  explicit ValueNestGuard(const char* what);
+  ~ValueNestGuard();
+  ValueNestGuard(const ValueNestGuard&) = delete;
+  ValueNestGuard& operator=(const ValueNestGuard&) = delete;
+};
+
 // ---- helpers ----
 Value make_str(std::string s);
 Value make_array(std::vector<Value> items = {});
