@@ -4,6 +4,7 @@
 #include "lexer.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
@@ -178,6 +179,45 @@ Lexer::Lexer(const SourceFile& file, uint32_t begin, uint32_t end, bool nested)
   if (nested_) {
     depth_ = 1;
     at_line_start_ = false;
+    return;
+  }
+  // A UTF-8 byte order mark at the start of the file is not part of the program.
+  if (begin == 0 && src_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
+  check_utf8();
+}
+
+// Source is UTF-8: report each invalid sequence (overlong forms, surrogates and code points
+// above U+10FFFF included) once, with its position; a file with such errors does not run.
+void Lexer::check_utf8() {
+  const auto* s = reinterpret_cast<const unsigned char*>(src_.data());
+  uint32_t i = pos_;
+  while (i < end_) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : -1;
+    bool ok = n > 0 && c <= 0xF4 && i + uint32_t(n) < end_;
+    for (int k = 1; ok && k <= n; k++)
+      if ((s[i + k] & 0xC0) != 0x80) ok = false;
+    if (ok && n == 2) {
+      if (c == 0xE0 && s[i + 1] < 0xA0) ok = false;   // overlong
+      if (c == 0xED && s[i + 1] >= 0xA0) ok = false;  // UTF-16 surrogate
+    }
+    if (ok && n == 3) {
+      if (c == 0xF0 && s[i + 1] < 0x90) ok = false;   // overlong
+      if (c == 0xF4 && s[i + 1] >= 0x90) ok = false;  // above U+10FFFF
+    }
+    if (!ok) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", unsigned(c));
+      error(i, std::string("invalid UTF-8 in source (byte ") + hex + ")");
+      i++;
+      while (i < end_ && (s[i] & 0xC0) == 0x80) i++;  // one report per bad sequence
+      continue;
+    }
+    i += uint32_t(n) + 1;
   }
 }
 
@@ -253,6 +293,28 @@ void Lexer::lex_layout() {
   }
 }
 
+// Is the last token a '-' that negates what follows (not a subtraction)?
+bool Lexer::unary_minus_before() {
+  if (toks_.empty() || toks_.back().kind != Tok::Minus) return false;
+  last_minus_ = toks_.back().offset;
+  if (toks_.size() == 1) return true;
+  switch (toks_[toks_.size() - 2].kind) {
+    case Tok::Ident:
+    case Tok::Int:
+    case Tok::Float:
+    case Tok::Str:
+    case Tok::RParen:
+    case Tok::RBracket:
+    case Tok::RBrace:
+    case Tok::KwTrue:
+    case Tok::KwFalse:
+    case Tok::KwNil:
+      return false;  // an operand ends there: binary minus
+    default:
+      return true;
+  }
+}
+
 void Lexer::lex_number() {
   uint32_t start = pos_;
   std::string digits;
@@ -303,7 +365,7 @@ void Lexer::lex_number() {
   t.length = pos_ - start;
   if (digits.empty()) {
     error(start, "malformed number literal");
-    digits = "0";
+    digits.assign(1, '0');  // (assign: GCC 12 warns falsely about = "0" here)
   }
   if (is_float) {
     t.kind = Tok::Float;
@@ -312,7 +374,21 @@ void Lexer::lex_number() {
     t.kind = Tok::Int;
     errno = 0;
     unsigned long long v = std::strtoull(digits.c_str(), nullptr, base);
-    if (errno == ERANGE) error(start, "integer literal is too large");
+    // Decimal literals are values: at most 2^63-1 (and -2^63 written with a unary minus).
+    // Hex, octal and binary literals are 64-bit patterns (0xFFFFFFFFFFFFFFFF is -1).
+    if (errno == ERANGE) {
+      error(start, base == 10 ? "integer literal is too large (the largest is 9223372036854775807)"
+                              : "integer literal is too large (more than 64 bits)");
+    } else if (base == 10 && v > uint64_t(INT64_MAX)) {
+      if (v == uint64_t(INT64_MAX) + 1 && unary_minus_before()) {
+        toks_.pop_back();  // fold "-9223372036854775808" into one literal
+        t.offset = start = last_minus_;
+        t.length = pos_ - start;
+        v = uint64_t(INT64_MIN);
+      } else {
+        error(start, "integer literal is too large (the largest is 9223372036854775807)");
+      }
+    }
     t.ival = int64_t(v);
     if (base != 10 && digits.find_first_not_of(base == 16  ? "0123456789abcdefABCDEF"
                                                : base == 8 ? "01234567"
@@ -828,7 +904,15 @@ std::vector<Token> Lexer::tokenize() {
           op(1, Tok::Gt);
         break;
       default: {
-        error(start, std::string("unexpected character '") + c + "'");
+        if (c == '\0') {
+          error(start, "unexpected NUL byte (\\0) in source");
+        } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "%02X", unsigned(static_cast<unsigned char>(c)));
+          error(start, std::string("unexpected control character U+00") + hex + " in source");
+        } else {
+          error(start, std::string("unexpected character '") + c + "'");
+        }
         pos_++;
       }
     }

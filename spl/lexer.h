@@ -161,6 +161,9 @@ class Lexer {
   void lex_string(char quote, bool raw, bool interp, uint32_t start);
   bool skip_block_comment();
   bool continuation_line_follows();  // next non-blank line starts with `.ident`
+  void check_utf8();
+  bool unary_minus_before();
+  uint32_t last_minus_ = 0;
 
   const SourceFile& file_;
   const std::string& src_;

@@ -80,6 +80,9 @@ class Resolver {
   std::vector<Diagnostic>& errors_;
   Scope module_scope_;
   std::unordered_set<Stmt*> done_uses_;
+  static constexpr int kMaxExprDepth = 2500;
+  int expr_depth_ = 0;
+  bool too_deep_reported_ = false;
 };
 
 // ---------------------------------------------------------------- pre-pass
@@ -577,6 +580,20 @@ void Resolver::stmt(Stmt* st, Scope* s) {
 
 void Resolver::expr(Expr* e, Scope* s) {
   if (!e) return;
+  // Long chains (`1 + 1 + ...`, `x.f().f()...`) parse into deep trees; everything that walks
+  // them recursively (here, the compiler, the evaluator) is bounded by this limit.
+  struct Depth {
+    int& d;
+    explicit Depth(int& x) : d(x) { d++; }
+    ~Depth() { d--; }
+  } depth{expr_depth_};
+  if (expr_depth_ > kMaxExprDepth) {
+    if (!too_deep_reported_)
+      error(e->off, "expression is too deeply nested (limit is " + std::to_string(kMaxExprDepth) +
+                        " levels; split long chains into several statements)");
+    too_deep_reported_ = true;
+    return;
+  }
   switch (e->kind) {
     case EK::Int:
     case EK::Float:
