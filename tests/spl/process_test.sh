@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Process-level behaviour of `spl` that a golden file cannot express: closed standard
+# descriptors, write errors, special files as source, memory limits, signals, runaway task
+# counts and huge generated programs. Usage: process_test.sh SPL CASE [SANITIZE]
+# Each case prints what went wrong and exits non-zero on failure.
+set -u
+spl=$1 case=$2 sanitize=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)/process
+tmp=$(mktemp -d /tmp/spl_process_XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL ($case): $*"; exit 1; }
+expect_code() {  # expect_code WANT GOT WHAT
+  [ "$2" = "$1" ] || fail "$3: exit status $2, expected $1; stderr: $(head -c 600 "$tmp/err" 2>/dev/null)"
+}
+expect_err() {  # expect_err TEXT
+  grep -qF -- "$1" "$tmp/err" || fail "stderr lacks '$1': $(head -c 600 "$tmp/err")"
+}
+skip_sanitized() {
+  if [ -n "$sanitize" ]; then
+    echo "skipped under $sanitize: the sanitizer runtime reserves terabytes of address space" \
+         "and needs its own stack handling, so this limit cannot be applied"
+    exit 0
+  fi
+}
+
+case $case in
+closed_stdout)
+  "$spl" run "$here/hello.spl" >&- 2>"$tmp/err"; expect_code 0 $? "stdout closed"
+  "$spl" run "$here/hello.spl" <&- >"$tmp/out" 2>"$tmp/err"; expect_code 0 $? "stdin closed"
+  grep -qx hello "$tmp/out" || fail "stdin closed: no output"
+  "$spl" run "$here/hello.spl" 2>&- >"$tmp/out"; expect_code 0 $? "stderr closed"
+  grep -qx hello "$tmp/out" || fail "stderr closed: no output"
+  ;;
+dev_full)
+  "$spl" run "$here/hello.spl" >/dev/full 2>"$tmp/err"; expect_code 1 $? "> /dev/full"
+  expect_err "cannot write to standard output: No space left on device"
+  timeout 20 "$spl" run "$here/endless_print.spl" >/dev/full 2>"$tmp/err"
+  expect_code 1 $? "endless print > /dev/full"
+  expect_err "cannot write to standard output"
+  ;;
+closed_pipe)
+  timeout 20 "$spl" run "$here/endless_print.spl" 2>"$tmp/err" | head -n 2 >"$tmp/out"
+  code=${PIPESTATUS[0]}
+  [ "$code" = 141 ] || [ "$code" = 1 ] || fail "closed pipe: exit status $code"
+  [ -s "$tmp/err" ] && fail "closed pipe: unexpected stderr: $(cat "$tmp/err")"
+  [ "$(wc -l <"$tmp/out")" = 2 ] || fail "closed pipe: output lost"
+  ;;
+fifo_source)
+  mkfifo "$tmp/prog.spl"
+  for cmd in run check test; do
+    timeout 10 "$spl" $cmd "$tmp/prog.spl" >/dev/null 2>"$tmp/err"; code=$?
+    [ $code = 124 ] && fail "spl $cmd on a FIFO hangs"
+    [ $code = 0 ] && fail "spl $cmd on a FIFO succeeds"
+    expect_err "not a regular file (a FIFO)"
+  done
+  ;;
+device_source)
+  timeout 10 "$spl" run /dev/zero >/dev/null 2>"$tmp/err"; code=$?
+  expect_code 1 $code "spl run /dev/zero"
+  expect_err "not a regular file (a character device)"
+  truncate -s 65M "$tmp/huge.spl"
+  timeout 10 "$spl" run "$tmp/huge.spl" >/dev/null 2>"$tmp/err"; expect_code 1 $? "65 MiB source"
+  expect_err "larger than 64 MiB"
+  ;;
+directory_source)
+  "$spl" run "$tmp" >/dev/null 2>"$tmp/err"; expect_code 1 $? "spl run DIR"
+  expect_err "is a directory"
+  mkdir "$tmp/d" "$tmp/d/sub" "$tmp/ok"
+  printf 'prit(1)\n' >"$tmp/d/a.spl"; printf 'x = \n' >"$tmp/d/sub/b.spl"
+  printf 'print(1)\n' >"$tmp/ok/c.spl"
+  "$spl" check "$tmp/d" >/dev/null 2>"$tmp/err"; expect_code 1 $? "spl check DIR with errors"
+  expect_err "a.spl:1:1: error: unknown name 'prit'"
+  expect_err "b.spl:1:5: error: expected an expression"
+  "$spl" check "$tmp/ok" >/dev/null 2>"$tmp/err"; expect_code 0 $? "spl check DIR without errors"
+  "$spl" test "$tmp/ok" >"$tmp/out" 2>"$tmp/err"; expect_code 5 $? "spl test DIR without specs"
+  expect_err "no specs found under $tmp/ok"
+  ;;
+memory_limit)
+  skip_sanitized
+  (ulimit -v 100000; "$spl" run "$here/hello.spl" >"$tmp/out" 2>"$tmp/err"); expect_code 0 $? "ulimit -v 100000"
+  grep -qx hello "$tmp/out" || fail "ulimit -v 100000: no output"
+  for kb in 60000 30000 15000; do
+    (ulimit -v $kb; "$spl" run "$here/hello.spl" >"$tmp/out" 2>"$tmp/err"); code=$?
+    # Runs, or fails with a message: never killed by a signal.
+    [ $code -ge 128 ] && fail "ulimit -v $kb: killed by signal $((code - 128))"
+    [ $code = 0 ] || [ -s "$tmp/err" ] || fail "ulimit -v $kb: failed without a message"
+  done
+  ;;
+sigint_busy|sigint_await)
+  prog=busy_cleanup; want="cleanup: interrupted"; ready=busy
+  if [ $case = sigint_await ]; then prog=await_cleanup; want="cleanup main: interrupted"; ready=waiting; fi
+  "$spl" run "$here/$prog.spl" >"$tmp/out" 2>"$tmp/err" &
+  pid=$!
+  for _ in $(seq 100); do grep -q "$ready" "$tmp/out" 2>/dev/null && break; sleep 0.1; done
+  kill -INT $pid
+  for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "still running 10 s after SIGINT"; }
+  wait $pid; expect_code 130 $? "SIGINT"
+  grep -qF "$want" "$tmp/out" || fail "exit handler did not run: $(cat "$tmp/out")"
+  if [ $case = sigint_await ]; then
+    grep -qF "cleanup worker: interrupted" "$tmp/out" || fail "worker task not cancelled"
+  fi
+  ;;
+leftover_tasks)
+  timeout 5 "$spl" run "$here/leftover_spin.spl" >"$tmp/out" 2>"$tmp/err"
+  expect_code 0 $? "main ends while a task loops"
+  timeout 2 "$spl" run "$here/timeout_sleep.spl" >"$tmp/out" 2>"$tmp/err"
+  expect_code 1 $? "with_timeout(sleep(3000), 50) must end right after the timeout"
+  expect_err "timed out after 50 ms"
+  ;;
+task_exhaustion)
+  skip_sanitized
+  for prog in many_tasks async_recursion; do
+    (ulimit -v 4000000; timeout 60 "$spl" run "$here/$prog.spl" >"$tmp/out" 2>"$tmp/err")
+    expect_code 1 $? "$prog"
+    expect_err "cannot start task"
+  done
+  ;;
+long_chains)
+  awk 'BEGIN { printf "print(1"; for (i = 1; i < 300000; i++) printf "+1"; print ")" }' >"$tmp/sum.spl"
+  awk 'BEGIN { print "let s = \"x\""; printf "print(s"; for (i = 0; i < 50000; i++) printf ".to_upper()"; print ")" }' >"$tmp/calls.spl"
+  awk 'BEGIN { print "let s = \"xyz\""; printf "print(s"; for (i = 0; i < 50000; i++) printf "[0:3]"; print ")" }' >"$tmp/slices.spl"
+  for p in sum calls slices; do
+    for cmd in check run; do
+      timeout 60 "$spl" $cmd "$tmp/$p.spl" >/dev/null 2>"$tmp/err"; expect_code 1 $? "$cmd $p"
+      expect_err "expression is too deeply nested"
+    done
+  done
+  ;;
+*)
+  fail "unknown case"
+  ;;
+esac
+echo "ok ($case)"
