@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "format_spec.h"
 #include "symbols.h"
 
 namespace spl {
@@ -126,7 +127,8 @@ struct StrExpr : Expr {
 struct InterpPart {
   std::string text;
   Expr* expr = nullptr;
-  std::string fmt;
+  bool has_spec = false;  // `{expr:spec}`
+  FormatSpec spec;
 };
 struct InterpExpr : Expr {
   std::vector<InterpPart> parts;
@@ -169,11 +171,13 @@ struct Arg {
   Sym name = 0;  // 0 for positional
   Expr* value = nullptr;
   uint32_t off = 0;
+  bool spread = false;  // f(xs...): the elements of an array or tuple
 };
 struct CallExpr : Expr {
   Expr* callee;
   std::vector<Arg> args;
   bool has_named = false;
+  bool has_spread = false;
   explicit CallExpr(Expr* c) : Expr(EK::Call), callee(c) {}
 };
 struct MethodCallExpr : Expr {
@@ -181,6 +185,7 @@ struct MethodCallExpr : Expr {
   Sym method;
   std::vector<Arg> args;
   bool has_named = false;
+  bool has_spread = false;
   // inline cache for user methods: receiver type -> function object
   const void* cache_type = nullptr;
   Obj* cache_fn = nullptr;
@@ -382,6 +387,8 @@ struct FnDecl : Stmt {
   bool is_extern = false;
   bool is_lambda = false;
   bool called = false;  // set on first call (auto-run of `main`)
+  // @decorators, outermost first: applied bottom-up when the declaration runs (fn = d(fn))
+  std::vector<Expr*> decorators;
   // resolver results
   uint32_t nlocals = 0;
   std::vector<Capture> captures;
@@ -398,6 +405,7 @@ struct FieldDecl {
 };
 struct StructDecl : Stmt {
   Sym name;
+  bool is_class = false;  // `class`: fields also come from `self.x = ...` in its methods
   std::vector<FieldDecl> fields;
   std::vector<FnDecl*> methods;
   RefKind ref = RefKind::Unresolved;
@@ -453,6 +461,7 @@ struct UseStmt : Stmt {
   UseStmt() : Stmt(SK::Use) {}
 };
 struct ExportStmt : Stmt {
+  bool glob = false;  // export * [from mod]
   std::vector<ImportItem> names;
   std::vector<Sym> from;  // empty unless `export a, b from mod`
   Module* target = nullptr;

@@ -334,42 +334,54 @@ Value Interp::call(const Value& callee, Value* argv, int argc, const Node* site,
       return call_method(s, intern(b->fn.as<Str>()->s), argv, argc, site, names);
     return call(b->fn, argv, argc, site, &s, names);
   }
-  if (callee.is(OK::StructType)) {
-    StructType* st = callee.as<StructType>();
-    Instance* obj = new Instance();
-    Value ov(obj);
-    obj->type = callee;
-    obj->fields.resize(st->fields.size(), Value::undef());
+  if (callee.is(OK::StructType)) return construct(callee, argv, argc, site, names);
+  if (callee.is(OK::Instance)) {  // an object with __call__
+    static const Sym s_call = intern("__call__");
+    Value m = find_method(callee, s_call);
+    if (!m.is_nil()) return call(m, argv, argc, site, &callee, names);
+  }
+  error(site, std::string("'") + type_name(callee) + "' value is not callable");
+}
+
+Value Interp::construct(const Value& type, Value* argv, int argc, const Node* site,
+                        const std::vector<Arg>* names) {
+  static const Sym s_init = intern("__init__");
+  StructType* st = type.as<StructType>();
+  Instance* obj = new Instance();
+  Value ov(obj);
+  obj->type = type;
+  obj->fields.resize(st->fields.size(), Value::undef());
+  auto init = st->methods.find(s_init);
+  if (init == st->methods.end()) {
+    // Field-wise construction: W(1, 2), W(x: 1, y: 2), W { x: 1 }. A name the declaration
+    // lacks becomes a field of this instance only.
     for (int i = 0; i < argc; i++) {
       size_t idx = size_t(i);
       if (names && (*names)[i].name) {
         Sym fname = (*names)[i].name;
         auto it = st->field_index.find(fname);
         if (it == st->field_index.end()) {
-          st->field_index[fname] = uint32_t(st->fields.size());
-          st->fields.push_back(fname);
-          st->defaults.push_back(nullptr);
-          obj->fields.resize(st->fields.size(), Value::undef());
-          idx = st->fields.size() - 1;
-        } else {
-          idx = it->second;
+          obj->set_extra(fname, argv[i]);
+          continue;
         }
+        idx = it->second;
       } else if (idx >= st->fields.size()) {
         error(site, "too many arguments to construct '" + sym_name(st->name) + "' (it has " +
                         std::to_string(st->fields.size()) + " fields)");
       }
       obj->fields[idx] = argv[i];
     }
-    Frame mf;
-    mf.module = st->module;
-    mf.parent = frame_;
-    for (size_t i = 0; i < obj->fields.size(); i++) {
-      if (!obj->fields[i].is_undef()) continue;
-      obj->fields[i] = st->defaults[i] ? eval(st->defaults[i], mf) : Value();
-    }
-    return ov;
   }
-  error(site, std::string("'") + type_name(callee) + "' value is not callable");
+  Frame mf;
+  mf.module = st->module;
+  mf.parent = frame_;
+  for (size_t i = 0; i < obj->fields.size(); i++) {
+    if (!obj->fields[i].is_undef()) continue;
+    obj->fields[i] = st->defaults[i] ? eval(st->defaults[i], mf) : Value();
+  }
+  // A class: __init__(args) runs on the new instance (fields it does not set stay nil).
+  if (init != st->methods.end()) call(init->second, argv, argc, site, &ov, names);
+  return ov;
 }
 
 // ---------------------------------------------------------------- methods and fields
@@ -472,6 +484,10 @@ Value Interp::call_method(Value& obj, Sym name, Value* argv, int argc, const Nod
           if (fi != st->field_index.end() &&
               fi->second < static_cast<Instance*>(o)->fields.size()) {
             Value fv = static_cast<Instance*>(o)->fields[fi->second];
+            return call(fv, argv, argc, site, nullptr, names);
+          }
+          if (Value* x = static_cast<Instance*>(o)->extra_field(name)) {
+            Value fv = *x;
             return call(fv, argv, argc, site, nullptr, names);
           }
           break;
@@ -605,6 +621,7 @@ Value Interp::get_field(const Value& obj, Sym name, const Node* site, FieldExpr*
       }
       return it->second < in->fields.size() ? in->fields[it->second] : Value();
     }
+    if (Value* x = in->extra_field(name)) return *x;
     auto m = st->methods.find(name);
     if (m != st->methods.end()) return bound_method(obj, m->second);
     error(site, "'" + sym_name(st->name) + "' has no field '" + sym_name(name) + "'" +
@@ -687,13 +704,9 @@ void Interp::set_field(const Value& obj, Sym name, Value v, const Node* site) {
     StructType* st = in->stype();
     auto it = st->field_index.find(name);
     if (it == st->field_index.end()) {
-      // fields may be added dynamically (missing from the declaration)
-      st->field_index[name] = uint32_t(st->fields.size());
-      st->fields.push_back(name);
-      st->defaults.push_back(nullptr);
-      it = st->field_index.find(name);
+      in->set_extra(name, std::move(v));  // a field of this instance only
+      return;
     }
-    if (in->fields.size() <= it->second) in->fields.resize(it->second + 1);
     in->fields[it->second] = std::move(v);
     return;
   }
@@ -754,12 +767,23 @@ static Value make_function(FnDecl* d, Frame& f, const Value& owner) {
 
 Value extern_function_value(Interp& in, FnDecl* d);  // natives/registry.cc
 
-static void add_methods(MethodTable& t, const std::vector<FnDecl*>& methods, Frame& f,
+// `@d` before a declaration: the function becomes d(fn); stacked decorators apply bottom-up,
+// and `@d(args)` calls d(args) first to get the decorator.
+static Value apply_decorators(Interp& in, FnDecl* d, Value fv, Frame& f) {
+  for (size_t i = d->decorators.size(); i-- > 0;) {
+    Value deco = in.eval(d->decorators[i], f);
+    fv = in.call(deco, &fv, 1, d->decorators[i]);
+  }
+  return fv;
+}
+
+static void add_methods(Interp& in, MethodTable& t, const std::vector<FnDecl*>& methods, Frame& f,
                         const Value& owner) {
   for (FnDecl* m : methods) {
     if (!m->body) continue;
     if (t.count(m->name)) continue;  // first definition wins
-    t[m->name] = make_function(m, f, owner);
+    Value fv = make_function(m, f, owner);
+    t[m->name] = m->decorators.empty() ? fv : apply_decorators(in, m, fv, f);
   }
 }
 
@@ -771,7 +795,9 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
         store_decl(f, d->ref, d->index, d->slot, extern_function_value(in, d));
         break;
       }
-      store_decl(f, d->ref, d->index, d->slot, make_function(d, f, Value()));
+      Value fv = make_function(d, f, Value());
+      if (!d->decorators.empty()) fv = apply_decorators(in, d, fv, f);
+      store_decl(f, d->ref, d->index, d->slot, fv);
       break;
     }
     case SK::Struct: {
@@ -785,7 +811,7 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
         st->fields.push_back(fd.name);
         st->defaults.push_back(fd.def);
       }
-      add_methods(st->methods, d->methods, f, tv);
+      add_methods(in, st->methods, d->methods, f, tv);
       store_decl(f, d->ref, d->index, d->slot, tv);
       break;
     }
@@ -812,7 +838,7 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
           et->unit_values.push_back(Value());
         }
       }
-      add_methods(et->methods, d->methods, f, tv);
+      add_methods(in, et->methods, d->methods, f, tv);
       store_decl(f, d->ref, d->index, d->slot, tv);
       break;
     }
@@ -821,7 +847,7 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
       TraitType* t = new TraitType();
       Value tv(t);
       t->name = d->name;
-      add_methods(t->defaults, d->methods, f, Value());
+      add_methods(in, t->defaults, d->methods, f, Value());
       store_decl(f, d->ref, d->index, d->slot, tv);
       break;
     }
@@ -841,7 +867,7 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
         else
           in.error(d->type, std::string("cannot implement methods for ") + type_name(owner));
       }
-      add_methods(*table, d->methods, f, owner);
+      add_methods(in, *table, d->methods, f, owner);
       if (d->trait && d->trait->ref != RefKind::Unresolved) {
         Value tv = in.eval(d->trait, f);
         if (tv.is(OK::TraitType))

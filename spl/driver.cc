@@ -147,6 +147,7 @@ int cmd_check(const std::vector<std::string>& paths) {
   }
   for (auto& f : files) {
     Interp in;
+    in.set_check_mode(true);
     in.set_stdlib_dir(default_stdlib_dir());
     std::vector<Diagnostic> errors;
     Module* m = in.load_main(f, errors);

@@ -68,6 +68,14 @@ const char* op_text(Op op) {
 
 namespace {
 
+std::string late_name_message(const Module* m, const NameExpr* n) {
+  if (m) {
+    auto it = m->late_names.find(n);
+    if (it != m->late_names.end()) return it->second;
+  }
+  return "unknown name '" + sym_name(n->name) + "'";
+}
+
 [[noreturn]] void undefined(Interp& in, const Node* at, Sym name) {
   in.error(at, "'" + sym_name(name) + "' is used before it is assigned");
 }
@@ -272,6 +280,26 @@ static void assign_to(Interp& in, Expr* target, Value v, Frame& f) {
     default:
       in.error(target, "cannot assign to this expression");
   }
+}
+
+// Arguments of a call with `xs...`: each spread array or tuple gives its elements in place.
+static std::vector<Value> eval_spread_args(Interp& in, const std::vector<Arg>& args, Frame& f) {
+  std::vector<Value> out;
+  for (auto& a : args) {
+    Value v = in.eval(a.value, f);
+    if (!a.spread) {
+      out.push_back(std::move(v));
+      continue;
+    }
+    if (v.is(OK::Array))
+      out.insert(out.end(), v.as<Array>()->items.begin(), v.as<Array>()->items.end());
+    else if (v.is(OK::Tuple))
+      out.insert(out.end(), v.as<Tuple>()->items.begin(), v.as<Tuple>()->items.end());
+    else
+      in.error(a.value, std::string("only an array or a tuple can be spread with '...', got ") +
+                            type_name(v));
+  }
+  return out;
 }
 
 static void bind_target(Interp& in, Pattern* p, const Value& v, Frame& f) {
@@ -570,8 +598,13 @@ Value Interp::eval(Expr* e, Frame& f) {
         case RefKind::Builtin:
           if (n->slot->is_undef()) undefined(*this, n, n->name);
           return *n->slot;
-        case RefKind::Unresolved:
-          error(n, "unknown name '" + sym_name(n->name) + "'");
+        case RefKind::Unresolved: {
+          // Late binding: the name was unknown when the module was resolved.
+          Value* slot = lookup_late_name(f.module, n->name);
+          if (!slot) error(n, late_name_message(f.module, n));
+          if (slot->is_undef()) undefined(*this, n, n->name);
+          return *slot;
+        }
       }
       return Value();
     }
@@ -584,7 +617,7 @@ Value Interp::eval(Expr* e, Frame& f) {
           continue;
         }
         Value v = eval(p.expr, f);
-        if (p.fmt.empty()) {
+        if (!p.has_spec) {
           if (v.is(OK::Str))
             out += v.as<Str>()->s;
           else if (v.is_int())
@@ -593,7 +626,10 @@ Value Interp::eval(Expr* e, Frame& f) {
             out += to_display(v);
           continue;
         }
-        out += apply_format(to_display(v), p.fmt, v);
+        std::string piece, why;
+        if (!format_with_spec(v, v.is_num() ? std::string() : to_display(v), p.spec, &piece, &why))
+          error(p.expr, why);
+        out += piece;
       }
       return make_str(std::move(out));
     }
@@ -659,6 +695,11 @@ Value Interp::eval(Expr* e, Frame& f) {
     case EK::Call: {
       auto* c = static_cast<CallExpr*>(e);
       Value callee = eval(c->callee, f);
+      if (c->has_spread) {
+        std::vector<Value> args = eval_spread_args(*this, c->args, f);
+        f.off = c->off;
+        return call(callee, args.data(), int(args.size()), c, nullptr, nullptr);
+      }
       size_t n = c->args.size();
       Value small[6];
       std::vector<Value> big;
@@ -674,6 +715,11 @@ Value Interp::eval(Expr* e, Frame& f) {
     case EK::MethodCall: {
       auto* c = static_cast<MethodCallExpr*>(e);
       Value obj = eval(c->object, f);
+      if (c->has_spread) {
+        std::vector<Value> args = eval_spread_args(*this, c->args, f);
+        f.off = c->off;
+        return call_method(obj, c->method, args.data(), int(args.size()), c, nullptr);
+      }
       size_t n = c->args.size();
       Value small[6];
       std::vector<Value> big;

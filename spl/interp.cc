@@ -115,6 +115,16 @@ void Interp::install_builtins() {
 
 std::vector<Module*> Interp::all_modules() { return module_order_; }
 
+Value* Interp::lookup_late_name(Module* m, Sym name) {
+  if (m) {
+    auto it = m->names.find(name);
+    if (it != m->names.end()) return it->second;
+  }
+  auto r = registry_.find(name);
+  if (r != registry_.end() && !r->second.empty()) return r->second.front();
+  return builtin_slot(name);
+}
+
 Module* Interp::module_by_path(const std::string& p) {
   auto it = modules_.find(p);
   return it == modules_.end() ? nullptr : it->second.as<Module>();
@@ -142,7 +152,15 @@ void Interp::exec_module(Module* m) {
   };
   run_kind([](SK k) { return k == SK::Use || k == SK::Export; });
   run_kind([](SK k) { return k == SK::Struct || k == SK::Enum || k == SK::Trait; });
-  run_kind([](SK k) { return k == SK::Fn; });
+  // Functions before anything runs (so they may be called in any order); decorated ones after
+  // the plain ones, since their decorators are called when they are declared.
+  auto decorated = [](Stmt* s) {
+    return s->kind == SK::Fn && !static_cast<FnDecl*>(s)->decorators.empty();
+  };
+  for (Stmt* s : stmts)
+    if (s->kind == SK::Fn && !decorated(s)) exec(s, fr);
+  for (Stmt* s : stmts)
+    if (decorated(s)) exec(s, fr);
   run_kind([](SK k) { return k == SK::Impl; });
   for (Stmt* s : stmts) {
     SK k = s->kind;

@@ -58,6 +58,13 @@ class Interp {
   void set_args(std::vector<std::string> args) { args_ = std::move(args); }
   const std::vector<std::string>& args() const { return args_; }
   void set_stdlib_dir(std::string d) { stdlib_dir_ = std::move(d); }
+  // `spl check`: unknown names are load errors. `spl run`/`test`: they are looked up when the
+  // code runs, and are runtime errors only if reached (names bind at run time, as upstream).
+  void set_check_mode(bool on) { check_mode_ = on; }
+  bool check_mode() const { return check_mode_; }
+  // The storage a late-bound name refers to now (module names, then every loaded module's
+  // top-level names, then builtins), or null.
+  Value* lookup_late_name(Module* m, Sym name);
   const std::string& stdlib_dir() const { return stdlib_dir_; }
   // Load + resolve a file (and its imports). Errors go to `errors`. Returns null on failure.
   Module* load_main(const std::string& path, std::vector<Diagnostic>& errors);
@@ -83,6 +90,9 @@ class Interp {
                     const std::vector<Arg>* names = nullptr);
   Value run_function_body(Function* fn, Value* argv, int argc, const Value* self,
                           const std::vector<Arg>* names, const Node* site);
+  // A new instance of a struct or class (fields by position or name, or __init__).
+  Value construct(const Value& type, Value* argv, int argc, const Node* site,
+                  const std::vector<Arg>* names);
   Value get_field(const Value& obj, Sym name, const Node* site, FieldExpr* cache = nullptr);
   void set_field(const Value& obj, Sym name, Value v, const Node* site);
   Value find_method(const Value& obj, Sym name);  // user method (Function) or nil
@@ -125,6 +135,11 @@ class Interp {
   Module* load_module(const std::vector<Sym>& path, Module* from, const Node* site,
                       std::vector<Diagnostic>& errors, Sym* item_out);
   std::unordered_map<Sym, std::vector<Value*>>& global_registry() { return registry_; }
+  struct SearchDir {
+    std::string path;
+    bool is_stdlib;  // a std_lib root (ours or an upstream tree's)
+  };
+  std::vector<SearchDir> module_search_dirs(const std::string& from_dir);
   Module* module_by_path(const std::string& p);
   std::vector<Module*> all_modules();
 
@@ -147,6 +162,7 @@ class Interp {
 
   std::vector<std::string> args_;
   std::string stdlib_dir_;
+  bool check_mode_ = false;
   std::unordered_map<std::string, Value> modules_;  // by canonical path
   std::vector<Module*> module_order_;
   std::deque<Value> builtin_slots_;

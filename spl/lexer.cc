@@ -8,6 +8,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "format_spec.h"
+
 namespace spl {
 
 static const std::unordered_map<std::string, Tok>& keywords() {
@@ -415,6 +417,13 @@ void Lexer::lex_ident() {
   // they are the name being declared (`fn async(mut self, b: bool)`).
   bool member_name =
       !toks_.empty() && (toks_.back().kind == Tok::Dot || toks_.back().kind == Tok::KwFn);
+  // Early code uses `val` as a plain variable (`val = 5`, `print(val)`): it is the keyword
+  // only when a name or a '(' pattern follows (`val x = 1`, `val (a, b) = t`).
+  if (it != kw.end() && it->second == Tok::KwVal && !member_name) {
+    uint32_t p = pos_;
+    while (p < end_ && (src_[p] == ' ' || src_[p] == '\t')) p++;
+    if (p >= end_ || !(ident_start(src_[p]) || src_[p] == '(')) member_name = true;
+  }
   if (it != kw.end() && !member_name)
     push(it->second, start);
   else
@@ -439,34 +448,58 @@ static void append_utf8(std::string& out, uint32_t cp) {
   }
 }
 
-static bool is_format_spec(std::string_view s) {
-  // [<>^]? width? (.prec)? [f d s]?  -- at least one component
-  size_t i = 0;
-  if (i < s.size() && (s[i] == '<' || s[i] == '>' || s[i] == '^')) i++;
-  size_t d = i;
-  while (i < s.size() && std::isdigit((unsigned char)s[i])) i++;
-  bool any = i > 0;
-  if (i < s.size() && s[i] == '.') {
-    i++;
-    size_t p = i;
-    while (i < s.size() && std::isdigit((unsigned char)s[i])) i++;
-    if (i == p) return false;
-    any = true;
+// Where does the format spec of `{...}` start? At the first ':' outside brackets and strings
+// (never one of '::'), unless an `if`/`else`/`match`/lambda before it owns the colon, and only
+// when what follows is a valid spec (format_spec.h). Returns 0 when there is none.
+static uint32_t format_spec_colon(const std::string& src, uint32_t b, uint32_t e) {
+  int depth = 0;
+  char in_q = 0;
+  for (uint32_t i = b; i < e; i++) {
+    char d = src[i];
+    if (in_q) {
+      if (d == '\\' && in_q == '"')
+        i++;
+      else if (d == in_q)
+        in_q = 0;
+      continue;
+    }
+    if (d == '\'' || d == '"') {
+      in_q = d;
+      continue;
+    }
+    if (d == '(' || d == '[' || d == '{') depth++;
+    if (d == ')' || d == ']' || d == '}') depth--;
+    if (depth != 0) continue;
+    if (d == '\\') return 0;  // a lambda: its ':' is not a spec
+    if (std::isalpha((unsigned char)d) && (i == b || !ident_char(src[i - 1]))) {
+      uint32_t j = i;
+      while (j < e && ident_char(src[j])) j++;
+      std::string_view w(src.data() + i, j - i);
+      if (w == "if" || w == "elif" || w == "else" || w == "match" || w == "case" || w == "fn")
+        return 0;
+      i = j - 1;
+      continue;
+    }
+    if (d == ':') {
+      if (i + 1 < e && src[i + 1] == ':') {
+        i++;
+        continue;
+      }
+      FormatSpec spec;
+      if (parse_format_spec(std::string_view(src).substr(i + 1, e - i - 1), &spec)) return i;
+      return 0;
+    }
   }
-  if (i < s.size() && (s[i] == 'f' || s[i] == 'd' || s[i] == 's')) {
-    i++;
-    any = true;
-  }
-  (void)d;
-  return any && i == s.size();
+  return 0;
 }
 
 void Lexer::lex_string(char quote, bool raw, bool interp, uint32_t start) {
   // pos_ at the opening quote.
   bool triple = peek(1) == quote && peek(2) == quote;
   if (triple) {
+    // Triple-quoted text is raw; f"""...""" still interpolates.
     raw = true;
-    interp = false;
+    interp = interp && start < pos_;
     pos_ += 3;
   } else {
     pos_ += 1;
@@ -482,9 +515,11 @@ void Lexer::lex_string(char quote, bool raw, bool interp, uint32_t start) {
         closed = true;
         break;
       }
-      cur += c;
-      pos_++;
-      continue;
+      if (!interp || (c != '{' && c != '}')) {
+        cur += c;
+        pos_++;
+        continue;
+      }
     }
     if (c == quote) {
       pos_++;
@@ -595,29 +630,9 @@ void Lexer::lex_string(char quote, bool raw, bool interp, uint32_t start) {
       part.is_expr = true;
       part.begin = b;
       part.end = p;
-      // Format spec: the last top-level ':' followed by a spec.
-      int bn = 0;
-      char in_q = 0;
-      for (uint32_t i = b; i < p; i++) {
-        char d = src_[i];
-        if (in_q) {
-          if (d == '\\' && in_q == '"')
-            i++;
-          else if (d == in_q)
-            in_q = 0;
-          continue;
-        }
-        if (d == '\'' || d == '"') {
-          in_q = d;
-          continue;
-        }
-        if (d == '(' || d == '[' || d == '{') bn++;
-        if (d == ')' || d == ']' || d == '}') bn--;
-        if (d == ':' && bn == 0 &&
-            is_format_spec(std::string_view(src_).substr(i + 1, p - i - 1))) {
-          part.end = i;
-          part.fmt = src_.substr(i + 1, p - i - 1);
-        }
+      if (uint32_t colon = format_spec_colon(src_, b, p)) {
+        part.end = colon;
+        part.fmt = src_.substr(colon + 1, p - colon - 1);
       }
       bool blank = true;
       for (uint32_t i = part.begin; i < part.end; i++)

@@ -53,67 +53,102 @@ Module* Interp::parse_module_file(const std::string& path, const std::string& na
   return m;
 }
 
-Module* Interp::load_module(const std::vector<Sym>& path, Module* from, const Node* site,
-                            std::vector<Diagnostic>& errors, Sym* item_out) {
-  *item_out = 0;
-  std::string rel, dotted;
-  for (size_t i = 0; i < path.size(); i++) {
-    if (i) {
-      rel += '/';
-      dotted += '.';
-    }
-    rel += sym_name(path[i]);
-    dotted += sym_name(path[i]);
+static bool is_dir_path(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The folder `rel` names as a module: rel.spl or rel/__init__.spl under `dir`, or "".
+static std::string module_file(const std::string& dir, const std::string& rel) {
+  for (const char* suffix : {".spl", "/__init__.spl"}) {
+    std::string p = dir + "/" + rel + suffix;
+    if (is_file(p)) return p;
   }
-  std::string parent_rel = rel.substr(0, rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/'));
-  std::vector<std::string> dirs;
-  std::string d = from ? from->dir : ".";
+  return "";
+}
+
+// Where `use a.b.c` is looked up from a file in `from_dir` (docs/language.md, "Modules"):
+//  1. the importing file's folder and up to 11 of its parents;
+//  2. an upstream std_lib tree the file lives in: the nearest `simple/std_lib/src` or
+//     `std_lib/src` above it;
+//  3. this project's std_lib folder.
+// A file inside one of the std_lib roots searches that root first (`use file` inside
+// simple_std/cli/ means simple_std/file, not the sibling cli/file.spl).
+std::vector<Interp::SearchDir> Interp::module_search_dirs(const std::string& from_dir) {
+  std::vector<SearchDir> dirs;
+  std::string d = from_dir;
+  std::string upstream_root;
   for (int i = 0; i < 12; i++) {
-    dirs.push_back(d);
+    dirs.push_back({d, false});
+    if (upstream_root.empty()) {
+      for (const char* sub : {"/simple/std_lib/src", "/std_lib/src"}) {
+        if (is_dir_path(d + sub)) {
+          upstream_root = real_path(d + sub);
+          break;
+        }
+      }
+    }
     std::string up = dirname_of(d);
     if (up == d) break;
     d = up;
   }
-  if (!stdlib_dir_.empty()) {
-    // A std_lib module names other std_lib modules from the std_lib's root (`use file`
-    // inside simple_std/cli/ means simple_std/file, not the sibling cli/file.spl), so for
-    // importers inside the std_lib the root is searched first.
-    const std::string root = stdlib_dir_ + "/";
-    if (from && (from->dir + "/").compare(0, root.size(), root) == 0) {
-      dirs.insert(dirs.begin(), stdlib_dir_);
-    } else {
-      dirs.push_back(stdlib_dir_);
-    }
+  auto inside = [&](const std::string& root) {
+    std::string r = root + "/";
+    return (from_dir + "/").compare(0, r.size(), r) == 0;
+  };
+  for (const std::string& root : {upstream_root, stdlib_dir_}) {
+    if (root.empty()) continue;
+    if (inside(root))
+      dirs.insert(dirs.begin(), {root, true});
+    else
+      dirs.push_back({root, true});
   }
+  return dirs;
+}
+
+Module* Interp::load_module(const std::vector<Sym>& path, Module* from, const Node* site,
+                            std::vector<Diagnostic>& errors, Sym* item_out) {
+  *item_out = 0;
+  auto join = [](const std::vector<Sym>& p, size_t b, size_t e, char sep) {
+    std::string out;
+    for (size_t i = b; i < e; i++) {
+      if (i > b) out += sep;
+      out += sym_name(p[i]);
+    }
+    return out;
+  };
+  std::string dotted = join(path, 0, path.size(), '.');
+  std::vector<SearchDir> dirs = module_search_dirs(from ? from->dir : ".");
+  // In a std_lib root, a leading `std.` names the root itself (upstream writes `use std.x`).
+  bool std_prefix = path.size() > 1 && sym_name(path[0]) == "std";
+  auto find_in = [&](const SearchDir& dir, size_t count) -> std::string {
+    std::string f = module_file(dir.path, join(path, 0, count, '/'));
+    if (f.empty() && dir.is_stdlib && std_prefix && count > 1)
+      f = module_file(dir.path, join(path, 1, count, '/'));
+    return f;
+  };
+  // First the whole path as a module everywhere, then `a.b.C` as item C of module a.b.
   std::string found;
   bool as_item = false;
-  for (auto& dir : dirs) {
-    for (const char* suffix : {".spl", "/__init__.spl"}) {
-      std::string p = dir + "/" + rel + suffix;
-      if (is_file(p)) {
-        found = p;
+  for (auto& dir : dirs)
+    if (!(found = find_in(dir, path.size())).empty()) break;
+  if (found.empty() && path.size() > 1) {
+    for (auto& dir : dirs) {
+      if (!(found = find_in(dir, path.size() - 1)).empty()) {
+        as_item = true;
         break;
       }
-    }
-    if (!found.empty()) break;
-    if (path.size() > 1) {
-      for (const char* suffix : {".spl", "/__init__.spl"}) {
-        std::string p = dir + "/" + parent_rel + suffix;
-        if (is_file(p)) {
-          found = p;
-          as_item = true;
-          break;
-        }
-      }
-      if (!found.empty()) break;
     }
   }
   const SourceFile* sf = from ? from->file.get() : nullptr;
   uint32_t off = site ? site->off : 0;
   if (found.empty()) {
+    std::string upstream;
+    for (auto& d : dirs)
+      if (d.is_stdlib && d.path != stdlib_dir_) upstream = ", the std_lib tree " + d.path;
     errors.push_back({sf, off,
                       "cannot find module '" + dotted +
-                          "' (searched the importing file's folder, its parents" +
+                          "' (searched the importing file's folder, its parents" + upstream +
                           (stdlib_dir_.empty() ? std::string(")")
                                                : ", and the std_lib folder " + stdlib_dir_ + ")")});
     return nullptr;

@@ -27,6 +27,9 @@ struct Module : Obj {
   std::unordered_map<const Value*, Sym> slot_names;  // for "used before assignment" messages
   State state = State::Parsed;
   bool has_errors = false;
+  // Names unknown when the module was resolved: looked up again when the code runs (late
+  // binding); the message (with its "did you mean") is the error if they are still unknown.
+  std::unordered_map<const NameExpr*, std::string> late_names;
 
   Module() : Obj(OK::Module) {}
   Value* declare(Sym s) {

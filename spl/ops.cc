@@ -419,34 +419,4 @@ Value cast_to(Interp& in, const Value& v, Sym type, const Node* at) {
   return v;  // other casts are identity (types are dynamic)
 }
 
-std::string apply_format(const std::string& text, const std::string& spec, const Value& v) {
-  char align = v.is_num() ? '>' : '<';
-  size_t i = 0;
-  if (i < spec.size() && (spec[i] == '<' || spec[i] == '>' || spec[i] == '^')) align = spec[i++];
-  size_t width = 0;
-  while (i < spec.size() && std::isdigit((unsigned char)spec[i]))
-    width = width * 10 + (spec[i++] - '0');
-  std::string s = text;
-  if (i < spec.size() && spec[i] == '.') {
-    i++;
-    int prec = 0;
-    while (i < spec.size() && std::isdigit((unsigned char)spec[i]))
-      prec = prec * 10 + (spec[i++] - '0');
-    if (v.is_num()) {
-      char buf[64];
-      snprintf(buf, sizeof buf, "%.*f", prec, v.as_num());
-      s = buf;
-    } else {
-      s = utf8_substr(s, 0, std::min<int64_t>(prec, int64_t(utf8_length(s))));
-    }
-  }
-  if (width > 100000) width = 100000;
-  size_t len = utf8_length(s);
-  if (len >= width) return s;
-  size_t pad = width - len;
-  if (align == '<') return s + std::string(pad, ' ');
-  if (align == '>') return std::string(pad, ' ') + s;
-  return std::string(pad / 2, ' ') + s + std::string(pad - pad / 2, ' ');
-}
-
 }  // namespace spl

@@ -17,7 +17,6 @@ void index_set(Interp& in, const Value& obj, const Value& idx, Value v, const No
 Value slice(Interp& in, const Value& obj, const Value& start, const Value& end, const Value& step,
             const Node* at);
 Value cast_to(Interp& in, const Value& v, Sym type, const Node* at);
-std::string apply_format(const std::string& text, const std::string& spec, const Value& v);
 
 // UTF-8 helpers: text is indexed by code point.
 bool is_ascii(const std::string& s);

@@ -104,7 +104,10 @@ class Parser {
   void parse_type_body(std::vector<FnDecl*>& methods, std::vector<FieldDecl>* fields,
                        std::vector<VariantDecl>* variants);
   std::vector<Sym> parse_module_path(bool* glob, std::vector<ImportItem>* items);
-  void skip_attribute_line();
+  Expr* parse_decorator();
+  std::vector<Expr*> parse_decorators();
+  Stmt* attach_decorators(Stmt* s, std::vector<Expr*> decorators);
+  Stmt* parse_undecorated_statement();
 
   // ---- expressions ----
   Expr* parse_expr();
@@ -257,26 +260,47 @@ Block* Parser::parse_block() {
   return b;
 }
 
-void Parser::skip_attribute_line() {
-  // @name or @name(...) on its own line or before a declaration.
+Expr* Parser::parse_decorator() {
+  // @name, @mod.name or @name(args) on its own line before a declaration.
   advance();  // '@'
-  if (at(Tok::Ident)) advance();
-  while (accept(Tok::Dot)) accept(Tok::Ident);
-  if (at(Tok::LParen)) {
-    int n = 0;
-    do {
-      if (at(Tok::LParen)) n++;
-      if (at(Tok::RParen)) n--;
-      advance();
-    } while (n > 0 && !at(Tok::Eof));
+  uint32_t off = cur().offset;
+  Expr* e = at_off(a_.make<NameExpr>(expect_ident("a decorator name after '@'")), off);
+  while (at(Tok::Dot) && peek().kind == Tok::Ident) {
+    advance();
+    uint32_t foff = cur().offset;
+    e = at_off(a_.make<FieldExpr>(e, intern(advance().text)), foff);
   }
-  accept(Tok::Newline);
+  if (accept(Tok::LParen)) {
+    CallExpr* c = at_off(a_.make<CallExpr>(e), off);
+    parse_call_args(c->args, &c->has_named);
+    for (auto& a : c->args) c->has_spread |= a.spread;
+    e = c;
+  }
+  if (!accept(Tok::Newline)) fail_here("end of line after a decorator");
+  return e;
+}
+
+std::vector<Expr*> Parser::parse_decorators() {
+  std::vector<Expr*> out;
+  while (at(Tok::At) && peek().kind == Tok::Ident) out.push_back(parse_decorator());
+  return out;
+}
+
+Stmt* Parser::attach_decorators(Stmt* s, std::vector<Expr*> decorators) {
+  // Decorators apply to functions; on anything else they are attributes and mean nothing.
+  if (!decorators.empty() && s && s->kind == SK::Fn)
+    static_cast<FnDecl*>(s)->decorators = std::move(decorators);
+  return s;
 }
 
 Stmt* Parser::parse_statement() {
+  std::vector<Expr*> decorators = parse_decorators();
+  return attach_decorators(parse_undecorated_statement(), std::move(decorators));
+}
+
+Stmt* Parser::parse_undecorated_statement() {
   DepthGuard g(this);
   uint32_t off = cur().offset;
-  while (at(Tok::At) && peek().kind == Tok::Ident) skip_attribute_line();
   bool is_pub = false;
   if (accept(Tok::KwPub)) is_pub = true;
   (void)is_pub;
@@ -862,19 +886,21 @@ void Parser::parse_type_body(std::vector<FnDecl*>& methods, std::vector<FieldDec
   while (!at(Tok::Dedent) && !at(Tok::Eof) && !too_many_) {
     if (accept(Tok::Newline)) continue;
     try {
-      while (at(Tok::At) && peek().kind == Tok::Ident) skip_attribute_line();
+      std::vector<Expr*> decorators = parse_decorators();
       accept(Tok::KwPub);
       if (at(Tok::Ident) && (cur().text == "static" || cur().text == "sync") &&
           peek().kind == Tok::KwFn)
         advance();
       if (at(Tok::KwMut) && peek().kind == Tok::KwFn) advance();
       if (at(Tok::KwFn)) {
-        methods.push_back(static_cast<FnDecl*>(parse_fn(false, false, true)));
+        methods.push_back(
+            static_cast<FnDecl*>(attach_decorators(parse_fn(false, false, true), decorators)));
         continue;
       }
       if (at(Tok::KwAsync) && peek().kind == Tok::KwFn) {
         advance();
-        methods.push_back(static_cast<FnDecl*>(parse_fn(true, false, true)));
+        methods.push_back(
+            static_cast<FnDecl*>(attach_decorators(parse_fn(true, false, true), decorators)));
         continue;
       }
       if (at(Tok::Str)) {  // docstring
@@ -942,8 +968,10 @@ void Parser::parse_type_body(std::vector<FnDecl*>& methods, std::vector<FieldDec
 
 Stmt* Parser::parse_struct() {
   uint32_t off = cur().offset;
+  bool is_class = at(Tok::KwClass);
   advance();
   StructDecl* s = at_off(a_.make<StructDecl>(expect_ident("a struct name")), off);
+  s->is_class = is_class;
   if (at(Tok::LBracket) || at(Tok::Lt)) skip_generic_params();
   if (at(Tok::LBrace)) {  // struct Name { a: T, b: U }
     advance();
@@ -1086,6 +1114,7 @@ Stmt* Parser::parse_export() {
   advance();
   if (at(Tok::KwUse) || at(Tok::KwImport)) return parse_use(true);
   ExportStmt* e = at_off(a_.make<ExportStmt>(), off);
+  if (accept(Tok::Star)) e->glob = true;  // export * [from mod]
   if (at(Tok::LBrace)) advance();
   while (at(Tok::Ident)) {
     ImportItem it;
@@ -1315,10 +1344,17 @@ void Parser::parse_call_args(std::vector<Arg>& args, bool* has_named) {
       // positional after named: allowed only for trailing lambdas; keep as positional
     }
     a.value = parse_expr();
+    if (at(Tok::Ellipsis)) {  // f(xs...): spread an array or tuple
+      if (a.name) fail(cur().offset, "a named argument cannot be spread with '...'");
+      advance();
+      a.spread = true;
+    }
     args.push_back(a);
     if (!accept(Tok::Comma)) break;
   }
   expect(Tok::RParen, "')' after arguments");
+  for (auto& a : args)
+    if (a.spread && *has_named) fail(a.off, "spread arguments cannot be mixed with named ones");
 }
 
 bool Parser::looks_like_struct_literal(Expr* e) const {
@@ -1369,10 +1405,12 @@ Expr* Parser::parse_postfix(Expr* e, bool stop_at_try) {
           FieldExpr* f = static_cast<FieldExpr*>(e);
           MethodCallExpr* m = at_off(a_.make<MethodCallExpr>(f->object, f->field), f->off);
           parse_call_args(m->args, &m->has_named);
+          for (auto& a : m->args) m->has_spread |= a.spread;
           e = m;
         } else {
           CallExpr* c = at_off(a_.make<CallExpr>(e), e->off);
           parse_call_args(c->args, &c->has_named);
+          for (auto& a : c->args) c->has_spread |= a.spread;
           e = c;
         }
         break;
@@ -1478,7 +1516,7 @@ Expr* Parser::parse_string(const Token& t) {
       for (auto& d : lx.errors()) error(d.offset, d.message);
       Parser sub(file_, a_, errors_, std::move(toks), std::move(lx.strings()), depth_ + 1);
       ip.expr = sub.parse_sub_expression();
-      ip.fmt = p.fmt;
+      if (!p.fmt.empty()) ip.has_spec = parse_format_spec(p.fmt, &ip.spec);
       if (!ip.expr) throw ParseError{};
     }
     ie->parts.push_back(std::move(ip));

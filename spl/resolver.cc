@@ -3,6 +3,7 @@
 // (local, enclosing function, module global) or else declares a local.
 #include "resolver.h"
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_map>
 #include <unordered_set>
@@ -64,7 +65,7 @@ class Resolver {
   Ref declare(Scope* s, Sym name);
   void bind_name(NameExpr* n, Scope* s, bool assign);
   void record(Scope* s, RefKind* ref, uint32_t var) { s->refs.push_back({ref, var}); }
-  void unknown(uint32_t off, Sym name, Scope* s);
+  void unknown(NameExpr* n, Scope* s);
 
   // walkers
   void block(Block* b, Scope* s);
@@ -72,6 +73,8 @@ class Resolver {
   void expr(Expr* e, Scope* s);
   void pattern(Pattern* p, Scope* s);
   void function(FnDecl* fn, Scope* parent);
+  void decorators(FnDecl* fn, Scope* s);
+  void class_fields(StructDecl* d);
   void assign_target(Expr* e, Scope* s);
   void decl_binding(Scope* s, Sym name, RefKind* ref, uint32_t* index, Value** slot);
 
@@ -249,6 +252,7 @@ void Resolver::process_use(UseStmt* u) {
 
 void Resolver::process_export(ExportStmt* e) {
   done_uses_.insert(e);
+  if (e->from.empty() && e->glob) return;  // `export *`: every top-level name is exported
   if (e->from.empty()) {
     for (auto& it : e->names)
       if (!m_->names.count(it.name))
@@ -265,6 +269,10 @@ void Resolver::process_export(ExportStmt* e) {
     return;
   }
   e->target = target;
+  if (e->glob) {  // export * from mod: everything mod makes visible
+    for (auto& [k, v] : target->names)
+      if (!m_->own.count(k)) m_->names[k] = v;
+  }
   for (auto& it : e->names) {
     auto f = target->names.find(it.name);
     if (f == target->names.end())
@@ -341,7 +349,9 @@ Ref Resolver::declare(Scope* s, Sym name) {
   return r;
 }
 
-void Resolver::unknown(uint32_t off, Sym name, Scope* s) {
+void Resolver::unknown(NameExpr* n, Scope* s) {
+  uint32_t off = n->off;
+  Sym name = n->name;
   std::vector<std::string> cands;
   for (Scope* c = s; c; c = c->parent) {
     for (auto& [k, v] : c->vars) cands.push_back(sym_name(k));
@@ -350,8 +360,12 @@ void Resolver::unknown(uint32_t off, Sym name, Scope* s) {
   for (auto& [k, v] : m_->names) cands.push_back(sym_name(k));
   for (auto& [k, v] : in_.builtin_names()) cands.push_back(sym_name(k));
   std::string hint = closest_name(sym_name(name), cands);
-  error(off, "unknown name '" + sym_name(name) + "'" +
-                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  std::string msg = "unknown name '" + sym_name(name) + "'" +
+                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
+  if (in_.check_mode())
+    error(off, std::move(msg));
+  else
+    m_->late_names[n] = std::move(msg);  // bound when the code runs (an error only if reached)
 }
 
 void Resolver::bind_name(NameExpr* n, Scope* s, bool assign) {
@@ -368,7 +382,7 @@ void Resolver::bind_name(NameExpr* n, Scope* s, bool assign) {
         r.kind = RefKind::Global;  // REF merges loaded modules' top-level names
         r.slot = it->second.front();
       } else {
-        unknown(n->off, n->name, s);
+        unknown(n, s);
         return;
       }
     }
@@ -429,6 +443,99 @@ void Resolver::assign_target(Expr* e, Scope* s) {
     default:
       expr(e, s);
       break;
+  }
+}
+
+// Attribute names the language reserves (`@cfg(...)`, `@deprecated(...)`, `@test`, ...): when
+// nothing by that name is in scope they are attributes and are dropped; a name in scope (for
+// example `deprecated` imported from a decorators module) is a decorator like any other.
+static bool reserved_attribute(const std::string& n) {
+  static const char* const kNames[] = {
+      "cfg",     "deprecated", "test",       "inline", "derive",    "allow",  "warn",
+      "deny",    "doc",        "must_use",   "repr",   "no_mangle", "ignore", "pure",
+      "cold",    "hot",        "async_test", "bench",  "export",    "unsafe", "simd",
+      "gpu",     "kernel",     "effect",     "io",     "net",       "fs",     "verify",
+      "trusted", "contract",   "skip",       "only",   "slow",      "nogc",   "extern"};
+  for (const char* k : kNames)
+    if (n == k) return true;
+  return false;
+}
+
+void Resolver::decorators(FnDecl* fn, Scope* s) {
+  std::vector<Expr*> kept;
+  for (Expr* d : fn->decorators) {
+    Expr* root = d->kind == EK::Call ? static_cast<CallExpr*>(d)->callee : d;
+    while (root->kind == EK::Field) root = static_cast<FieldExpr*>(root)->object;
+    if (root->kind == EK::Name) {
+      Sym name = static_cast<NameExpr*>(root)->name;
+      bool known = find(s, name).kind != RefKind::Unresolved || in_.builtin_slot(name) ||
+                   in_.global_registry().count(name);
+      if (!known && reserved_attribute(sym_name(name))) continue;  // an attribute: ignored
+    }
+    expr(d, s);
+    kept.push_back(d);
+  }
+  fn->decorators = std::move(kept);
+}
+
+// A class's fields are its declared ones plus every `self.name = ...` (or `self.name += ...`)
+// in its methods, in order of appearance: instances made by __init__ all share that layout.
+static void collect_self_fields(Block* b, std::vector<Sym>& out);
+static void collect_self_fields_expr(Expr* e, std::vector<Sym>& out) {
+  if (!e) return;
+  if (e->kind == EK::If) {
+    auto* i = static_cast<IfExpr*>(e);
+    for (auto* blk : i->blocks) collect_self_fields(blk, out);
+    if (i->else_block) collect_self_fields(i->else_block, out);
+  } else if (e->kind == EK::Match) {
+    for (auto& arm : static_cast<MatchExpr*>(e)->arms) collect_self_fields(arm.body, out);
+  }
+}
+static void note_self_field(Expr* target, std::vector<Sym>& out) {
+  if (target->kind != EK::Field) return;
+  auto* fe = static_cast<FieldExpr*>(target);
+  if (fe->object->kind != EK::Name || sym_name(static_cast<NameExpr*>(fe->object)->name) != "self")
+    return;
+  if (std::find(out.begin(), out.end(), fe->field) == out.end()) out.push_back(fe->field);
+}
+static void collect_self_fields(Block* b, std::vector<Sym>& out) {
+  for (Stmt* st : b->stmts) {
+    switch (st->kind) {
+      case SK::Assign:
+        note_self_field(static_cast<AssignStmt*>(st)->target, out);
+        break;
+      case SK::Compound:
+        note_self_field(static_cast<CompoundStmt*>(st)->target, out);
+        break;
+      case SK::Expr:
+        collect_self_fields_expr(static_cast<ExprStmt*>(st)->expr, out);
+        break;
+      case SK::While:
+        collect_self_fields(static_cast<WhileStmt*>(st)->body, out);
+        break;
+      case SK::For:
+        collect_self_fields(static_cast<ForStmt*>(st)->body, out);
+        break;
+      case SK::Loop:
+        collect_self_fields(static_cast<LoopStmt*>(st)->body, out);
+        break;
+      case SK::With:
+        collect_self_fields(static_cast<WithStmt*>(st)->body, out);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void Resolver::class_fields(StructDecl* d) {
+  std::vector<Sym> found;
+  for (FnDecl* m : d->methods)
+    if (m->body) collect_self_fields(m->body, found);
+  for (Sym f : found) {
+    bool declared = false;
+    for (auto& fd : d->fields) declared |= fd.name == f;
+    if (!declared) d->fields.push_back(FieldDecl{f, nullptr});
   }
 }
 
@@ -519,6 +626,7 @@ void Resolver::stmt(Stmt* st, Scope* s) {
         f->module = m_;
         break;
       }
+      decorators(f, s);
       decl_binding(s, f->name, &f->ref, &f->index, &f->slot);
       function(f, s);
       break;
@@ -527,16 +635,23 @@ void Resolver::stmt(Stmt* st, Scope* s) {
       auto* d = static_cast<StructDecl*>(st);
       d->module = m_;
       decl_binding(s, d->name, &d->ref, &d->index, &d->slot);
+      if (d->is_class) class_fields(d);
       for (auto& f : d->fields)
         if (f.def) expr(f.def, &module_scope_);
-      for (auto* mth : d->methods) function(mth, &module_scope_);
+      for (auto* mth : d->methods) {
+        decorators(mth, &module_scope_);
+        function(mth, &module_scope_);
+      }
       break;
     }
     case SK::Enum: {
       auto* d = static_cast<EnumDecl*>(st);
       d->module = m_;
       decl_binding(s, d->name, &d->ref, &d->index, &d->slot);
-      for (auto* mth : d->methods) function(mth, &module_scope_);
+      for (auto* mth : d->methods) {
+        decorators(mth, &module_scope_);
+        function(mth, &module_scope_);
+      }
       break;
     }
     case SK::Trait: {
@@ -564,7 +679,10 @@ void Resolver::stmt(Stmt* st, Scope* s) {
         if (r.kind != RefKind::Unresolved || in_.global_registry().count(d->trait->name))
           bind_name(d->trait, s, false);
       }
-      for (auto* mth : d->methods) function(mth, &module_scope_);
+      for (auto* mth : d->methods) {
+        decorators(mth, &module_scope_);
+        function(mth, &module_scope_);
+      }
       break;
     }
     case SK::Use:

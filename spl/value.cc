@@ -189,6 +189,12 @@ bool values_equal(const Value& a, const Value& b) {
       if (p->type.obj() != q->type.obj()) return false;
       for (size_t i = 0; i < p->fields.size(); i++)
         if (!values_equal(p->fields[i], q->fields[i])) return false;
+      size_t np = p->extra ? p->extra->size() : 0, nq = q->extra ? q->extra->size() : 0;
+      if (np != nq) return false;
+      for (size_t i = 0; i < np; i++) {
+        Value* w = q->extra_field((*p->extra)[i].first);
+        if (!w || !values_equal((*p->extra)[i].second, *w)) return false;
+      }
       return true;
     }
     case OK::Range: {
@@ -441,13 +447,20 @@ static void show(std::string& out, const Value& v, bool quote, ShowPath& path) {
       StructType* st = in->stype();
       out += sym_name(st->name);
       out += " { ";
+      size_t shown = 0;
       for (size_t i = 0; i < st->fields.size() && i < in->fields.size(); i++) {
-        if (i) out += ", ";
+        if (shown++) out += ", ";
         out += sym_name(st->fields[i]);
         out += ": ";
         show(out, in->fields[i], true, path);
       }
-      out += st->fields.empty() ? "}" : " }";
+      if (in->extra)
+        for (auto& [k, x] : *in->extra) {
+          if (shown++) out += ", ";
+          out += sym_name(k) + ": ";
+          show(out, x, true, path);
+        }
+      out += shown ? " }" : "}";
       return;
     }
     case OK::EnumVal: {

@@ -192,10 +192,28 @@ struct StructType : Obj {
 struct Instance : Obj {
   Value type;  // StructType
   std::vector<Value> fields;
+  // Fields of this instance only, beyond its type's (a struct literal or an assignment naming a
+  // field the declaration lacks: `P { x: 1, extra: 2 }`); never added to the type. Rare.
+  std::unique_ptr<std::vector<std::pair<Sym, Value>>> extra;
   Instance() : Obj(OK::Instance) {}
   StructType* stype() const { return type.as<StructType>(); }
+  Value* extra_field(Sym name) {
+    if (extra)
+      for (auto& [k, v] : *extra)
+        if (k == name) return &v;
+    return nullptr;
+  }
+  void set_extra(Sym name, Value v) {
+    if (Value* slot = extra_field(name)) {
+      *slot = std::move(v);
+      return;
+    }
+    if (!extra) extra = std::make_unique<std::vector<std::pair<Sym, Value>>>();
+    extra->emplace_back(name, std::move(v));
+  }
   void clear_refs() override {
     fields.clear();
+    extra.reset();
     type = Value();
   }
 };

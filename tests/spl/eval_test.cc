@@ -86,12 +86,23 @@ TEST(Eval, RuntimeErrorsAreReportedNotCrashes) {
   EXPECT_EQ(r.exit_code, 1);
 }
 
-TEST(Eval, UnknownNameIsALoadError) {
-  auto r = run_source("fn main():\n    pritn(1)\n");
+TEST(Eval, UnknownNameIsALoadErrorWhenChecked) {
+  auto r = run_source("fn main():\n    pritn(1)\n", /*check_mode=*/true);
   ASSERT_EQ(r.messages.size(), 1u);
   EXPECT_NE(r.messages[0].find(":2:5: error: unknown name 'pritn' (did you mean 'print'?)"),
             std::string::npos)
       << r.messages[0];
+}
+
+TEST(Eval, UnknownNameBindsWhenTheCodeRuns) {
+  // Not reached: no error. Reached: a runtime error (exit 1), not a load error.
+  auto r = run_source("fn f(x):\n    if x:\n        pritn(1)\n    2\nresult = f(false)\n");
+  EXPECT_TRUE(r.messages.empty());
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.result, "2");
+  r = run_source("fn main():\n    pritn(1)\n");
+  EXPECT_TRUE(r.messages.empty());
+  EXPECT_EQ(r.exit_code, 1);
 }
 
 TEST(Eval, UnboundExternIsARuntimeErrorNamingIt) {

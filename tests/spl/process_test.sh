@@ -127,6 +127,25 @@ long_chains)
     done
   done
   ;;
+module_resolution)
+  # An upstream-like tree: files inside it use its std_lib/src first (with `std.` accepted).
+  up="$tmp/proj/simple/std_lib"
+  mkdir -p "$up/src/core" "$up/test/unit" "$tmp/plain"
+  printf 'fn hello():\n    "upstream hello"\n' >"$up/src/core/greet.spl"
+  printf 'use core.greet.*\nuse std.core.greet\nprint(hello(), greet.hello())\n' >"$up/test/unit/prog.spl"
+  "$spl" run "$up/test/unit/prog.spl" >"$tmp/out" 2>"$tmp/err"; expect_code 0 $? "upstream tree"
+  grep -qx "upstream hello upstream hello" "$tmp/out" || fail "upstream tree: $(cat "$tmp/out")"
+  # `use file.mmap` next to a file.spl: the module file/mmap is found (our std_lib), not an
+  # item `mmap` of the sibling file.spl.
+  printf 'fn local():\n    1\n' >"$tmp/plain/file.spl"
+  printf 'use file.mmap\nprint(mmap.MmapMode.ReadOnly)\n' >"$tmp/plain/prog.spl"
+  "$spl" run "$tmp/plain/prog.spl" >"$tmp/out" 2>"$tmp/err"; expect_code 0 $? "use file.mmap"
+  grep -qx "ReadOnly" "$tmp/out" || fail "use file.mmap: $(cat "$tmp/out")"
+  # Outside an upstream tree the tree's modules are not visible.
+  printf 'use core.greet.*\n' >"$tmp/plain/bad.spl"
+  "$spl" run "$tmp/plain/bad.spl" >/dev/null 2>"$tmp/err"; expect_code 1 $? "no upstream tree"
+  expect_err "cannot find module 'core.greet'"
+  ;;
 *)
   fail "unknown case"
   ;;

@@ -28,11 +28,13 @@ inline std::string write_temp(const std::string& src, const std::string& name = 
   return path;
 }
 
-inline RunResult run_source(const std::string& src) {
+// Loads and runs `src` (with `check_mode`, as `spl check` loads: unknown names are load errors).
+inline RunResult run_source(const std::string& src, bool check_mode = false) {
   RunResult r;
   std::string path = write_temp(src);
   {
     Interp in;
+    in.set_check_mode(check_mode);
     Module* m = in.load_main(path, r.errors);
     for (auto& e : r.errors) r.messages.push_back(format_diagnostic(e));
     if (m) {
