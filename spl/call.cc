@@ -533,8 +533,14 @@ Value Interp::call_method(Value& obj, Sym name, Value* argv, int argc, const Nod
                 if (names && (*names)[i].name) {
                   auto f =
                       std::find(var.field_names.begin(), var.field_names.end(), (*names)[i].name);
-                  if (f == var.field_names.end())
-                    error(site, "variant has no field '" + sym_name((*names)[i].name) + "'");
+                  if (f == var.field_names.end()) {
+                    std::vector<std::string> c;
+                    for (Sym fn : var.field_names) c.push_back(sym_name(fn));
+                    std::string h = closest_name(sym_name((*names)[i].name), c);
+                    error(site, "variant '" + sym_name(et->name) + "." + sym_name(name) +
+                                    "' has no field '" + sym_name((*names)[i].name) + "'" +
+                                    (h.empty() ? "" : " (did you mean '" + h + "'?)"));
+                  }
                   idx = size_t(f - var.field_names.begin());
                 }
                 items[idx] = argv[i];
@@ -725,8 +731,13 @@ void Interp::set_field(const Value& obj, Sym name, Value v, const Node* site) {
 
 Value eval_struct_literal(Interp& in, StructLitExpr* s, Frame& f) {
   Value type = in.eval(s->type, f);
-  if (!type.is(OK::StructType)) {
-    if (type.is(OK::EnumType)) in.error(s, "struct-style enum variants are not supported yet");
+  // `E.V { a: 1 }`: an enum variant with named fields (E.V is its constructor).
+  bool variant = type.is(OK::BoundMethod) && type.as<BoundMethod>()->self.is(OK::EnumType) &&
+                 type.as<BoundMethod>()->fn.is(OK::Str);
+  if (!type.is(OK::StructType) && !variant) {
+    if (type.is(OK::EnumType))
+      in.error(s, "'" + sym_name(type.as<EnumType>()->name) +
+                      "' is an enum: name a variant (Enum.Variant { field: value })");
     in.error(s, std::string("'") + type_name(type) + "' is not a struct type");
   }
   std::vector<Value> vals;
@@ -736,6 +747,11 @@ Value eval_struct_literal(Interp& in, StructLitExpr* s, Frame& f) {
     Arg a;
     a.name = n;
     names.push_back(a);
+  }
+  if (variant) {
+    BoundMethod* b = type.as<BoundMethod>();
+    Value et = b->self;
+    return in.call_method(et, intern(b->fn.as<Str>()->s), vals.data(), int(vals.size()), s, &names);
   }
   return in.call(type, vals.data(), int(vals.size()), s, nullptr, &names);
 }

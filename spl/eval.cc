@@ -302,6 +302,63 @@ static std::vector<Value> eval_spread_args(Interp& in, const std::vector<Arg>& a
   return out;
 }
 
+// push / push_str / pop / clear change the text their receiver holds (text is a value).
+static bool is_text_mutator(Sym m) {
+  static const Sym push = intern("push"), push_str = intern("push_str"), pop = intern("pop"),
+                   clear = intern("clear");
+  return m == push || m == push_str || m == pop || m == clear;
+}
+
+// A text mutator on a text receiver: runs on the variable's own storage (so the text changes
+// in place when nothing else holds it), or on a copy written back to a field or element.
+// Returns false (nothing evaluated twice) when the receiver is not text.
+static bool text_mutator_call(Interp& in, MethodCallExpr* c, Frame& f, Value* result) {
+  Value* slot = nullptr;
+  if (c->object->kind == EK::Name) {
+    auto* n = static_cast<NameExpr*>(c->object);
+    switch (n->ref) {
+      case RefKind::Local:
+        slot = &f.locals[n->index];
+        break;
+      case RefKind::LocalCell:
+      case RefKind::Upvalue:
+        slot = &local_ref(f, n->ref, n->index);
+        break;
+      case RefKind::Global:
+        slot = n->slot;
+        break;
+      default:
+        break;
+    }
+    if (slot && !slot->is(OK::Str)) return false;
+  }
+  Value obj;
+  if (!slot) {
+    obj = in.eval(c->object, f);
+    if (!obj.is(OK::Str)) {
+      // not text: the ordinary method call, without evaluating the receiver again
+      std::vector<Value> args = eval_spread_args(in, c->args, f);
+      f.off = c->off;
+      *result = in.call_method(obj, c->method, args.data(), int(args.size()), c,
+                               c->has_named ? &c->args : nullptr);
+      return true;
+    }
+  }
+  std::vector<Value> args = eval_spread_args(in, c->args, f);
+  f.off = c->off;
+  if (slot) {  // (an argument may have stored something else there: then no write-back)
+    Value& self = *slot;
+    *result = in.call_method(self, c->method, args.data(), int(args.size()), c, nullptr);
+    return true;
+  }
+  const Obj* before = obj.obj();
+  *result = in.call_method(obj, c->method, args.data(), int(args.size()), c, nullptr);
+  Expr* target = c->object;
+  if (obj.obj() != before && (target->kind == EK::Field || target->kind == EK::Index))
+    assign_to(in, target, obj, f);
+  return true;
+}
+
 static void bind_target(Interp& in, Pattern* p, const Value& v, Frame& f) {
   if (!match_pattern(in, p, v, f)) in.error(p, "value " + repr(v) + " does not match the pattern");
 }
@@ -396,6 +453,11 @@ static Flow exec_with(Interp& in, WithStmt* w, size_t idx, Frame& f) {
   if (!async_pair) {
     enter_fn = in.find_method(r, s_enter);
     exit_fn = in.find_method(r, s_exit);
+    if (!w->is_async && enter_fn.is_nil() && exit_fn.is_nil() &&
+        (!in.find_method(r, s_aenter).is_nil() || !in.find_method(r, s_aexit).is_nil()))
+      in.error(item.resource, std::string("'") + type_name(r) +
+                                  "' is an async context manager: use 'async with' (it has "
+                                  "__aenter__/__aexit__, not __enter__/__exit__)");
   }
   Value entered = r;
   if (!enter_fn.is_nil()) {
@@ -570,7 +632,9 @@ Value Interp::eval(Expr* e, Frame& f) {
     case EK::Str: {
       auto* s = static_cast<StrExpr*>(e);
       if (!s->cached) {
-        s->cached = new Str(s->value);
+        Str* lit = new Str(s->value);
+        lit->literal = true;
+        s->cached = lit;
         s->cached->rc++;  // owned by the AST node until shutdown
       }
       return Value(s->cached);
@@ -714,6 +778,9 @@ Value Interp::eval(Expr* e, Frame& f) {
     }
     case EK::MethodCall: {
       auto* c = static_cast<MethodCallExpr*>(e);
+      if (is_text_mutator(c->method) && !has_extensions()) {
+        if (Value r; text_mutator_call(*this, c, f, &r)) return r;
+      }
       Value obj = eval(c->object, f);
       if (c->has_spread) {
         std::vector<Value> args = eval_spread_args(*this, c->args, f);

@@ -279,17 +279,27 @@ void Lexer::lex_layout() {
       pos_ = p;
       continue;
     }
+    uint32_t line_start = pos_;
     pos_ = p;
+    // The indentation text must extend the enclosing block's (deeper) or equal an outer
+    // block's: tabs and spaces mixed differently from line to line are an error.
+    std::string text = src_.substr(line_start, p - line_start);
     if (width > indents_.back()) {
+      if (text.compare(0, indent_text_.back().size(), indent_text_.back()) != 0)
+        error(p, "inconsistent use of tabs and spaces in indentation");
       indents_.push_back(width);
+      indent_text_.push_back(text);
       push(Tok::Indent, p);
     } else {
       while (width < indents_.back()) {
         indents_.pop_back();
+        indent_text_.pop_back();
         push(Tok::Dedent, p);
       }
       if (width != indents_.back())
         error(p, "inconsistent indentation (does not match any outer block)");
+      else if (text != indent_text_.back())
+        error(p, "inconsistent use of tabs and spaces in indentation");
     }
     return;
   }
@@ -905,6 +915,8 @@ std::vector<Token> Lexer::tokenize() {
       case '<':
         if (d == '<')
           op(2, Tok::Shl);
+        else if (d == '-')
+          op(2, Tok::LArrow);  // channel operator (`c <- v`): rejected by the parser
         else if (d == '=')
           op(2, Tok::Le);
         else

@@ -173,6 +173,7 @@ class Lexer {
   std::vector<std::pair<char, uint32_t>> open_;  // open brackets (for 'unclosed' errors)
   bool at_line_start_ = true;
   std::vector<int> indents_{0};
+  std::vector<std::string> indent_text_{std::string()};  // the whitespace of each level
   std::vector<Token> toks_;
   std::vector<std::vector<StrPart>> strings_;
   std::vector<Diagnostic> errors_;

@@ -2,6 +2,7 @@
 // folder and its parents, then in the std_lib folder; `a.b.C` may also name item C of module
 // a.b. Modules are parsed and resolved once and cached by real path; a module that imports
 // itself (a cycle) sees the names declared so far instead of looping.
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -119,13 +120,9 @@ Module* Interp::load_module(const std::vector<Sym>& path, Module* from, const No
   };
   std::string dotted = join(path, 0, path.size(), '.');
   std::vector<SearchDir> dirs = module_search_dirs(from ? from->dir : ".");
-  // In a std_lib root, a leading `std.` names the root itself (upstream writes `use std.x`).
-  bool std_prefix = path.size() > 1 && sym_name(path[0]) == "std";
-  auto find_in = [&](const SearchDir& dir, size_t count) -> std::string {
-    std::string f = module_file(dir.path, join(path, 0, count, '/'));
-    if (f.empty() && dir.is_stdlib && std_prefix && count > 1)
-      f = module_file(dir.path, join(path, 1, count, '/'));
-    return f;
+  // (A leading `std.`, as upstream writes `use std.spec`, is dropped by the parser.)
+  auto find_in = [&](const SearchDir& dir, size_t count) {
+    return module_file(dir.path, join(path, 0, count, '/'));
   };
   // First the whole path as a module everywhere, then `a.b.C` as item C of module a.b.
   std::string found;
@@ -143,12 +140,51 @@ Module* Interp::load_module(const std::vector<Sym>& path, Module* from, const No
   const SourceFile* sf = from ? from->file.get() : nullptr;
   uint32_t off = site ? site->off : 0;
   if (found.empty()) {
+    // Last: a folder without __init__.spl is an empty module (a namespace, as upstream treats
+    // `import test.*` for its test/ folder). Only after every file candidate, so a folder never
+    // hides a module file further up the search path.
+    for (auto& dir : dirs) {
+      std::string folder = dir.path + "/" + join(path, 0, path.size(), '/');
+      if (!is_dir_path(folder)) continue;
+      std::string canon = real_path(folder);
+      if (Module* m = module_by_path(canon)) return m;
+      Module* m = new Module();
+      modules_[canon] = Value(m);
+      module_order_.push_back(m);
+      m->name = dotted;
+      m->dir = canon;
+      m->file = std::make_unique<SourceFile>(folder, std::string());
+      m->body = m->arena.make<Block>();
+      m->state = Module::State::Resolved;
+      return m;
+    }
     std::string upstream;
     for (auto& d : dirs)
       if (d.is_stdlib && d.path != stdlib_dir_) upstream = ", the std_lib tree " + d.path;
+    // "did you mean": modules next to where the last name was looked for.
+    std::vector<std::string> cands;
+    std::string parent = join(path, 0, path.size() - 1, '/');
+    for (auto& d : dirs) {
+      std::string folder = parent.empty() ? d.path : d.path + "/" + parent;
+      if (DIR* dir = opendir(folder.c_str())) {
+        while (dirent* e = readdir(dir)) {
+          std::string n = e->d_name;
+          if (n[0] == '.' || n == "__init__.spl") continue;
+          if (n.size() > 4 && n.compare(n.size() - 4, 4, ".spl") == 0)
+            cands.push_back(n.substr(0, n.size() - 4));
+          else if (is_dir_path(folder + "/" + n))
+            cands.push_back(n);
+        }
+        closedir(dir);
+      }
+    }
+    std::string hint = closest_name(sym_name(path.back()), cands);
+    if (!hint.empty())
+      hint = " (did you mean '" +
+             (parent.empty() ? hint : join(path, 0, path.size() - 1, '.') + "." + hint) + "'?)";
     errors.push_back({sf, off,
-                      "cannot find module '" + dotted +
-                          "' (searched the importing file's folder, its parents" + upstream +
+                      "cannot find module '" + dotted + "'" + hint +
+                          " (searched the importing file's folder, its parents" + upstream +
                           (stdlib_dir_.empty() ? std::string(")")
                                                : ", and the std_lib folder " + stdlib_dir_ + ")")});
     return nullptr;

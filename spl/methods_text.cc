@@ -375,9 +375,67 @@ M(t_is_lower) {
     return !std::isalpha((unsigned char)c) || std::islower((unsigned char)c);
   }));
 }
-M(t_push) {
+// Text is a value: the mutators below (push, push_str, pop, clear) change the text held by
+// the receiver (a variable, field or element; the evaluator writes a replaced value back).
+// The text object is changed in place only when nothing else holds it.
+static std::string& own_text(Value& self) {
+  Str* t = self.as<Str>();
+  if (t->rc != 1 || t->literal) self = make_str(t->s);
+  Str* mine = self.as<Str>();
+  mine->hash = 0;
+  return mine->s;
+}
+M(t_push) {  // returns the new text too, for code that used push as "appended"
+  want_args(in, a, 1, 1);
+  std::string piece = a.argv[0].is(OK::Str) ? a.argv[0].as<Str>()->s : in.to_display(a.argv[0]);
+  own_text(self) += piece;
+  return self;
+}
+M(t_pop) {
+  want_args(in, a, 0, 0);
+  if (SELF_S.empty()) return in.none();
+  std::string& s = own_text(self);
+  size_t b = s.size() - 1;
+  while (b > 0 && (static_cast<unsigned char>(s[b]) & 0xC0) == 0x80) b--;
+  Value ch = make_str(s.substr(b));
+  s.resize(b);
+  return in.some(ch);
+}
+M(t_clear) {
+  want_args(in, a, 0, 0);
+  own_text(self).clear();
+  return Value();
+}
+M(t_appended) {
   want_args(in, a, 1, 1);
   return make_str(SELF_S + in.to_display(a.argv[0]));
+}
+M(t_prepended) {
+  want_args(in, a, 1, 1);
+  return make_str(in.to_display(a.argv[0]) + SELF_S);
+}
+M(t_byte_len) {
+  want_args(in, a, 0, 0);
+  return Value::integer(int64_t(SELF_S.size()));
+}
+M(t_sorted) {
+  want_args(in, a, 0, 0);
+  auto chars = utf8_chars(SELF_S);
+  std::sort(chars.begin(), chars.end());
+  std::string out;
+  for (auto& c : chars) out += c;
+  return make_str(std::move(out));
+}
+M(t_taken) {  // the first n characters
+  want_args(in, a, 1, 1);
+  int64_t n = std::max<int64_t>(0, arg_int(in, a, 0));
+  return make_str(utf8_substr(SELF_S, 0, std::min<int64_t>(n, int64_t(utf8_length(SELF_S)))));
+}
+M(t_dropped) {  // all but the first n characters
+  want_args(in, a, 1, 1);
+  int64_t len = int64_t(utf8_length(SELF_S));
+  int64_t n = std::min(len, std::max<int64_t>(0, arg_int(in, a, 0)));
+  return make_str(utf8_substr(SELF_S, n, len));
 }
 M(t_count) {
   want_args(in, a, 1, 1);
@@ -560,6 +618,17 @@ void install_text_methods(Interp& in) {
   def("join", t_join);
   def("to_string", t_to_string);
   def("hash", t_hash);
+  def("find_str", t_find);
+  def("char_count", t_len);
+  def("byte_len", t_byte_len);
+  def("trimmed", t_trim);
+  def("pop", t_pop);
+  def("clear", t_clear);
+  def("appended", t_appended);
+  def("prepended", t_prepended);
+  def("sorted", t_sorted);
+  def("taken", t_taken);
+  def("dropped", t_dropped);
 
   MethodMap& s = in.scalar_methods();
   auto sdef = [&](const char* n, MethodFn f) { s[intern(n)] = f; };

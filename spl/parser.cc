@@ -52,6 +52,17 @@ class Parser {
     if (errors_.size() < kMaxErrors) errors_.push_back({&file_, off, std::move(msg)});
     if (errors_.size() >= kMaxErrors) too_many_ = true;
   }
+  // The ':' that opens a block. When it is missing but an indented block follows, the error is
+  // reported and parsing goes on inside the block (so its own errors are reported too, and the
+  // declaration still binds its name).
+  void expect_block_colon(const char* what) {
+    if (accept(Tok::Colon)) return;
+    if (at(Tok::Newline) && peek().kind == Tok::Indent) {
+      error(cur().offset, std::string("expected ") + what + ", found end of line");
+      return;
+    }
+    fail_here(what);
+  }
   [[noreturn]] void fail_here(const std::string& what) {
     fail(cur().offset, "expected " + what + ", found " + describe(cur()));
   }
@@ -108,6 +119,8 @@ class Parser {
   std::vector<Expr*> parse_decorators();
   Stmt* attach_decorators(Stmt* s, std::vector<Expr*> decorators);
   Stmt* parse_undecorated_statement();
+  bool is_expect_call(Expr* e);
+  Expr* unwrap_leading_expect(Expr* e);
 
   // ---- expressions ----
   Expr* parse_expr();
@@ -352,7 +365,7 @@ Stmt* Parser::parse_undecorated_statement() {
       return parse_for();
     case Tok::KwLoop: {
       advance();
-      expect(Tok::Colon, "':' after 'loop'");
+      expect_block_colon("':' after 'loop'");
       Block* b = parse_block();
       accept(Tok::Newline);
       return at_off(a_.make<LoopStmt>(b), off);
@@ -505,6 +518,36 @@ Expr* Parser::parse_no_paren_call(Expr* callee) {
   return call;
 }
 
+bool Parser::is_expect_call(Expr* e) {
+  if (e->kind != EK::Call) return false;
+  auto* c = static_cast<CallExpr*>(e);
+  return c->callee->kind == EK::Name &&
+         sym_name(static_cast<NameExpr*>(c->callee)->name) == "expect" && c->args.size() == 1 &&
+         !c->args[0].name && !c->has_spread;
+}
+
+// For a statement `expect(a) OP b ...` (a binary, comparison or logic expression whose
+// leftmost operand is a one-argument expect call): the same expression with that call replaced
+// by its argument; null otherwise.
+Expr* Parser::unwrap_leading_expect(Expr* e) {
+  Expr** leftmost = nullptr;
+  for (Expr* cur = e;;) {
+    Expr** next = nullptr;
+    if (cur->kind == EK::Binary)
+      next = &static_cast<BinaryExpr*>(cur)->lhs;
+    else if (cur->kind == EK::Compare)
+      next = &static_cast<CompareExpr*>(cur)->operands[0];
+    else if (cur->kind == EK::And || cur->kind == EK::Or)
+      next = &static_cast<LogicExpr*>(cur)->lhs;
+    if (!next) break;
+    leftmost = next;
+    cur = *next;
+  }
+  if (!leftmost || !is_expect_call(*leftmost)) return nullptr;
+  *leftmost = static_cast<CallExpr*>(*leftmost)->args[0].value;
+  return e;
+}
+
 Stmt* Parser::parse_simple_statement() {
   uint32_t off = cur().offset;
   switch (cur().kind) {
@@ -636,11 +679,19 @@ Stmt* Parser::parse_simple_statement() {
       op = Op::FloorDiv;
       break;
     default:
-      if (e->kind == EK::Call && static_cast<CallExpr*>(e)->callee->kind == EK::Name &&
-          sym_name(static_cast<NameExpr*>(static_cast<CallExpr*>(e)->callee)->name) == "expect" &&
-          static_cast<CallExpr*>(e)->args.size() == 1) {
+      if (is_expect_call(e)) {
         // bare `expect <bool>` statement: fails when false
         static_cast<NameExpr*>(static_cast<CallExpr*>(e)->callee)->name = intern("__expect_stmt");
+      } else if (Expr* checked = unwrap_leading_expect(e)) {
+        // `expect (2 + 3) * 4 == 20` parses as `expect(2 + 3) * 4 == 20`: the operators after
+        // the parenthesised group belong to what is checked.
+        CallExpr* c =
+            at_off(a_.make<CallExpr>(at_off(a_.make<NameExpr>(intern("__expect_stmt")), off)), off);
+        Arg a;
+        a.value = checked;
+        a.off = checked->off;
+        c->args.push_back(a);
+        e = c;
       }
       return at_off(a_.make<ExprStmt>(e), off);
   }
@@ -692,7 +743,7 @@ Stmt* Parser::parse_while() {
     expect(Tok::Assign, "'=' in 'while let'");
   }
   Expr* c = parse_expr();
-  expect(Tok::Colon, "':' after while condition");
+  expect_block_colon("':' after while condition");
   Block* b = parse_block();
   accept(Tok::Newline);
   WhileStmt* w = at_off(a_.make<WhileStmt>(c, b), off);
@@ -715,7 +766,7 @@ Stmt* Parser::parse_for() {
   expect(Tok::KwIn, "'in' in for loop");
   accept(Tok::Amp);
   Expr* it = parse_expr();
-  expect(Tok::Colon, "':' after for header");
+  expect_block_colon("':' after for header");
   Block* b = parse_block();
   accept(Tok::Newline);
   return at_off(a_.make<ForStmt>(target, it, b), off);
@@ -737,7 +788,7 @@ Stmt* Parser::parse_with(bool is_async) {
     if (accept(Tok::KwAs)) it.target = parse_pattern();
     items.push_back(it);
   } while (accept(Tok::Comma));
-  expect(Tok::Colon, "':' after with header");
+  expect_block_colon("':' after with header");
   Block* b = parse_block();
   accept(Tok::Newline);
   WithStmt* w = at_off(a_.make<WithStmt>(is_async, b), off);
@@ -866,7 +917,7 @@ Stmt* Parser::parse_fn(bool is_async, bool is_extern, bool in_type) {
     end_statement();  // extern, or a trait method without a default body
     return fn;
   }
-  expect(Tok::Colon, "':' before function body");
+  expect_block_colon("':' before function body");
   if (at(Tok::Newline)) {
     fn->body = parse_indented_block();
   } else {
@@ -988,10 +1039,11 @@ Stmt* Parser::parse_struct() {
     return s;
   }
   if (at(Tok::LParen)) fail(cur().offset, "tuple structs are not supported yet");
-  if (!accept(Tok::Colon)) {
+  if (!at(Tok::Colon) && !(at(Tok::Newline) && peek().kind == Tok::Indent)) {
     end_statement();
     return s;  // unit struct
   }
+  expect_block_colon("':' after the name");
   parse_type_body(s->methods, &s->fields, nullptr);
   return s;
 }
@@ -1001,7 +1053,7 @@ Stmt* Parser::parse_enum() {
   advance();
   EnumDecl* e = at_off(a_.make<EnumDecl>(expect_ident("an enum name")), off);
   if (at(Tok::LBracket) || at(Tok::Lt)) skip_generic_params();
-  expect(Tok::Colon, "':' after enum name");
+  expect_block_colon("':' after enum name");
   parse_type_body(e->methods, nullptr, &e->variants);
   return e;
 }
@@ -1049,7 +1101,7 @@ Stmt* Parser::parse_impl() {
   } else {
     d = at_off(a_.make<ImplDecl>(first), off);
   }
-  expect(Tok::Colon, "':' after impl header");
+  expect_block_colon("':' after impl header");
   parse_type_body(d->methods, nullptr, nullptr);
   return d;
 }
@@ -1101,6 +1153,10 @@ Stmt* Parser::parse_use(bool is_pub) {
     u->what = UseStmt::Items;
   else if (glob)
     u->what = UseStmt::Glob;
+  if (u->path.empty() && glob && is_pub) {  // `export use *`: every name is exported already
+    end_statement();
+    return at_off(a_.make<NopStmt>(), off);
+  }
   if (u->path.empty()) fail(off, "expected a module path");
   if (!u->path.empty() && sym_name(u->path[0]) == "std" && u->path.size() > 1)
     u->path.erase(u->path.begin());
@@ -1395,6 +1451,10 @@ Expr* Parser::parse_struct_literal(Expr* type) {
   return s;
 }
 
+static const char* const kChannelMessage =
+    "channel operations ('<-') are not supported yet (for a comparison with a negative number, "
+    "write 'a < -b')";
+
 Expr* Parser::parse_postfix(Expr* e, bool stop_at_try) {
   while (true) {
     uint32_t off = cur().offset;
@@ -1497,6 +1557,8 @@ Expr* Parser::parse_postfix(Expr* e, bool stop_at_try) {
         return e;
       case Tok::Arrow:
         fail(off, "functional update '->' is not supported yet");
+      case Tok::LArrow:
+        fail(off, kChannelMessage);
       default:
         return e;
     }
@@ -1631,7 +1693,7 @@ Expr* Parser::parse_if_expr() {
     }
     return ie;
   }
-  expect(Tok::Colon, "':' after if condition");
+  expect_block_colon("':' after if condition");
   ie->conds.push_back(cond);
   ie->lets.push_back(first_let);
   ie->blocks.push_back(parse_block());
@@ -1642,7 +1704,7 @@ Expr* Parser::parse_if_expr() {
       advance();
       Pattern* let = parse_let_pattern();
       Expr* c = parse_expr();
-      expect(Tok::Colon, "':' after elif condition");
+      expect_block_colon("':' after elif condition");
       ie->conds.push_back(c);
       ie->lets.push_back(let);
       ie->blocks.push_back(parse_block());
@@ -1650,7 +1712,7 @@ Expr* Parser::parse_if_expr() {
     }
     if (at(Tok::KwElse)) {
       advance();
-      expect(Tok::Colon, "':' after else");
+      expect_block_colon("':' after else");
       ie->else_block = parse_block();
     }
     break;
@@ -1770,7 +1832,7 @@ Pattern* Parser::parse_pattern_single() {
 Expr* Parser::parse_match_expr() {
   uint32_t off = advance().offset;  // 'match'
   MatchExpr* m = at_off(a_.make<MatchExpr>(parse_expr()), off);
-  expect(Tok::Colon, "':' after match subject");
+  expect_block_colon("':' after match subject");
   expect(Tok::Newline, "end of line after 'match ...:'");
   if (!accept(Tok::Indent)) fail(cur().offset, "expected indented match arms");
   while (!at(Tok::Dedent) && !at(Tok::Eof) && !too_many_) {
@@ -1800,6 +1862,8 @@ Expr* Parser::parse_primary() {
   const Token& t = cur();
   uint32_t off = t.offset;
   switch (t.kind) {
+    case Tok::LArrow:
+      fail(off, kChannelMessage);
     case Tok::Int:
       advance();
       return at_off(a_.make<IntExpr>(t.ival), off);

@@ -136,6 +136,7 @@ class Value {
 struct Str : Obj {
   std::string s;
   mutable size_t hash = 0;  // cached hash (0: not computed); reset when `s` changes in place
+  bool literal = false;     // owned by a string literal of the program: never changed in place
   explicit Str(std::string v) : Obj(OK::Str), s(std::move(v)) {}
 };
 

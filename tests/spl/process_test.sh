@@ -135,6 +135,12 @@ module_resolution)
   printf 'use core.greet.*\nuse std.core.greet\nprint(hello(), greet.hello())\n' >"$up/test/unit/prog.spl"
   "$spl" run "$up/test/unit/prog.spl" >"$tmp/out" 2>"$tmp/err"; expect_code 0 $? "upstream tree"
   grep -qx "upstream hello upstream hello" "$tmp/out" || fail "upstream tree: $(cat "$tmp/out")"
+  # A folder without __init__.spl is an empty module (`import test.*` in upstream's tests);
+  # `export use *` re-exports everything (already the default).
+  printf 'import test.*\nexport use *\n' >"$up/test/unit/__init__.spl"
+  printf 'import test.unit.*\nprint("namespace ok")\n' >"$up/test/unit/ns.spl"
+  "$spl" run "$up/test/unit/ns.spl" >"$tmp/out" 2>"$tmp/err"; expect_code 0 $? "namespace folder"
+  grep -qx "namespace ok" "$tmp/out" || fail "namespace folder: $(cat "$tmp/out")"
   # `use file.mmap` next to a file.spl: the module file/mmap is found (our std_lib), not an
   # item `mmap` of the sibling file.spl.
   printf 'fn local():\n    1\n' >"$tmp/plain/file.spl"
