@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "bdd.h"
+#include "checker.h"
 #include "interp.h"
 
 namespace spl {
@@ -60,11 +61,18 @@ std::string default_stdlib_dir() {
 
 static void print_diagnostics(const std::vector<Diagnostic>& errors) {
   std::fflush(stdout);
+  size_t n_errors = 0, n_warnings = 0;
   for (auto& d : errors) {
     std::string s = format_diagnostic(d);
     std::fwrite(s.data(), 1, s.size(), stderr);
+    (d.warning ? n_warnings : n_errors)++;
   }
-  if (errors.size() > 1) std::fprintf(stderr, "%zu errors\n", errors.size());
+  if (n_errors > 1 || (n_errors && n_warnings))
+    std::fprintf(stderr, "%zu error%s", n_errors, n_errors == 1 ? "" : "s");
+  if (n_warnings > 1 || (n_errors && n_warnings))
+    std::fprintf(stderr, "%s%zu warning%s", n_errors ? ", " : "", n_warnings,
+                 n_warnings == 1 ? "" : "s");
+  if (n_errors > 1 || n_warnings > 1 || (n_errors && n_warnings)) std::fprintf(stderr, "\n");
 }
 
 int cmd_run(const std::string& file, const std::vector<std::string>& args) {
@@ -151,10 +159,11 @@ int cmd_check(const std::vector<std::string>& paths) {
     in.set_stdlib_dir(default_stdlib_dir());
     std::vector<Diagnostic> errors;
     Module* m = in.load_main(f, errors);
-    if (!m) {
-      print_diagnostics(errors);
-      code = 1;
-    }
+    if (m) check_module_calls(in, m, errors);  // arity errors, unknown-field warnings
+    bool failed = !m;
+    for (auto& d : errors) failed |= !d.warning;
+    if (!errors.empty()) print_diagnostics(errors);
+    if (failed) code = 1;
   }
   return code;
 }

@@ -87,11 +87,12 @@ bool read_source_file(const std::string& path, std::string* text, std::string* e
 }
 
 std::string format_diagnostic(const Diagnostic& d) {
-  if (!d.file) return "error: " + d.message + "\n";
+  const char* kind = d.warning ? "warning: " : "error: ";
+  if (!d.file) return kind + d.message + "\n";
   int line, col;
   d.file->line_col(d.offset, &line, &col);
-  std::string out = d.file->path + ":" + std::to_string(line) + ":" + std::to_string(col) +
-                    ": error: " + d.message + "\n";
+  std::string out = d.file->path + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
+                    kind + d.message + "\n";
   std::string_view src = d.file->line_text(line);
   // Long lines: show a window around the caret.
   std::string prefix, suffix;

@@ -25,6 +25,7 @@ struct Diagnostic {
   const SourceFile* file = nullptr;  // may be null for errors without a location
   uint32_t offset = 0;
   std::string message;
+  bool warning = false;  // printed as "warning:", does not fail the command
 };
 
 // Reads a source file: it must be a regular file (a FIFO, device or folder is refused without
@@ -33,7 +34,7 @@ struct Diagnostic {
 constexpr size_t kMaxSourceBytes = size_t(64) << 20;
 bool read_source_file(const std::string& path, std::string* text, std::string* error);
 
-// "path:line:col: error: message\n   12 | source\n      |    ^\n"
+// "path:line:col: error: message (or warning:)\n   12 | source\n      |    ^\n"
 std::string format_diagnostic(const Diagnostic& d);
 
 // Levenshtein-based suggestion; returns "" when nothing is close enough.
