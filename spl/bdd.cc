@@ -1,7 +1,9 @@
 // The BDD DSL as builtins (reference §8): describe/context print a heading and run their
-// block, `it` runs hooks + block and prints "✓ name" or "✗ name" with the failure, `skip`
-// prints "○ name (skipped)". expect(v) returns an expectation with .to / .not_to and the
-// to_* methods; matchers are values (eq, contain, be_nil, ...).
+// block, `it` runs hooks + block and prints "✓ name" or "✗ name" with the failure.
+// `skip(name, block)` (and `xit`) beside `it` declares a skipped example, "○ name (skipped)";
+// `skip("reason")` inside a running example stops it there (like RSpec's skip): its after_each
+// hooks still run and it prints "○ name (skipped: reason)". expect(v) returns an expectation
+// with .to / .not_to and the to_* methods; matchers are values (eq, contain, be_nil, ...).
 #include "bdd.h"
 
 #include "builtins_util.h"
@@ -59,6 +61,7 @@ Value b_it(Interp& in, CallArgs& a) {
     return Value();
   }
   st.in_example = true;
+  st.skip_signal = nullptr;
   std::shared_ptr<ErrorInfo> failure;
   try {
     for (auto& g : st.groups)
@@ -77,7 +80,12 @@ Value b_it(Interp& in, CallArgs& a) {
     }
   }
   st.in_example = false;
-  if (!failure) {
+  bool skipped = failure && failure == st.skip_signal;
+  st.skip_signal = nullptr;
+  if (skipped) {
+    st.skipped++;
+    out(indent(st.depth) + "○ " + name + " (skipped: " + failure->message + ")\n");
+  } else if (!failure) {
     st.passed++;
     out(indent(st.depth) + "✓ " + name + "\n");
   } else {
@@ -109,6 +117,18 @@ Value b_it(Interp& in, CallArgs& a) {
 Value b_skip(Interp& in, CallArgs& a) {
   want_args(in, a, 1, 2);
   BddState& st = in.bdd();
+  if (st.in_example) {
+    if (a.argc == 2)
+      in.error(a.site, "'" + sym_name(a.name) +
+                           "' with a block declares an example and cannot be nested inside another "
+                           "example; call skip(\"reason\") to skip the running one");
+    // Stops the running example. Raised like a failed expectation, so `with` blocks close
+    // their resources and pass it on; `it` tells it from a failure by identity.
+    auto info = in.make_error(a.site, in.to_display(a.argv[0]));
+    info->expectation = true;
+    st.skip_signal = info;
+    throw RuntimeError{info};
+  }
   st.skipped++;
   out(indent(st.depth) + "○ " + block_name(in, a) + " (skipped)\n");
   return Value();

@@ -92,7 +92,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& args) {
     code = in.run_main(m);
     BddState& b = in.bdd();
     if (b.ran_examples()) {
-      std::printf("\n%d passed, %d failed\n", b.passed, b.failed);
+      std::printf("\n%d passed, %d failed, %d skipped\n", b.passed, b.failed, b.skipped);
       if (b.failed && code == 0) code = 1;
     }
     in.flush_output();
@@ -184,7 +184,7 @@ int cmd_test(const std::vector<std::string>& paths) {
       return 5;
     }
   }
-  int passed = 0, failed = 0;
+  int passed = 0, failed = 0, skipped = 0;
   for (auto& f : files) {
     std::printf("%s\n", f.c_str());
     std::fflush(stdout);
@@ -203,12 +203,13 @@ int cmd_test(const std::vector<std::string>& paths) {
     in.flush_output();
     passed += in.bdd().passed;
     failed += in.bdd().failed;
+    skipped += in.bdd().skipped;
     if (code != 0 && in.bdd().failed == 0) {
       std::printf("✗ %s ended with an error\n", f.c_str());
       failed++;
     }
   }
-  std::printf("\n%d passed, %d failed\n", passed, failed);
+  std::printf("\n%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;
 }
 
