@@ -2,6 +2,7 @@
 // completion on the loop thread, no leaked loop handles or descriptors.
 #include "runtime/loader.h"
 
+#include <gtest/gtest.h>
 #include <uv.h>
 
 #include <atomic>
@@ -10,8 +11,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/common/temp_dir.h"
 
@@ -232,22 +231,33 @@ TEST(Loader, CompletionCallbacksRunOnTheLoopThread) {
 }
 
 TEST(Loader, DestructorCancelsQueuedJobs) {
+  // The only worker is held inside the first job, so the second one stays queued. The gate
+  // opens only after the queued job has ended, which happens inside ~Loader (it cancels the
+  // queue before joining the worker): the queued job can never be picked up and run.
   TempDir dir;
   std::string big = dir.WriteSized("big", 4 << 20);
-  std::shared_ptr<Job> queued;
+  std::shared_ptr<Job> blocker, queued;
+  Status queued_end;
   Gate gate;
+  std::thread opener;
   {
     Loader loader({.threads = 1});
-    auto blocker = loader.Submit(big, HeldAtFirstChunk(gate));
+    blocker = loader.Submit(big, HeldAtFirstChunk(gate));
     gate.WaitReached();
     queued = loader.Submit(big, {});
-    std::thread opener([&] {
-      std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(queued->state(), JobState::kPending);
+    opener = std::thread([&] {
+      // Not a timing assumption: the wait ends when ~Loader cancels the job. The limit only
+      // turns a destructor that never cancels into a failed assertion instead of a hang.
+      queued_end = queued->Wait(60s);
       gate.Open();
     });
-    opener.join();
-  }
-  EXPECT_TRUE(queued->is_done());
+  }  // ~Loader: cancels `queued`, which lets `opener` open the gate, then joins the worker
+  opener.join();
+  EXPECT_EQ(queued_end.code(), Code::kCancelled) << queued_end.ToString();
+  EXPECT_EQ(queued->state(), JobState::kFailed);
+  EXPECT_EQ(queued->bytes_done(), 0u);  // it never ran
+  EXPECT_TRUE(blocker->is_done());      // the running job was waited for
 }
 
 TEST(Loader, NoDescriptorLeftAfterTenThousandCycles) {
