@@ -24,8 +24,20 @@ TEST(Cli, UsageErrorsExitWith2) {
 }
 
 TEST(Cli, VersionAndHelp) {
-  EXPECT_EQ(run_cli({"--version"}), 0);
-  EXPECT_EQ(run_cli({"--help"}), 0);
+  {
+    test::CaptureFd out(1);
+    EXPECT_EQ(run_cli({"--version"}), 0);
+    EXPECT_EQ(out.finish(), "spl 0.1.0\n");
+  }
+  {
+    test::CaptureFd out(1);
+    EXPECT_EQ(run_cli({"--help"}), 0);
+    std::string help = out.finish();
+    EXPECT_EQ(help.rfind("usage: spl <command> [arguments]\n", 0), 0u) << help;
+    for (const char* cmd :
+         {"  run FILE", "  test [PATH...]", "  check ", "  --version", "  --help"})
+      EXPECT_NE(help.find(cmd), std::string::npos) << cmd << " missing from:\n" << help;
+  }
 }
 
 TEST(Cli, RunMissingFileIsAProgramError) { EXPECT_EQ(run_cli({"run", "/nonexistent/x.spl"}), 1); }

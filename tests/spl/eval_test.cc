@@ -6,6 +6,7 @@
 namespace spl {
 namespace {
 
+using test::run_capturing_stderr;
 using test::run_source;
 
 std::string eval(const std::string& src) {
@@ -108,8 +109,12 @@ TEST(Eval, UnknownNameBindsWhenTheCodeRuns) {
 TEST(Eval, UnboundExternIsARuntimeErrorNamingIt) {
   auto r = run_source("extern fn rt_missing_native(x: i64)\nresult = 1\n");
   EXPECT_EQ(r.exit_code, 0);  // declaring is fine
-  r = run_source("extern fn rt_missing_native(x: i64)\nrt_missing_native(1)\n");
+  r = run_capturing_stderr("extern fn rt_missing_native(x: i64)\nrt_missing_native(1)\n");
   EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(":2:1: error: extern function 'rt_missing_native' is not bound: no native "
+                       "module provides it\n"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST(Eval, AsyncMainIsCalledAutomatically) {

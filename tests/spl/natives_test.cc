@@ -59,6 +59,7 @@ const NativeReg kTestTable[] = {
 };
 SPL_NATIVE_MODULE(test_table, "test", kTestTable);
 
+using test::run_capturing_stderr;
 using test::run_source;
 
 TEST(Natives, ExternBindsThroughTable) {
@@ -77,8 +78,12 @@ TEST(Natives, ArgumentTypeErrorIsARuntimeError) {
 }
 
 TEST(Natives, ArityIsChecked) {
-  auto r = run_source("extern fn test_native_add(a: i64, b: i64) -> i64\ntest_native_add(1)\n");
+  auto r = run_capturing_stderr(
+      "extern fn test_native_add(a: i64, b: i64) -> i64\ntest_native_add(1)\n");
   EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(":2:1: error: 'test_native_add' takes 2 arguments but 1 were given\n"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST(Natives, PendingFutureResolvedFromLoopCallback) {

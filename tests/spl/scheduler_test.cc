@@ -7,6 +7,7 @@
 namespace spl {
 namespace {
 
+using test::run_capturing_stderr;
 using test::run_source;
 
 TEST(Scheduler, AsyncCallRunsUntilFirstPendingAwait) {
@@ -64,9 +65,11 @@ TEST(Scheduler, NoLeakedHandlesAfterTimeouts) {
 }
 
 TEST(Scheduler, DeadlockIsDetected) {
-  auto r = run_source(
+  auto r = run_capturing_stderr(
       "var me = nil\nasync fn w():\n    await sleep(1)\n    await me\nme = w()\nawait me\n");
   EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "error: deadlock: the main task is waiting for a future that can never complete\n");
 }
 
 TEST(Scheduler, ManyTasks) {

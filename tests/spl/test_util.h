@@ -1,10 +1,12 @@
-// Test helper: run Simple source in a fresh interpreter and read back module globals.
+// Test helper: run Simple source in a fresh interpreter and read back module globals, and
+// capture what the process writes to stdout or stderr meanwhile.
 #pragma once
 
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,45 @@ struct RunResult {
   int exit_code = -1;
   std::string result;       // display form of global `result` (if any)
   size_t open_handles = 0;  // libuv handles still open after the run
+  std::string err;          // what the run wrote to stderr (when asked to capture it)
+};
+
+// Redirects file descriptor 1 or 2 into an unlinked temporary file until finish(), which
+// restores it and returns what was written. Flushes the C stream on both ends.
+class CaptureFd {
+ public:
+  explicit CaptureFd(int fd) : fd_(fd), file_(std::tmpfile()) {
+    std::fflush(stream());
+    saved_ = ::dup(fd_);
+    if (file_ && saved_ >= 0) ::dup2(::fileno(file_), fd_);
+  }
+  ~CaptureFd() { finish(); }
+  CaptureFd(const CaptureFd&) = delete;
+  CaptureFd& operator=(const CaptureFd&) = delete;
+
+  std::string finish() {
+    if (!file_) return text_;
+    std::fflush(stream());
+    if (saved_ >= 0) {
+      ::dup2(saved_, fd_);
+      ::close(saved_);
+      saved_ = -1;
+    }
+    std::rewind(file_);
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, file_)) > 0) text_.append(buf, n);
+    std::fclose(file_);
+    file_ = nullptr;
+    return text_;
+  }
+
+ private:
+  std::FILE* stream() const { return fd_ == 1 ? stdout : stderr; }
+  int fd_;
+  std::FILE* file_;
+  int saved_ = -1;
+  std::string text_;
 };
 
 inline std::string write_temp(const std::string& src, const std::string& name = "t.spl") {
@@ -29,9 +70,14 @@ inline std::string write_temp(const std::string& src, const std::string& name = 
 }
 
 // Loads and runs `src` (with `check_mode`, as `spl check` loads: unknown names are load errors).
-inline RunResult run_source(const std::string& src, bool check_mode = false) {
+// capture_stderr: collect the run's stderr (runtime errors, deadlock reports) into r.err
+// instead of letting it through (see run_capturing_stderr).
+inline RunResult run_source(const std::string& src, bool check_mode = false,
+                            bool capture_stderr = false) {
   RunResult r;
   std::string path = write_temp(src);
+  std::unique_ptr<CaptureFd> err;
+  if (capture_stderr) err = std::make_unique<CaptureFd>(2);
   {
     Interp in;
     in.set_check_mode(check_mode);
@@ -52,8 +98,14 @@ inline RunResult run_source(const std::string& src, bool check_mode = false) {
           &r.open_handles);
     }
   }
+  if (err) r.err = err->finish();
   unlink(path.c_str());
   return r;
+}
+
+// run_source, with what the run writes to stderr in r.err.
+inline RunResult run_capturing_stderr(const std::string& src) {
+  return run_source(src, /*check_mode=*/false, /*capture_stderr=*/true);
 }
 
 }  // namespace spl::test
