@@ -4,7 +4,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -61,10 +64,40 @@ class CaptureFd {
   std::string text_;
 };
 
+// The folders write_temp makes ($TMPDIR/spl_test_XXXXXX): each is removed with its contents
+// by remove(), and whatever is left when the test process exits is removed then.
+class TempFolders {
+ public:
+  static TempFolders& instance() {
+    static TempFolders folders;
+    return folders;
+  }
+  std::string make() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "spl_test_XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      std::perror(("mkdtemp " + tmpl).c_str());
+      std::abort();
+    }
+    made_.push_back(tmpl);
+    return tmpl;
+  }
+  void remove(const std::string& folder) {
+    std::error_code ec;
+    std::filesystem::remove_all(folder, ec);
+    made_.erase(std::remove(made_.begin(), made_.end(), folder), made_.end());
+  }
+  ~TempFolders() {
+    std::error_code ec;
+    for (auto& f : made_) std::filesystem::remove_all(f, ec);
+  }
+
+ private:
+  std::vector<std::string> made_;
+};
+
+// Writes `src` to NAME in a new temporary folder; returns the file's path.
 inline std::string write_temp(const std::string& src, const std::string& name = "t.spl") {
-  char dir[] = "/tmp/spl_test_XXXXXX";
-  std::string d = mkdtemp(dir);
-  std::string path = d + "/" + name;
+  std::string path = TempFolders::instance().make() + "/" + name;
   std::ofstream(path) << src;
   return path;
 }
@@ -99,7 +132,7 @@ inline RunResult run_source(const std::string& src, bool check_mode = false,
     }
   }
   if (err) r.err = err->finish();
-  unlink(path.c_str());
+  TempFolders::instance().remove(std::filesystem::path(path).parent_path().string());
   return r;
 }
 
