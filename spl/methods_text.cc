@@ -1,5 +1,7 @@
 // Methods on text values (reference §7), plus scalar (int/float/bool) methods. Text is UTF-8;
 // lengths and indexes count code points.
+#include <utf8proc.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -67,19 +69,105 @@ M(t_rfind) {
   size_t p = SELF_S.rfind(arg_text(in, a, 0));
   return Value::integer(p == std::string::npos ? -1 : cp_index(SELF_S, p));
 }
+// Unicode case mapping for to_upper / to_lower, from utf8proc's tables (Unicode's case
+// mappings, one code point to one: ß upper-cases to ẞ U+1E9E; mappings to several code points
+// such as ŉ -> ʼN are not in utf8proc's API and leave the character as it is). to_lower also
+// applies Unicode's Final_Sigma condition: a capital sigma at the end of a word becomes ς.
+// Bytes that are not valid UTF-8 are copied unchanged.
+struct CodePoint {
+  utf8proc_int32_t cp;  // -1: an invalid byte, copied as is
+  size_t at, len;
+};
+
+std::vector<CodePoint> decode_utf8(const std::string& s) {
+  std::vector<CodePoint> out;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  for (size_t i = 0; i < s.size();) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p + i, utf8proc_ssize_t(s.size() - i), &cp);
+    if (n <= 0) {
+      out.push_back({-1, i, 1});
+      i++;
+    } else {
+      out.push_back({cp, i, size_t(n)});
+      i += size_t(n);
+    }
+  }
+  return out;
+}
+
+// Unicode's Cased and Case_Ignorable properties, from utf8proc's categories (Cased: letters
+// with a case; Case_Ignorable: marks, format characters, modifiers and the in-word
+// punctuation of Word_Break MidLetter / MidNumLet / Single_Quote that text commonly holds).
+bool is_cased(utf8proc_int32_t cp) {
+  if (cp < 0) return false;
+  auto cat = utf8proc_category(cp);
+  return cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL ||
+         cat == UTF8PROC_CATEGORY_LT || utf8proc_toupper(cp) != cp || utf8proc_tolower(cp) != cp;
+}
+bool is_case_ignorable(utf8proc_int32_t cp) {
+  if (cp < 0) return false;
+  switch (cp) {
+    case '\'':
+    case '.':
+    case ':':
+    case 0x00B7:
+    case 0x2018:
+    case 0x2019:
+    case 0x2024:
+    case 0x2027:
+      return true;
+  }
+  auto cat = utf8proc_category(cp);
+  return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ME ||
+         cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_LM || cat == UTF8PROC_CATEGORY_SK;
+}
+
+// Final_Sigma: a cased letter comes before (skipping case-ignorables) and none comes after.
+bool is_final_sigma(const std::vector<CodePoint>& cps, size_t i) {
+  size_t j = i;
+  while (j > 0 && is_case_ignorable(cps[j - 1].cp)) j--;
+  if (j == 0 || !is_cased(cps[j - 1].cp)) return false;
+  size_t k = i + 1;
+  while (k < cps.size() && is_case_ignorable(cps[k].cp)) k++;
+  return k == cps.size() || !is_cased(cps[k].cp);
+}
+
+std::string map_case(const std::string& s, bool upper) {
+  bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return (unsigned char)c < 0x80; });
+  if (ascii) {
+    std::string r = s;
+    for (auto& c : r)
+      c = char(upper ? std::toupper((unsigned char)c) : std::tolower((unsigned char)c));
+    return r;
+  }
+  std::vector<CodePoint> cps = decode_utf8(s);
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < cps.size(); i++) {
+    const CodePoint& c = cps[i];
+    if (c.cp < 0) {
+      out += s[c.at];
+      continue;
+    }
+    utf8proc_int32_t m = upper ? utf8proc_toupper(c.cp) : utf8proc_tolower(c.cp);
+    if (!upper && c.cp == 0x03A3 && is_final_sigma(cps, i)) m = 0x03C2;
+    utf8proc_uint8_t buf[4];
+    utf8proc_ssize_t n = utf8proc_encode_char(m, buf);
+    out.append(reinterpret_cast<const char*>(buf), size_t(n));
+  }
+  return out;
+}
+
 M(t_upper) {
   (void)in;
   (void)a;
-  std::string s = SELF_S;
-  for (auto& c : s) c = char(std::toupper((unsigned char)c));
-  return make_str(std::move(s));
+  return make_str(map_case(SELF_S, true));
 }
 M(t_lower) {
   (void)in;
   (void)a;
-  std::string s = SELF_S;
-  for (auto& c : s) c = char(std::tolower((unsigned char)c));
-  return make_str(std::move(s));
+  return make_str(map_case(SELF_S, false));
 }
 M(t_capitalize) {
   (void)in;
