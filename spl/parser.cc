@@ -3,6 +3,7 @@
 // and continues. Type annotations are parsed and dropped (types are dynamic).
 #include "parser.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace spl {
@@ -124,19 +125,9 @@ class Parser {
 
   // ---- expressions ----
   Expr* parse_expr();
-  Expr* parse_or();
-  Expr* parse_and();
-  Expr* parse_equality();
-  Expr* parse_comparison();
-  Expr* parse_range();
+  Expr* parse_binary(int min_prec);  // binary operators, by the table kBinaryOps
+  const struct BinaryOp* binary_op_here();
   Expr* parse_bitor();
-  Expr* parse_bitxor();
-  Expr* parse_bitand();
-  Expr* parse_shift();
-  Expr* parse_matmul();
-  Expr* parse_additive();
-  Expr* parse_multiplicative();
-  Expr* parse_power();
   Expr* parse_unary();
   Expr* parse_postfix(Expr* e, bool stop_at_try);
   Expr* parse_primary();
@@ -1194,158 +1185,135 @@ Stmt* Parser::parse_export() {
 
 // ---------------------------------------------------------------- expressions
 
+// Binary operators by precedence, lowest first (reference §4.1). parse_binary() climbs this
+// table: one loop that reads an operator, parses its right operand at a higher level and
+// builds the node. The shape says how an operator combines:
+//   kLeft   left-associative BinaryExpr (a - b - c is (a - b) - c)
+//   kLogic  left-associative LogicExpr (`and`, `or`; short-circuit)
+//   kChain  comparisons: a < b <= c is one CompareExpr (a single one stays a BinaryExpr);
+//           not associative with itself otherwise
+//   kRange  a .. b / a ..= b: the end may be left out, and ranges do not chain
+//   kRight  right-associative (a ** b ** c is a ** (b ** c))
+// Two spellings take two tokens: `not in`, and `is not` (the negation of `is`).
+enum class Shape : uint8_t { kLeft, kLogic, kChain, kRange, kRight };
+
+struct BinaryOp {  // fields a shape does not use hold Op::Add, EK::Nil, false
+  Tok tok;
+  int prec;
+  Shape shape;
+  Op op;           // kLeft, kChain, kRight
+  EK logic;        // kLogic
+  bool inclusive;  // kRange
+};
+
+constexpr BinaryOp kBinaryOps[] = {
+    {Tok::KwOr, 1, Shape::kLogic, Op::Add, EK::Or, false},
+    {Tok::OrOr, 1, Shape::kLogic, Op::Add, EK::Or, false},
+    {Tok::KwAnd, 2, Shape::kLogic, Op::Add, EK::And, false},
+    {Tok::AndAnd, 2, Shape::kLogic, Op::Add, EK::And, false},
+    {Tok::EqEq, 3, Shape::kLeft, Op::Eq, EK::Nil, false},
+    {Tok::NotEq, 3, Shape::kLeft, Op::Ne, EK::Nil, false},
+    {Tok::KwIn, 3, Shape::kLeft, Op::In, EK::Nil, false},
+    {Tok::KwNot, 3, Shape::kLeft, Op::NotIn, EK::Nil, false},  // `not in`
+    {Tok::KwIs, 3, Shape::kLeft, Op::Is, EK::Nil, false},      // `is`, `is not`
+    {Tok::Lt, 4, Shape::kChain, Op::Lt, EK::Nil, false},
+    {Tok::Le, 4, Shape::kChain, Op::Le, EK::Nil, false},
+    {Tok::Gt, 4, Shape::kChain, Op::Gt, EK::Nil, false},
+    {Tok::Ge, 4, Shape::kChain, Op::Ge, EK::Nil, false},
+    {Tok::DotDot, 5, Shape::kRange, Op::Add, EK::Nil, false},
+    {Tok::DotDotEq, 5, Shape::kRange, Op::Add, EK::Nil, true},
+    {Tok::Pipe, 6, Shape::kLeft, Op::BitOr, EK::Nil, false},
+    {Tok::Caret, 7, Shape::kLeft, Op::BitXor, EK::Nil, false},
+    {Tok::Amp, 8, Shape::kLeft, Op::BitAnd, EK::Nil, false},
+    {Tok::Shl, 9, Shape::kLeft, Op::Shl, EK::Nil, false},
+    {Tok::Shr, 9, Shape::kLeft, Op::Shr, EK::Nil, false},
+    {Tok::At, 10, Shape::kLeft, Op::MatMul, EK::Nil, false},
+    {Tok::Plus, 11, Shape::kLeft, Op::Add, EK::Nil, false},
+    {Tok::Minus, 11, Shape::kLeft, Op::Sub, EK::Nil, false},
+    {Tok::Star, 12, Shape::kLeft, Op::Mul, EK::Nil, false},
+    {Tok::Slash, 12, Shape::kLeft, Op::Div, EK::Nil, false},
+    {Tok::Percent, 12, Shape::kLeft, Op::Mod, EK::Nil, false},
+    {Tok::SlashSlash, 12, Shape::kLeft, Op::FloorDiv, EK::Nil, false},
+    {Tok::StarStar, 13, Shape::kRight, Op::Pow, EK::Nil, false},
+};
+constexpr int kLowestPrec = 1;
+constexpr int kBitOrPrec = 6;
+constexpr int kNoLimit = 1 << 30;
+
 Expr* Parser::parse_expr() {
   DepthGuard g(this);
-  return parse_or();
+  return parse_binary(kLowestPrec);
 }
 
-Expr* Parser::parse_or() {
-  Expr* l = parse_and();
-  while (at(Tok::KwOr) || at(Tok::OrOr)) {
-    uint32_t off = advance().offset;
-    l = at_off(a_.make<LogicExpr>(EK::Or, l, parse_and()), off);
+// The operand of a prefix range `..b`: everything that binds tighter than `..`.
+Expr* Parser::parse_bitor() { return parse_binary(kBitOrPrec); }
+
+// The binary operator at the current token, if any (`not` counts only before `in`).
+const BinaryOp* Parser::binary_op_here() {
+  for (const BinaryOp& b : kBinaryOps) {
+    if (!at(b.tok)) continue;
+    if (b.tok == Tok::KwNot && peek().kind != Tok::KwIn) return nullptr;
+    return &b;
   }
-  return l;
+  return nullptr;
 }
 
-Expr* Parser::parse_and() {
-  Expr* l = parse_equality();
-  while (at(Tok::KwAnd) || at(Tok::AndAnd)) {
-    uint32_t off = advance().offset;
-    l = at_off(a_.make<LogicExpr>(EK::And, l, parse_equality()), off);
-  }
-  return l;
-}
-
-Expr* Parser::parse_equality() {
-  Expr* l = parse_comparison();
-  while (true) {
-    uint32_t off = cur().offset;
-    Op op;
-    if (at(Tok::EqEq))
-      op = Op::Eq;
-    else if (at(Tok::NotEq))
-      op = Op::Ne;
-    else if (at(Tok::KwIn))
-      op = Op::In;
-    else if (at(Tok::KwNot) && peek().kind == Tok::KwIn) {
-      advance();
-      op = Op::NotIn;
-    } else if (at(Tok::KwIs)) {
-      advance();
-      bool neg = accept(Tok::KwNot);
-      Expr* r = parse_comparison();
-      Expr* e = at_off(a_.make<BinaryExpr>(Op::Is, l, r), off);
-      l = neg ? at_off(a_.make<UnaryExpr>(Op::Not, e), off) : e;
-      continue;
-    } else
-      break;
-    advance();
-    l = at_off(a_.make<BinaryExpr>(op, l, parse_comparison()), off);
-  }
-  return l;
-}
-
-Expr* Parser::parse_comparison() {
-  Expr* l = parse_range();
-  if (!(at(Tok::Lt) || at(Tok::Le) || at(Tok::Gt) || at(Tok::Ge))) return l;
-  CompareExpr* c = at_off(a_.make<CompareExpr>(), cur().offset);
-  c->operands.push_back(l);
-  while (at(Tok::Lt) || at(Tok::Le) || at(Tok::Gt) || at(Tok::Ge)) {
-    Tok k = advance().kind;
-    c->ops.push_back(k == Tok::Lt   ? Op::Lt
-                     : k == Tok::Le ? Op::Le
-                     : k == Tok::Gt ? Op::Gt
-                                    : Op::Ge);
-    c->operands.push_back(parse_range());
-  }
-  if (c->ops.size() == 1) {
-    BinaryExpr* b = at_off(a_.make<BinaryExpr>(c->ops[0], c->operands[0], c->operands[1]), c->off);
-    return b;
-  }
-  return c;
-}
-
-Expr* Parser::parse_range() {
-  Expr* l = parse_bitor();
-  if (at(Tok::DotDot) || at(Tok::DotDotEq)) {
-    bool inc = at(Tok::DotDotEq);
-    uint32_t off = advance().offset;
-    Expr* r = can_start_expr() ? parse_bitor() : nullptr;
-    return at_off(a_.make<RangeExpr>(l, r, inc), off);
-  }
-  return l;
-}
-
-Expr* Parser::parse_bitor() {
-  Expr* l = parse_bitxor();
-  while (at(Tok::Pipe)) {
-    uint32_t off = advance().offset;
-    l = at_off(a_.make<BinaryExpr>(Op::BitOr, l, parse_bitxor()), off);
-  }
-  return l;
-}
-Expr* Parser::parse_bitxor() {
-  Expr* l = parse_bitand();
-  while (at(Tok::Caret)) {
-    uint32_t off = advance().offset;
-    l = at_off(a_.make<BinaryExpr>(Op::BitXor, l, parse_bitand()), off);
-  }
-  return l;
-}
-Expr* Parser::parse_bitand() {
-  Expr* l = parse_shift();
-  while (at(Tok::Amp)) {
-    uint32_t off = advance().offset;
-    l = at_off(a_.make<BinaryExpr>(Op::BitAnd, l, parse_shift()), off);
-  }
-  return l;
-}
-Expr* Parser::parse_shift() {
-  Expr* l = parse_matmul();
-  while (at(Tok::Shl) || at(Tok::Shr)) {
-    Op op = at(Tok::Shl) ? Op::Shl : Op::Shr;
-    uint32_t off = advance().offset;
-    l = at_off(a_.make<BinaryExpr>(op, l, parse_matmul()), off);
-  }
-  return l;
-}
-Expr* Parser::parse_matmul() {
-  Expr* l = parse_additive();
-  while (at(Tok::At)) {
-    uint32_t off = advance().offset;
-    l = at_off(a_.make<BinaryExpr>(Op::MatMul, l, parse_additive()), off);
-  }
-  return l;
-}
-Expr* Parser::parse_additive() {
-  Expr* l = parse_multiplicative();
-  while (at(Tok::Plus) || at(Tok::Minus)) {
-    Op op = at(Tok::Plus) ? Op::Add : Op::Sub;
-    uint32_t off = advance().offset;
-    l = at_off(a_.make<BinaryExpr>(op, l, parse_multiplicative()), off);
-  }
-  return l;
-}
-Expr* Parser::parse_multiplicative() {
-  Expr* l = parse_power();
-  while (at(Tok::Star) || at(Tok::Slash) || at(Tok::Percent) || at(Tok::SlashSlash)) {
-    Tok k = cur().kind;
-    Op op = k == Tok::Star      ? Op::Mul
-            : k == Tok::Slash   ? Op::Div
-            : k == Tok::Percent ? Op::Mod
-                                : Op::FloorDiv;
-    uint32_t off = advance().offset;
-    l = at_off(a_.make<BinaryExpr>(op, l, parse_power()), off);
-  }
-  return l;
-}
-Expr* Parser::parse_power() {
+// Parses operators of precedence >= min_prec (precedence climbing over kBinaryOps). `limit`
+// is the highest precedence still allowed at this point: after a node at precedence p,
+// only operators up to p may follow (p - 1 after a chain or a range, which do not repeat),
+// so every input gives the tree the grammar's one-function-per-level form would give.
+Expr* Parser::parse_binary(int min_prec) {
   Expr* l = parse_unary();
-  if (at(Tok::StarStar)) {
-    uint32_t off = advance().offset;
-    DepthGuard g(this);
-    return at_off(a_.make<BinaryExpr>(Op::Pow, l, parse_power()), off);
+  int limit = kNoLimit;
+  while (const BinaryOp* b = binary_op_here()) {
+    if (b->prec < min_prec || b->prec > limit) break;
+    uint32_t off = cur().offset;
+    switch (b->shape) {
+      case Shape::kLogic:
+        advance();
+        l = at_off(a_.make<LogicExpr>(b->logic, l, parse_binary(b->prec + 1)), off);
+        break;
+      case Shape::kLeft:
+        if (b->op == Op::Is) {
+          advance();
+          bool neg = accept(Tok::KwNot);
+          Expr* e = at_off(a_.make<BinaryExpr>(Op::Is, l, parse_binary(b->prec + 1)), off);
+          l = neg ? at_off(a_.make<UnaryExpr>(Op::Not, e), off) : e;
+          break;
+        }
+        if (b->op == Op::NotIn) advance();  // `not`, then `in` below
+        advance();
+        l = at_off(a_.make<BinaryExpr>(b->op, l, parse_binary(b->prec + 1)), off);
+        break;
+      case Shape::kChain: {
+        CompareExpr* c = at_off(a_.make<CompareExpr>(), off);
+        c->operands.push_back(l);
+        for (const BinaryOp* k = b; k && k->shape == Shape::kChain; k = binary_op_here()) {
+          advance();
+          c->ops.push_back(k->op);
+          c->operands.push_back(parse_binary(k->prec + 1));
+        }
+        if (c->ops.size() == 1)
+          l = at_off(a_.make<BinaryExpr>(c->ops[0], c->operands[0], c->operands[1]), c->off);
+        else
+          l = c;
+        break;
+      }
+      case Shape::kRange: {
+        advance();
+        Expr* r = can_start_expr() ? parse_binary(b->prec + 1) : nullptr;
+        l = at_off(a_.make<RangeExpr>(l, r, b->inclusive), off);
+        break;
+      }
+      case Shape::kRight: {
+        advance();
+        DepthGuard g(this);
+        l = at_off(a_.make<BinaryExpr>(b->op, l, parse_binary(b->prec)), off);
+        break;
+      }
+    }
+    bool repeats = b->shape != Shape::kChain && b->shape != Shape::kRange;
+    limit = std::min(limit, repeats ? b->prec : b->prec - 1);
   }
   return l;
 }
