@@ -397,6 +397,7 @@ struct FnDecl : Stmt {
   RefKind ref = RefKind::Unresolved;  // where the declaration binds its name
   uint32_t index = 0;
   Value* slot = nullptr;
+  struct Proto* proto = nullptr;  // compiled body (owned by the module), once compiled
   FnDecl() : Stmt(SK::Fn) {}
 };
 struct FieldDecl {

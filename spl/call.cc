@@ -2,12 +2,19 @@
 // construction with Simple-level stack traces.
 #include <algorithm>
 
+#include "bytecode.h"
 #include "interp.h"
 #include "ops.h"
+#include "vm.h"
 
 namespace spl {
 
 // ---------------------------------------------------------------- errors
+
+uint32_t Frame::offset() const {
+  if (proto && pc) return proto->offs[size_t(pc - proto->code.data())];
+  return off;
+}
 
 std::shared_ptr<ErrorInfo> Interp::make_error(const Node* at, std::string msg) {
   auto info = std::make_shared<ErrorInfo>();
@@ -15,14 +22,14 @@ std::shared_ptr<ErrorInfo> Interp::make_error(const Node* at, std::string msg) {
   Frame* f = frame_;
   if (f && f->module) {
     info->file = f->module->file.get();
-    info->offset = at ? at->off : f->off;
+    info->offset = at ? at->off : f->offset();
   }
   bool first = true;
   for (; f; f = f->parent) {
     if (!f->module) continue;
     TraceEntry t;
     t.file = f->module->file.get();
-    t.offset = first && at ? at->off : f->off;
+    t.offset = first && at ? at->off : f->offset();
     t.function = f->fn ? sym_name(f->fn->decl->name) : "<module>";
     info->trace.push_back(std::move(t));
     first = false;
@@ -160,6 +167,7 @@ struct FrameGuard {
 
 Value Interp::run_function_body(Function* fn, Value* argv, int argc, const Value* self,
                                 const std::vector<Arg>* names, const Node* site) {
+  if (use_vm_) return vm_execute(*this, fn, argv, argc, self, names, site);
   FnDecl* d = fn->decl;
   d->called = true;
   if (!d->body) error(site, "trait method '" + sym_name(d->name) + "' has no body");
@@ -377,7 +385,11 @@ Value Interp::construct(const Value& type, Value* argv, int argc, const Node* si
   mf.parent = frame_;
   for (size_t i = 0; i < obj->fields.size(); i++) {
     if (!obj->fields[i].is_undef()) continue;
-    obj->fields[i] = st->defaults[i] ? eval(st->defaults[i], mf) : Value();
+    if (!st->defaults[i])
+      obj->fields[i] = Value();
+    else
+      obj->fields[i] = use_vm_ ? vm_eval_expression(*this, st->module, st->defaults[i])
+                               : eval(st->defaults[i], mf);
   }
   // A class: __init__(args) runs on the new instance (fields it does not set stay nil).
   if (init != st->methods.end()) call(init->second, argv, argc, site, &ov, names);
@@ -731,15 +743,6 @@ void Interp::set_field(const Value& obj, Sym name, Value v, const Node* site) {
 
 Value eval_struct_literal(Interp& in, StructLitExpr* s, Frame& f) {
   Value type = in.eval(s->type, f);
-  // `E.V { a: 1 }`: an enum variant with named fields (E.V is its constructor).
-  bool variant = type.is(OK::BoundMethod) && type.as<BoundMethod>()->self.is(OK::EnumType) &&
-                 type.as<BoundMethod>()->fn.is(OK::Str);
-  if (!type.is(OK::StructType) && !variant) {
-    if (type.is(OK::EnumType))
-      in.error(s, "'" + sym_name(type.as<EnumType>()->name) +
-                      "' is an enum: name a variant (Enum.Variant { field: value })");
-    in.error(s, std::string("'") + type_name(type) + "' is not a struct type");
-  }
   std::vector<Value> vals;
   std::vector<Arg> names;
   for (auto& [n, e] : s->fields) {
@@ -748,12 +751,7 @@ Value eval_struct_literal(Interp& in, StructLitExpr* s, Frame& f) {
     a.name = n;
     names.push_back(a);
   }
-  if (variant) {
-    BoundMethod* b = type.as<BoundMethod>();
-    Value et = b->self;
-    return in.call_method(et, intern(b->fn.as<Str>()->s), vals.data(), int(vals.size()), s, &names);
-  }
-  return in.call(type, vals.data(), int(vals.size()), s, nullptr, &names);
+  return vm_struct_literal(in, type, vals.data(), int(vals.size()), &names, s);
 }
 
 static void store_decl(Frame& f, RefKind ref, uint32_t index, Value* slot, Value v) {
@@ -779,6 +777,39 @@ static Value make_function(FnDecl* d, Frame& f, const Value& owner) {
   for (auto& c : d->captures)
     fn->captures.push_back(c.from_upvalue ? f.fn->captures[c.index] : f.locals[c.index]);
   return fv;
+}
+
+Value Interp::eval_type_path(Expr* e, Frame& f) {
+  if (e->kind == EK::Name) {
+    auto* n = static_cast<NameExpr*>(e);
+    Value* v = nullptr;
+    switch (n->ref) {
+      case RefKind::Local:
+        v = &f.locals[n->index];
+        break;
+      case RefKind::LocalCell:
+        v = &f.locals[n->index].as<Cell>()->v;
+        break;
+      case RefKind::Upvalue:
+        v = &f.fn->captures[n->index].as<Cell>()->v;
+        break;
+      case RefKind::Global:
+      case RefKind::Builtin:
+        v = n->slot;
+        break;
+      case RefKind::Unresolved:
+        v = lookup_late_name(f.module, n->name);
+        if (!v) error(n, "unknown name '" + sym_name(n->name) + "'");
+        break;
+    }
+    if (v->is_undef()) error(n, "'" + sym_name(n->name) + "' is used before it is assigned");
+    return *v;
+  }
+  if (e->kind == EK::Field) {
+    auto* fe = static_cast<FieldExpr*>(e);
+    return get_field(eval_type_path(fe->object, f), fe->field, fe);
+  }
+  error(e, "expected a type name");
 }
 
 Value extern_function_value(Interp& in, FnDecl* d);  // natives/registry.cc
@@ -875,7 +906,7 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
           static_cast<NameExpr*>(d->type)->ref == RefKind::Unresolved) {
         table = &in.extension_methods(sym_name(static_cast<NameExpr*>(d->type)->name));
       } else {
-        owner = in.eval(d->type, f);
+        owner = in.eval_type_path(d->type, f);
         if (owner.is(OK::StructType))
           table = &owner.as<StructType>()->methods;
         else if (owner.is(OK::EnumType))
@@ -885,7 +916,7 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
       }
       add_methods(in, *table, d->methods, f, owner);
       if (d->trait && d->trait->ref != RefKind::Unresolved) {
-        Value tv = in.eval(d->trait, f);
+        Value tv = in.eval_type_path(d->trait, f);
         if (tv.is(OK::TraitType))
           for (auto& [k, v] : tv.as<TraitType>()->defaults)
             if (!table->count(k)) (*table)[k] = v;

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "bdd.h"
+#include "bytecode.h"
 #include "checker.h"
 #include "interp.h"
 
@@ -27,6 +28,7 @@ static const char* kHelp =
     "\n"
     "commands:\n"
     "  run FILE [ARGS...]   run a Simple program (sys_get_args() gives [FILE, ARGS...])\n"
+    "  run --dump FILE      print the compiled form of a program without running it\n"
     "  test [PATH...]       run *_spec.spl files found in PATHs (default: current folder)\n"
     "  check PATH...        parse and resolve files (folders: every .spl inside) without\n"
     "                       running them\n"
@@ -136,6 +138,26 @@ static void find_files(const std::string& path, const std::string& suffix,
   }
 }
 
+// `spl run --dump FILE`: the compiled form of the program (nothing runs).
+int cmd_dump(const std::string& file) {
+  Interp in;
+  in.set_stdlib_dir(default_stdlib_dir());
+  std::vector<Diagnostic> errors;
+  Module* m = in.load_main(file, errors);
+  if (!m) {
+    print_diagnostics(errors);
+    return 1;
+  }
+  try {
+    std::string s = dump_module(in, m);
+    std::fwrite(s.data(), 1, s.size(), stdout);
+  } catch (RuntimeError& e) {
+    in.report_error(*e.info);
+    return 1;
+  }
+  return 0;
+}
+
 int cmd_check(const std::vector<std::string>& paths) {
   int code = 0;
   std::vector<std::string> files;
@@ -226,7 +248,7 @@ static void reopen_closed_std_fds() {
   }
 }
 
-static const char* kRunUsage = "usage: spl run FILE [ARGS...]";
+static const char* kRunUsage = "usage: spl run FILE [ARGS...] | spl run --dump FILE";
 static const char* kCheckUsage = "usage: spl check PATH...";
 static const char* kTestUsage = "usage: spl test [-k TEXT] [PATH...]";
 
@@ -258,6 +280,10 @@ static int dispatch(int argc, char** argv) {
       std::printf("%s\n\nRuns a Simple program; sys_get_args() gives [FILE, ARGS...].\n%s",
                   kRunUsage, kHelp);
       return 0;
+    }
+    if (argc >= 3 && std::strcmp(argv[2], "--dump") == 0) {
+      if (argc != 4) return usage_error("'spl run --dump' needs one FILE", kRunUsage);
+      return cmd_dump(argv[3]);
     }
     if (argc < 3) return usage_error("'spl run' needs a FILE", kRunUsage);
     return cmd_run(argv[2], std::vector<std::string>(argv + 3, argv + argc));

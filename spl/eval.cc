@@ -732,6 +732,7 @@ Value Interp::eval(Expr* e, Frame& f) {
             break;
         }
       }
+      f.off = b->off;  // errors raised below the operator (deep comparisons) point at it
       return binary_op(*this, b->op, l, r, b);
     }
     case EK::And: {

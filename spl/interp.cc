@@ -3,10 +3,13 @@
 #include "interp.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "bdd.h"
+#include "bytecode.h"
 #include "natives/registry.h"
 #include "resolver.h"
+#include "vm.h"
 
 namespace spl {
 
@@ -69,7 +72,10 @@ Interp* g_value_error_interp = nullptr;  // the interpreter running on this thre
 }
 }  // namespace
 
+Flow exec_declaration(Interp& in, Stmt* s, Frame& f);  // call.cc
+
 Interp::Interp() {
+  if (const char* e = std::getenv("SPL_ENGINE")) use_vm_ = std::string(e) != "tree";
   g_value_error_interp = this;
   set_value_error_handler(raise_value_error);
   option_type_ = make_builtin_enum("Option", 1, {{"Some", 1}, {"None", 0}}, option_val_);
@@ -115,6 +121,14 @@ void Interp::install_builtins() {
 
 std::vector<Module*> Interp::all_modules() { return module_order_; }
 
+Proto* Interp::expression_proto(Module* m, Expr* e) {
+  auto it = expression_protos_.find(e);
+  if (it != expression_protos_.end()) return it->second;
+  Proto* p = compile_expression(*this, m, e);
+  expression_protos_[e] = p;
+  return p;
+}
+
 Value* Interp::lookup_late_name(Module* m, Sym name) {
   if (m) {
     auto it = m->names.find(name);
@@ -146,30 +160,53 @@ void Interp::exec_module(Module* m) {
     ~Restore() { in.frame_ = f; }
   } restore{*this, saved};
   auto& stmts = m->body->stmts;
-  auto run_kind = [&](auto pred) {
-    for (Stmt* s : stmts)
-      if (pred(s->kind)) exec(s, fr);
-  };
-  run_kind([](SK k) { return k == SK::Use || k == SK::Export; });
-  run_kind([](SK k) { return k == SK::Struct || k == SK::Enum || k == SK::Trait; });
-  // Functions before anything runs (so they may be called in any order); decorated ones after
-  // the plain ones, since their decorators are called when they are declared.
+  // Declarations first, by kind (so they may be used in any order); decorated functions after
+  // the plain ones, since their decorators are called when they are declared; then the
+  // statements. The VM runs the decorated functions and the statements as compiled code.
   auto decorated = [](Stmt* s) {
     return s->kind == SK::Fn && !static_cast<FnDecl*>(s)->decorators.empty();
   };
-  for (Stmt* s : stmts)
-    if (s->kind == SK::Fn && !decorated(s)) exec(s, fr);
-  for (Stmt* s : stmts)
-    if (decorated(s)) exec(s, fr);
-  run_kind([](SK k) { return k == SK::Impl; });
+  auto declare = [&](Stmt* s) {
+    if (use_vm_)
+      exec_declaration(*this, s, fr);
+    else
+      exec(s, fr);
+  };
+  auto run_kind = [&](auto pred) {
+    for (Stmt* s : stmts)
+      if (pred(s)) declare(s);
+  };
+  run_kind([](Stmt* s) { return s->kind == SK::Use || s->kind == SK::Export; });
+  run_kind(
+      [](Stmt* s) { return s->kind == SK::Struct || s->kind == SK::Enum || s->kind == SK::Trait; });
+  run_kind([&](Stmt* s) { return s->kind == SK::Fn && !decorated(s); });
+  std::vector<Stmt*> decorated_fns, rest;
   for (Stmt* s : stmts) {
     SK k = s->kind;
-    if (k == SK::Use || k == SK::Export || k == SK::Struct || k == SK::Enum || k == SK::Trait ||
-        k == SK::Fn || k == SK::Impl)
-      continue;
-    Flow fl = exec(s, fr);
-    if (fl == Flow::Break || fl == Flow::Continue)
-      error(s, "'break' or 'continue' outside of a loop");
+    if (decorated(s))
+      decorated_fns.push_back(s);
+    else if (!(k == SK::Use || k == SK::Export || k == SK::Struct || k == SK::Enum ||
+               k == SK::Trait || k == SK::Fn || k == SK::Impl))
+      rest.push_back(s);
+  }
+  if (use_vm_) {
+    // Compiled top-level code runs in its own frame (in place of this declaration frame).
+    auto run_compiled = [&](const std::vector<Stmt*>& list) {
+      frame_ = saved;
+      vm_run_module(*this, m, compile_module_body(*this, m, list));
+      frame_ = &fr;
+    };
+    if (!decorated_fns.empty()) run_compiled(decorated_fns);
+    run_kind([](Stmt* s) { return s->kind == SK::Impl; });
+    if (!rest.empty()) run_compiled(rest);
+  } else {
+    for (Stmt* s : decorated_fns) exec(s, fr);
+    run_kind([](Stmt* s) { return s->kind == SK::Impl; });
+    for (Stmt* s : rest) {
+      Flow fl = exec(s, fr);
+      if (fl == Flow::Break || fl == Flow::Continue)
+        error(s, "'break' or 'continue' outside of a loop");
+    }
   }
   m->state = Module::State::Done;
 }

@@ -21,14 +21,20 @@ namespace spl {
 
 enum class Flow : uint8_t { Normal, Break, Continue, Return };
 
+struct Proto;
+struct Instr;
+
 struct Frame {
-  Value* locals = nullptr;
-  Function* fn = nullptr;  // null at module top level
+  Value* locals = nullptr;  // the tree walker's local slots, or the VM's registers
+  Function* fn = nullptr;   // null at module top level
   Module* module = nullptr;
   Frame* parent = nullptr;
   uint32_t off = 0;  // offset of the node being executed (for traces)
   Flow pending = Flow::Normal;
   Value ret;
+  const Proto* proto = nullptr;  // VM frames: the code running, and the instruction at the
+  const Instr* pc = nullptr;     // last call or possible error (see offset())
+  uint32_t offset() const;       // source offset of what the frame is executing
 };
 
 struct CallArgs {
@@ -73,6 +79,16 @@ class Interp {
   int run_main(Module* m);
   BddState& bdd() { return *bdd_; }
   void flush_output() { std::fflush(stdout); }
+
+  // ---- engine ----
+  // The VM (compiled code, the default) or the tree walker it replaces (SPL_ENGINE=tree; the
+  // golden programs and specs run on both until the tree walker is removed).
+  bool use_vm() const { return use_vm_; }
+  void set_use_vm(bool on) { use_vm_ = on; }
+  Proto* expression_proto(Module* m, Expr* e);  // compiled once per expression
+  // The value of a type path in a declaration (`impl mod.Type`, `impl Trait for T`): a name
+  // or a chain of fields, looked up without evaluating anything else.
+  Value eval_type_path(Expr* e, Frame& f);
 
   // ---- evaluator ----
   Value eval(Expr* e, Frame& f);
@@ -163,6 +179,8 @@ class Interp {
   std::vector<std::string> args_;
   std::string stdlib_dir_;
   bool check_mode_ = false;
+  bool use_vm_ = true;
+  std::unordered_map<const Expr*, Proto*> expression_protos_;
   std::unordered_map<std::string, Value> modules_;  // by canonical path
   std::vector<Module*> module_order_;
   std::deque<Value> builtin_slots_;

@@ -30,8 +30,10 @@ struct Module : Obj {
   // Names unknown when the module was resolved: looked up again when the code runs (late
   // binding); the message (with its "did you mean") is the error if they are still unknown.
   std::unordered_map<const NameExpr*, std::string> late_names;
+  std::vector<struct Proto*> protos;  // compiled code of this module (owned; see ~Module)
 
   Module() : Obj(OK::Module) {}
+  ~Module() override;  // (in compiler.cc, where Proto is complete)
   Value* declare(Sym s) {
     auto it = own.find(s);
     if (it != own.end()) return it->second;
@@ -42,9 +44,7 @@ struct Module : Obj {
     slot_names[slot] = s;
     return slot;
   }
-  void clear_refs() override {
-    for (auto& g : globals) g = Value();
-  }
+  void clear_refs() override;
 };
 
 }  // namespace spl

@@ -22,17 +22,18 @@ constexpr size_t kTaskStack = 4u << 20;
 #endif
 
 Scheduler* g_sched = nullptr;  // the scheduler whose tasks run on this thread
-std::atomic<bool> g_sigint{false};
 uv_async_t* g_sigint_async = nullptr;
 struct sigaction g_old_sigint;
 
 void on_sigint(int) {
   // Async-signal-safe only: a flag and uv_async_send. SA_RESETHAND makes a second Ctrl-C
   // end the process at once, should cleanup hang.
-  g_sigint.store(true, std::memory_order_relaxed);
+  Scheduler::sigint_pending_.store(true, std::memory_order_relaxed);
   if (g_sigint_async) uv_async_send(g_sigint_async);
 }
 }  // namespace
+
+std::atomic<bool> Scheduler::sigint_pending_{false};
 
 bool duration_ms(const Value& v, uint64_t* ms) {
   if (v.is_int()) {
@@ -308,11 +309,11 @@ void Scheduler::finish_all_tasks() {
 void Scheduler::install_sigint() {
   uv_async_init(&loop_, &sigint_async_, [](uv_async_t* a) {
     Scheduler* s = static_cast<Scheduler*>(a->data);
-    if (g_sigint.exchange(false)) s->interrupt();
+    if (Scheduler::sigint_pending_.exchange(false)) s->interrupt();
   });
   sigint_async_.data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(&sigint_async_));
-  g_sigint.store(false);
+  Scheduler::sigint_pending_.store(false);
   g_sigint_async = &sigint_async_;
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
@@ -421,10 +422,8 @@ void Scheduler::cancel_future(Future* f) {
   }
 }
 
-bool Scheduler::interrupt_pending() { return g_sigint.load(std::memory_order_relaxed); }
-
 void Scheduler::handle_interrupt_here() {
-  if (!g_sigint.exchange(false) || !g_sched) return;
+  if (!Scheduler::sigint_pending_.exchange(false) || !g_sched) return;
   g_sched->interrupt();
   if (g_sched->current_ && g_sched->current_->cancelled) g_sched->throw_cancelled(nullptr);
 }

@@ -11,6 +11,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -109,10 +110,12 @@ class Scheduler {
   void cancel_future(Future* f);
 
   // Ctrl-C: checked by the evaluator at calls and loop back-edges (one relaxed load).
+  static bool interrupt_pending() { return sigint_pending_.load(std::memory_order_relaxed); }
   static void check_interrupt() {
     if (interrupt_pending()) handle_interrupt_here();
   }
   bool interrupted() const { return interrupted_; }
+  static std::atomic<bool> sigint_pending_;  // set by the SIGINT handler (async-signal-safe)
 
   // Cooperative yield: requeue the current task behind the others.
   void yield_now();
@@ -124,7 +127,6 @@ class Scheduler {
   size_t live_tasks() const { return live_tasks_; }
 
  private:
-  static bool interrupt_pending();
   static void handle_interrupt_here();
   void interrupt();  // cancel everything (the main task included)
   [[noreturn]] void throw_cancelled(const Node* site);

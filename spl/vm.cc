@@ -1,0 +1,1288 @@
+// The VM: runs Protos (bytecode.h). One C++ call per Simple call (vm_execute), whose registers
+// are allocated on the native stack of the running task's fiber; instructions dispatch with
+// computed gotos. Ints and floats take inline fast paths; everything else goes through the
+// shared runtime (ops.cc, call.cc: calls, method lookup, fields, construction). Errors are
+// RuntimeError exceptions as elsewhere in the interpreter: they unwind VM frames (registers are
+// released by a guard) and run the exit handlers of active `with`s on the way.
+#include "vm.h"
+
+#include <alloca.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "bytecode.h"
+#include "format_spec.h"
+#include "ops.h"
+
+namespace spl {
+
+const char* opcode_name(Opc op) {
+  static const char* const kNames[] = {
+#define SPL_OP_NAME(name) #name,
+      SPL_OPCODES(SPL_OP_NAME)
+#undef SPL_OP_NAME
+  };
+  return unsigned(op) < unsigned(Opc::Count) ? kNames[unsigned(op)] : "?";
+}
+
+Flow exec_declaration(Interp& in, Stmt* s, Frame& f);  // call.cc
+
+namespace {
+
+// Releases a frame's registers and restores the interpreter's frame on every exit path.
+struct FrameScope {
+  Interp& in;
+  Frame* saved;
+  Value* regs;
+  uint32_t n;
+  FrameScope(Interp& i, Frame* f, Value* r, uint32_t count)
+      : in(i), saved(i.frame_), regs(r), n(count) {
+    in.frame_ = f;
+    in.depth_++;
+  }
+  ~FrameScope() {
+    for (uint32_t i = 0; i < n; i++) regs[i].~Value();
+    in.frame_ = saved;
+    in.depth_--;
+  }
+};
+
+std::string late_message(const Module* m, const NameExpr* n) {
+  if (m) {
+    auto it = m->late_names.find(n);
+    if (it != m->late_names.end()) return it->second;
+  }
+  return "unknown name '" + sym_name(n->name) + "'";
+}
+
+[[noreturn]] void used_before_assigned(Interp& in, Sym name) {
+  in.error(nullptr, "'" + (name ? sym_name(name) : std::string("a variable")) +
+                        "' is used before it is assigned");
+}
+
+void store_binding(Interp& in, RefKind ref, uint32_t index, Value* slot, const Value& v,
+                   Value* regs, Function* fn) {
+  switch (ref) {
+    case RefKind::Local:
+      regs[index] = v;
+      return;
+    case RefKind::LocalCell:
+      regs[index].as<Cell>()->v = v;
+      return;
+    case RefKind::Upvalue:
+      fn->captures[index].as<Cell>()->v = v;
+      return;
+    case RefKind::Global:
+      *slot = v;
+      return;
+    default:
+      in.error(nullptr, "cannot assign to a builtin name");
+  }
+}
+
+const Value& pattern_const(const Proto* p, const Expr* e) {
+  for (auto& [x, v] : p->pattern_consts)
+    if (x == e) return v;
+  static const Value nil;
+  return nil;
+}
+
+// Pattern matching against compiled patterns (literals folded into the Proto); binds names.
+bool vm_match(Interp& in, const Proto* p, Pattern* pat, const Value& v, Value* regs, Function* fn) {
+  switch (pat->kind) {
+    case PK::Wildcard:
+      return true;
+    case PK::Bind:
+      store_binding(in, pat->ref, pat->index, pat->slot, v, regs, fn);
+      return true;
+    case PK::Literal:
+      return values_equal(pattern_const(p, pat->literal), v);
+    case PK::Range: {
+      const Value& lo = pattern_const(p, pat->literal);
+      const Value& hi = pattern_const(p, pat->literal_end);
+      if (!v.is_num()) return false;
+      if (less_than(in, v, lo, nullptr)) return false;
+      return pat->inclusive ? !less_than(in, hi, v, nullptr) : less_than(in, v, hi, nullptr);
+    }
+    case PK::Or:
+      for (auto* q : pat->subs)
+        if (vm_match(in, p, q, v, regs, fn)) return true;
+      return false;
+    case PK::Tuple:
+    case PK::Array: {
+      const std::vector<Value>* items = nullptr;
+      if (v.is(OK::Tuple))
+        items = &v.as<Tuple>()->items;
+      else if (v.is(OK::Array))
+        items = &v.as<Array>()->items;
+      if (!items || items->size() != pat->subs.size()) return false;
+      for (size_t i = 0; i < pat->subs.size(); i++)
+        if (!vm_match(in, p, pat->subs[i], (*items)[i], regs, fn)) return false;
+      return true;
+    }
+    case PK::Variant: {
+      if (v.is(OK::EnumVal)) {
+        EnumVal* e = v.as<EnumVal>();
+        if (e->name() != pat->name) return false;
+        if (pat->qualifier && sym_name(e->etype()->name) != sym_name(pat->qualifier)) {
+          // the qualifier may be a module alias (mod.Variant): accept when it names no enum
+          if (in.builtin_slot(pat->qualifier) == nullptr) {
+            const std::string& q = sym_name(pat->qualifier);
+            if (!q.empty() && std::isupper((unsigned char)q[0])) return false;
+          }
+        }
+        if (!pat->has_args || pat->subs.empty()) return true;
+        const Variant& var = e->etype()->variants[e->variant];
+        if (pat->subs.size() == 1 && !pat->sub_names[0])
+          return vm_match(in, p, pat->subs[0], e->payload, regs, fn);
+        Value single[1];
+        const Value* items;
+        size_t count;
+        if (var.arity == 1) {
+          single[0] = e->payload;
+          items = single;
+          count = 1;
+        } else if (e->payload.is(OK::Tuple)) {
+          items = e->payload.as<Tuple>()->items.data();
+          count = e->payload.as<Tuple>()->items.size();
+        } else {
+          return false;
+        }
+        for (size_t i = 0; i < pat->subs.size(); i++) {
+          size_t idx = i;
+          if (pat->sub_names[i]) {
+            auto it = std::find(var.field_names.begin(), var.field_names.end(), pat->sub_names[i]);
+            if (it == var.field_names.end()) return false;
+            idx = size_t(it - var.field_names.begin());
+          }
+          if (idx >= count || !vm_match(in, p, pat->subs[i], items[idx], regs, fn)) return false;
+        }
+        return true;
+      }
+      if (v.is(OK::Instance)) {  // struct pattern Point(x: 0, y: _)
+        Instance* obj = v.as<Instance>();
+        StructType* st = obj->stype();
+        if (st->name != pat->name) return false;
+        for (size_t i = 0; i < pat->subs.size(); i++) {
+          size_t idx = i;
+          if (pat->sub_names[i]) {
+            auto it = st->field_index.find(pat->sub_names[i]);
+            if (it == st->field_index.end()) return false;
+            idx = it->second;
+          }
+          if (idx >= obj->fields.size() ||
+              !vm_match(in, p, pat->subs[i], obj->fields[idx], regs, fn))
+            return false;
+        }
+        return true;
+      }
+      if (v.is_nil() && sym_name(pat->name) == "None") return true;  // `case None:` against nil
+      return false;
+    }
+  }
+  return false;
+}
+
+Value new_closure(FnDecl* d, Value* regs, Function* cur) {
+  Function* fn = new Function(d);
+  Value fv(fn);
+  fn->captures.reserve(d->captures.size());
+  for (auto& c : d->captures)
+    fn->captures.push_back(c.from_upvalue ? cur->captures[c.index] : regs[c.index]);
+  return fv;
+}
+
+std::string interpolate(Interp& in, const InterpExpr* ie, const Value* vals) {
+  std::string out;
+  size_t i = 0;
+  for (auto& part : ie->parts) {
+    if (!part.expr) {
+      out += part.text;
+      continue;
+    }
+    const Value& v = vals[i++];
+    if (!part.has_spec) {
+      if (v.is(OK::Str))
+        out += v.as<Str>()->s;
+      else if (v.is_int())
+        out += std::to_string(v.as_int());
+      else
+        out += in.to_display(v);
+      continue;
+    }
+    std::string piece, why;
+    if (!format_with_spec(v, v.is_num() ? std::string() : in.to_display(v), part.spec, &piece,
+                          &why))
+      in.error(part.expr, why);
+    out += piece;
+  }
+  return out;
+}
+
+// Arguments of a CALLX / CALLMX: spread arrays and tuples expanded in place.
+std::vector<Value> spread_args(Interp& in, const CallShape& shape, Value* argv, int argc) {
+  std::vector<Value> out;
+  for (int i = 0; i < argc; i++) {
+    if (!shape.args[size_t(i)].spread) {
+      out.push_back(argv[i]);
+      continue;
+    }
+    const Value& v = argv[i];
+    if (v.is(OK::Array))
+      out.insert(out.end(), v.as<Array>()->items.begin(), v.as<Array>()->items.end());
+    else if (v.is(OK::Tuple))
+      out.insert(out.end(), v.as<Tuple>()->items.begin(), v.as<Tuple>()->items.end());
+    else
+      in.error(
+          shape.args[size_t(i)].value,
+          std::string("only an array or a tuple can be spread with '...', got ") + type_name(v));
+  }
+  return out;
+}
+
+// Sets up R[a..a+2] to iterate over R[a] (see FORNEXT).
+void for_prep(Interp& in, Value* r) {
+  Value& it = r[0];
+  if (it.is(OK::Range)) {
+    RangeObj* rg = it.as<RangeObj>();
+    r[1] = Value::integer(rg->start);
+    r[2] = Value::integer(rg->stop());
+    return;
+  }
+  r[1] = Value::integer(0);
+  if (it.is(OK::Array) || it.is(OK::Tuple)) return;
+  if (it.is(OK::Str)) {  // a snapshot of its characters
+    std::vector<Value> chars;
+    for (auto& c : utf8_chars(it.as<Str>()->s)) chars.push_back(make_str(c));
+    it = make_array(std::move(chars));
+    return;
+  }
+  if (it.is(OK::Dict)) {  // a snapshot of its (key, value) pairs
+    std::vector<Value> pairs;
+    for (auto& [k, v] : it.as<Dict>()->entries) pairs.push_back(make_tuple({k, v}));
+    it = make_array(std::move(pairs));
+    return;
+  }
+  static const Sym s_next = intern("next");
+  Value next = in.find_method(it, s_next);
+  if (next.is_nil()) in.error(nullptr, std::string("cannot iterate over ") + type_name(it));
+  r[1] = next;  // iterator protocol: next() gives Some(v) until None (e.g. LineIter)
+}
+
+// The next item into *out; false when the iteration is done.
+bool for_next(Interp& in, Value* r, Value* out) {
+  Value& it = r[0];
+  if (it.is(OK::Range)) {
+    int64_t i = r[1].as_int();
+    if (i >= r[2].as_int()) return false;
+    *out = Value::integer(i);
+    r[1] = Value::integer(i + 1);
+    return true;
+  }
+  if (it.is(OK::Array) || it.is(OK::Tuple)) {
+    const std::vector<Value>& items =
+        it.is(OK::Array) ? it.as<Array>()->items : it.as<Tuple>()->items;
+    int64_t i = r[1].as_int();
+    if (size_t(i) >= items.size()) return false;
+    *out = items[size_t(i)];
+    r[1] = Value::integer(i + 1);
+    return true;
+  }
+  Value item = in.call(r[1], nullptr, 0, nullptr, &it);
+  if (in.is_variant(item, 1, 0)) {
+    *out = Value(item.as<EnumVal>()->payload);
+    return true;
+  }
+  if (in.is_variant(item, 1, 1)) return false;
+  in.error(nullptr, std::string("next() of ") + type_name(it) +
+                        " must give Some(value) or None, got " + type_name(item));
+}
+
+Value exit_arg(const std::shared_ptr<ErrorInfo>& e) {
+  if (!e) return Value();
+  if (!e->payload.is_nil()) return e->payload;
+  return make_str(e->message);
+}
+
+// Calls the exit handler of the with whose registers start at r (R[r] resource, R[r+1] exit).
+bool call_exit(Interp& in, Value* r, bool is_async, const std::shared_ptr<ErrorInfo>& err) {
+  Value exit_fn = r[1];
+  if (exit_fn.is_nil()) return false;
+  Function* fn = exit_fn.is(OK::Function) ? exit_fn.as<Function>() : nullptr;
+  Value arg = exit_arg(err);
+  Value res;
+  Value self = r[0];
+  if (fn && fn->decl->params.empty())
+    res = in.call(exit_fn, nullptr, 0, nullptr, &self);
+  else
+    res = in.call(exit_fn, &arg, 1, nullptr, &self);
+  if (is_async) res = in.sched().await(res, nullptr);
+  return truthy(res);
+}
+
+// WITHENTER: false when the resource (or what __enter__ gave) is an Err (left in R[r]).
+bool with_enter(Interp& in, Value* r, bool is_async) {
+  Value res = r[0];
+  if (is_async && res.is(OK::Future)) res = in.sched().await(res, nullptr);
+  if (in.is_variant(res, 2, 0)) {
+    res = Value(res.as<EnumVal>()->payload);
+  } else if (in.is_variant(res, 2, 1)) {
+    r[0] = res;
+    return false;  // Err(e) behaves like `?`
+  }
+  static const Sym s_enter = intern("__enter__"), s_exit = intern("__exit__"),
+                   s_aenter = intern("__aenter__"), s_aexit = intern("__aexit__");
+  Value enter_fn, exit_fn;
+  bool async_pair = false;
+  if (is_async) {
+    enter_fn = in.find_method(res, s_aenter);
+    exit_fn = in.find_method(res, s_aexit);
+    async_pair = !enter_fn.is_nil() || !exit_fn.is_nil();
+  }
+  if (!async_pair) {
+    enter_fn = in.find_method(res, s_enter);
+    exit_fn = in.find_method(res, s_exit);
+    if (!is_async && enter_fn.is_nil() && exit_fn.is_nil() &&
+        (!in.find_method(res, s_aenter).is_nil() || !in.find_method(res, s_aexit).is_nil()))
+      in.error(nullptr, std::string("'") + type_name(res) +
+                            "' is an async context manager: use 'async with' (it has "
+                            "__aenter__/__aexit__, not __enter__/__exit__)");
+  }
+  Value entered = res;
+  if (!enter_fn.is_nil()) {
+    entered = in.call(enter_fn, nullptr, 0, nullptr, &res);
+    if (is_async) entered = in.sched().await(entered, nullptr);
+    // An enter that gives a Result is unwrapped like the resource.
+    if (in.is_variant(entered, 2, 0)) {
+      entered = Value(entered.as<EnumVal>()->payload);
+    } else if (in.is_variant(entered, 2, 1)) {
+      r[0] = entered;
+      return false;
+    }
+  }
+  r[0] = res;
+  r[1] = exit_fn;
+  r[2] = entered;
+  return true;
+}
+
+// Binds arguments the general way (named, missing with defaults, variadic); parameters not
+// given stay Undef for the DEFAULT prologue. Errors are reported at the call site (the
+// caller's frame is still the current one).
+void bind_args(Interp& in, FnDecl* d, const Proto* p, Value* regs, Value* argv, int argc,
+               const std::vector<Arg>* names, const Node* site) {
+  size_t np = d->params.size();
+  uint32_t base = p->first_param;
+  for (size_t i = 0; i < np; i++) regs[base + i] = Value::undef();
+  bool variadic = p->variadic;
+  size_t fixed = variadic ? np - 1 : np;
+  if (!names) {
+    if (size_t(argc) > fixed && !variadic)
+      in.error(site, "'" + sym_name(d->name) + "' takes " + std::to_string(np) + " argument" +
+                         (np == 1 ? "" : "s") + " but " + std::to_string(argc) + " were given");
+    for (size_t i = 0; i < size_t(argc) && i < fixed; i++) regs[base + i] = std::move(argv[i]);
+    if (variadic) {
+      std::vector<Value> rest;
+      for (size_t i = fixed; i < size_t(argc); i++) rest.push_back(argv[i]);
+      regs[base + fixed] = make_array(std::move(rest));
+    }
+  } else {
+    size_t pos = 0;
+    for (int i = 0; i < argc; i++) {
+      const Arg& a = (*names)[size_t(i)];
+      size_t idx;
+      if (a.name) {
+        auto it = std::find_if(d->params.begin(), d->params.end(),
+                               [&](const Param& prm) { return prm.name == a.name; });
+        if (it == d->params.end())
+          in.error(site,
+                   "'" + sym_name(d->name) + "' has no parameter named '" + sym_name(a.name) + "'");
+        idx = size_t(it - d->params.begin());
+      } else {
+        while (pos < np && !regs[base + pos].is_undef()) pos++;
+        if (pos >= np) in.error(site, "too many arguments in call to '" + sym_name(d->name) + "'");
+        idx = pos;
+      }
+      if (!regs[base + idx].is_undef())
+        in.error(site, "argument '" + sym_name(d->params[idx].name) + "' given twice");
+      regs[base + idx] = std::move(argv[i]);
+    }
+    if (variadic && regs[base + fixed].is_undef()) regs[base + fixed] = make_array();
+  }
+  for (size_t i = 0; i < np; i++) {
+    if (!regs[base + i].is_undef() || d->params[i].def) continue;
+    in.error(site, "missing argument '" + sym_name(d->params[i].name) + "' in call to '" +
+                       sym_name(d->name) + "'");
+  }
+}
+
+Value call_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
+                          const std::vector<Arg>* names, const Node* site) {
+  // `E.V { a: 1 }`: an enum variant with named fields (E.V is its constructor).
+  if (type.is(OK::BoundMethod) && type.as<BoundMethod>()->self.is(OK::EnumType) &&
+      type.as<BoundMethod>()->fn.is(OK::Str)) {
+    BoundMethod* b = type.as<BoundMethod>();
+    Value et = b->self;
+    return in.call_method(et, intern(b->fn.as<Str>()->s), argv, argc, site, names);
+  }
+  if (!type.is(OK::StructType)) {
+    if (type.is(OK::EnumType))
+      in.error(site, "'" + sym_name(type.as<EnumType>()->name) +
+                         "' is an enum: name a variant (Enum.Variant { field: value })");
+    in.error(site, std::string("'") + type_name(type) + "' is not a struct type");
+  }
+  return in.call(type, argv, argc, site, nullptr, names);
+}
+
+// CALLX / CALLMX: calls with named or spread arguments (callee or receiver in r[0], arguments
+// in r[1..argc]).
+Value call_shaped(Interp& in, const CallShape& shape, Value* r, int argc) {
+  Value* argv = r + 1;
+  std::vector<Value> expanded;
+  if (shape.has_spread) {
+    expanded = spread_args(in, shape, argv, argc);
+    argv = expanded.data();
+    argc = int(expanded.size());
+  }
+  const std::vector<Arg>* names = shape.has_named ? &shape.args : nullptr;
+  if (shape.method) return in.call_method(r[0], shape.method, argv, argc, nullptr, names);
+  Value callee = r[0];
+  if (shape.struct_literal) return call_struct_literal(in, callee, argv, argc, names, nullptr);
+  return in.call(callee, argv, argc, nullptr, nullptr, names);
+}
+
+Value call_native_method(Interp& in, void* fn, Value& self, Value* argv, int argc, Sym name) {
+  CallArgs ca{argv, argc, self, nullptr, name};
+  return reinterpret_cast<MethodFn>(fn)(in, self, ca);
+}
+
+Value await_value(Interp& in, const Value& v) {
+  Value fut = v;  // kept alive while the task is suspended
+  return in.sched().await(fut, nullptr);
+}
+
+Value new_dict(const Value* kv, uint32_t pairs) {
+  Dict* dict = new Dict();
+  Value dv(dict);
+  for (uint32_t i = 0; i < pairs; i++) dict->set(kv[2 * i], kv[2 * i + 1]);
+  return dv;
+}
+
+void unpack(Interp& in, const Value& src, Value* out, uint32_t n) {
+  Value v = src;  // (out may overlap the register src lives in)
+  const std::vector<Value>* items = nullptr;
+  if (v.is(OK::Tuple))
+    items = &v.as<Tuple>()->items;
+  else if (v.is(OK::Array))
+    items = &v.as<Array>()->items;
+  if (!items || items->size() != n)
+    in.error(nullptr, "cannot unpack " + std::string(type_name(v)) + " into " + std::to_string(n) +
+                          " names");
+  for (uint32_t i = 0; i < n; i++) out[i] = (*items)[i];
+}
+
+}  // namespace
+
+Value vm_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
+                        const std::vector<Arg>* names, const Node* site) {
+  return call_struct_literal(in, type, argv, argc, names, site);
+}
+
+// Arithmetic with int and float fast paths; everything else through binary_op.
+#define ARITH(NAME, OP, INTCASE)                                           \
+  do_##NAME : {                                                            \
+    const Instr& i = *pc;                                                  \
+    Value& x = R[i.b];                                                     \
+    Value& y = R[i.c];                                                     \
+    if (x.is_int() && y.is_int()) {                                        \
+      int64_t u = x.as_int(), w = y.as_int(), z;                           \
+      INTCASE                                                              \
+    } else if (x.is_num() && y.is_num() && x.is_float() && y.is_float()) { \
+      R[i.a] = Value::floating(x.as_float() OP y.as_float());              \
+      NEXT();                                                              \
+    }                                                                      \
+    SAVE();                                                                \
+    R[i.a] = binary_op(in, Op::NAME, x, y, nullptr);                       \
+    NEXT();                                                                \
+  }
+
+Value vm_execute(Interp& in, Function* fn, Value* argv, int argc, const Value* self,
+                 const std::vector<Arg>* names, const Node* site) {
+  FnDecl* d = fn->decl;
+  d->called = true;
+  if (!d->body) in.error(site, "trait method '" + sym_name(d->name) + "' has no body");
+  Proto* p = d->proto ? d->proto : compile_function(in, d);
+  in.check_stack(site);
+  uint32_t n = p->nregs;
+  Value* regs = static_cast<Value*>(alloca(sizeof(Value) * n));
+  for (uint32_t i = 0; i < n; i++) new (&regs[i]) Value();
+  Frame fr;
+  fr.locals = regs;
+  fr.fn = fn;
+  fr.module = d->module;
+  fr.parent = in.frame_;
+  fr.off = d->off;
+  fr.proto = p;
+  uint32_t start = p->body_pc;
+  {
+    // Bind before the frame is current: argument errors belong to the caller.
+    if (d->is_method && self) regs[0] = *self;
+    if (!names && uint32_t(argc) == p->nparams && !p->variadic) {
+      uint32_t base = p->first_param;
+      for (int i = 0; i < argc; i++) regs[base + i] = std::move(argv[i]);
+    } else {
+      struct Release {  // bind_args may throw before the scope below owns the registers
+        Value* r;
+        uint32_t n;
+        bool armed = true;
+        ~Release() {
+          if (armed)
+            for (uint32_t i = 0; i < n; i++) r[i].~Value();
+        }
+      } release{regs, n};
+      bind_args(in, d, p, regs, argv, argc, names, site);
+      release.armed = false;
+      start = 0;
+    }
+  }
+  FrameScope scope(in, &fr, regs, n);
+  return vm_run(in, p, fn, regs, fr, start);
+}
+
+Value vm_run_module(Interp& in, Module* m, Proto* p) {
+  uint32_t n = p->nregs;
+  Value* regs = static_cast<Value*>(alloca(sizeof(Value) * n));
+  for (uint32_t i = 0; i < n; i++) new (&regs[i]) Value();
+  Frame fr;
+  fr.locals = regs;
+  fr.module = m;
+  fr.parent = in.frame_;
+  fr.proto = p;
+  FrameScope scope(in, &fr, regs, n);
+  return vm_run(in, p, nullptr, regs, fr, 0);
+}
+
+Value vm_eval_expression(Interp& in, Module* m, Expr* e) {
+  Proto* p = in.expression_proto(m, e);
+  return vm_run_module(in, m, p);
+}
+
+Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t start) {
+  static void* const labels[] = {
+#define SPL_OP_LABEL(name) &&do_##name,
+      SPL_OPCODES(SPL_OP_LABEL)
+#undef SPL_OP_LABEL
+  };
+  const Instr* const code = p->code.data();
+  const Instr* pc = code + start;
+  const Value* K = p->consts.data();
+#define DISPATCH() goto* labels[unsigned(pc->op)]
+#define NEXT()  \
+  do {          \
+    ++pc;       \
+    DISPATCH(); \
+  } while (0)
+#define SAVE() (fr.pc = pc)
+// The test at pc decided `take`: take the JMP after it, or skip it.
+#define BRANCH(take)       \
+  do {                     \
+    if (take)              \
+      pc += 2 + pc[1].sbx; \
+    else                   \
+      pc += 2;             \
+    DISPATCH();            \
+  } while (0)
+  // Rule for the handlers below: a computed goto leaves a scope WITHOUT running destructors,
+  // so no handler may hold a local with one (Value, vector, string) when it dispatches: such
+  // work goes into the helper functions above, or assigns a temporary directly to a register.
+  for (;;) {
+    try {
+      DISPATCH();
+
+    do_MOVE : {
+      R[pc->a] = R[pc->b];
+      NEXT();
+    }
+    do_LOADK : {
+      R[pc->a] = K[pc->bx];
+      NEXT();
+    }
+    do_LOADI : {
+      R[pc->a] = Value::integer(pc->sbx);
+      NEXT();
+    }
+    do_LOADNIL : {
+      for (uint32_t i = 0; i <= pc->b; i++) R[pc->a + i] = Value();
+      NEXT();
+    }
+    do_LOADBOOL : {
+      R[pc->a] = Value::boolean(pc->b != 0);
+      NEXT();
+    }
+    do_GETGLOBAL : {
+      Value* s = p->globals[pc->bx];
+      if (s->is_undef()) {
+        SAVE();
+        used_before_assigned(in, p->global_names[pc->bx]);
+      }
+      R[pc->a] = *s;
+      NEXT();
+    }
+    do_SETGLOBAL : {
+      *p->globals[pc->bx] = R[pc->a];
+      NEXT();
+    }
+    do_GETNAME : {
+      SAVE();
+      NameExpr* ne = p->late_names[pc->bx];
+      Value* s = in.lookup_late_name(fr.module, ne->name);
+      if (!s) in.error(nullptr, late_message(fr.module, ne));
+      if (s->is_undef()) used_before_assigned(in, ne->name);
+      R[pc->a] = *s;
+      // Bound now: from here on this instruction reads the storage directly.
+      Instr& self_ins = const_cast<Instr&>(*pc);
+      p->globals.push_back(s);
+      p->global_names.push_back(ne->name);
+      self_ins.bx = uint32_t(p->globals.size() - 1);
+      self_ins.op = Opc::GETGLOBAL;
+      NEXT();
+    }
+    do_GETCELL : {
+      Value& v = R[pc->b].as<Cell>()->v;
+      if (v.is_undef()) {
+        SAVE();
+        used_before_assigned(in, Sym(K[pc->c].as_int()));
+      }
+      R[pc->a] = v;
+      NEXT();
+    }
+    do_SETCELL : {
+      R[pc->a].as<Cell>()->v = R[pc->b];
+      NEXT();
+    }
+    do_GETUPV : {
+      Value& v = fn->captures[pc->b].as<Cell>()->v;
+      if (v.is_undef()) {
+        SAVE();
+        used_before_assigned(in, Sym(K[pc->c].as_int()));
+      }
+      R[pc->a] = v;
+      NEXT();
+    }
+    do_SETUPV : {
+      fn->captures[pc->b].as<Cell>()->v = R[pc->a];
+      NEXT();
+    }
+    do_MKCELL : {
+      Cell* c = new Cell();
+      if (pc->k) c->v = std::move(R[pc->a]);
+      R[pc->a] = Value(c);
+      NEXT();
+    }
+
+      ARITH(
+          Add, +, if (!__builtin_add_overflow(u, w, &z)) {
+            R[i.a] = Value::integer(z);
+            NEXT();
+          })
+      ARITH(
+          Sub, -, if (!__builtin_sub_overflow(u, w, &z)) {
+            R[i.a] = Value::integer(z);
+            NEXT();
+          })
+      ARITH(
+          Mul, *, if (!__builtin_mul_overflow(u, w, &z)) {
+            R[i.a] = Value::integer(z);
+            NEXT();
+          })
+    do_ADD:
+      // `s += t` on a text nothing else holds appends in place.
+      if (pc->a == pc->b && R[pc->b].is(OK::Str) && R[pc->c].is(OK::Str)) {
+        Str* s = R[pc->b].as<Str>();
+        if (s->rc == 1 && !s->literal) {
+          s->s += R[pc->c].as<Str>()->s;
+          s->hash = 0;
+          NEXT();
+        }
+      }
+      goto do_Add;
+    do_SUB:
+      goto do_Sub;
+    do_MUL:
+      goto do_Mul;
+    do_DIV : {
+      Value& x = R[pc->b];
+      Value& y = R[pc->c];
+      if (x.is_float() && y.is_float() && y.as_float() != 0) {
+        R[pc->a] = Value::floating(x.as_float() / y.as_float());
+        NEXT();
+      }
+      if (x.is_int() && y.is_int() && y.as_int() > 0) {
+        R[pc->a] = Value::integer(x.as_int() / y.as_int());
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = binary_op(in, Op::Div, x, y, nullptr);
+      NEXT();
+    }
+    do_MOD : {
+      Value& x = R[pc->b];
+      Value& y = R[pc->c];
+      if (x.is_int() && y.is_int() && y.as_int() > 0 && x.as_int() >= 0) {
+        R[pc->a] = Value::integer(x.as_int() % y.as_int());
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = binary_op(in, Op::Mod, x, y, nullptr);
+      NEXT();
+    }
+    do_POW : {
+      SAVE();
+      R[pc->a] = binary_op(in, Op::Pow, R[pc->b], R[pc->c], nullptr);
+      NEXT();
+    }
+    do_FLOORDIV : {
+      SAVE();
+      R[pc->a] = binary_op(in, Op::FloorDiv, R[pc->b], R[pc->c], nullptr);
+      NEXT();
+    }
+    do_BAND : {
+      Value& x = R[pc->b];
+      Value& y = R[pc->c];
+      if (x.is_int() && y.is_int()) {
+        R[pc->a] = Value::integer(x.as_int() & y.as_int());
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = binary_op(in, Op::BitAnd, x, y, nullptr);
+      NEXT();
+    }
+    do_BOR : {
+      Value& x = R[pc->b];
+      Value& y = R[pc->c];
+      if (x.is_int() && y.is_int()) {
+        R[pc->a] = Value::integer(x.as_int() | y.as_int());
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = binary_op(in, Op::BitOr, x, y, nullptr);
+      NEXT();
+    }
+    do_BXOR : {
+      Value& x = R[pc->b];
+      Value& y = R[pc->c];
+      if (x.is_int() && y.is_int()) {
+        R[pc->a] = Value::integer(x.as_int() ^ y.as_int());
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = binary_op(in, Op::BitXor, x, y, nullptr);
+      NEXT();
+    }
+    do_SHL : {
+      SAVE();
+      R[pc->a] = binary_op(in, Op::Shl, R[pc->b], R[pc->c], nullptr);
+      NEXT();
+    }
+    do_SHR : {
+      SAVE();
+      R[pc->a] = binary_op(in, Op::Shr, R[pc->b], R[pc->c], nullptr);
+      NEXT();
+    }
+    do_ADDI : {
+      Value& x = R[pc->b];
+      int64_t imm = int16_t(pc->c);
+      int64_t z;
+      if (x.is_int() && !__builtin_add_overflow(x.as_int(), imm, &z)) {
+        R[pc->a] = Value::integer(z);
+        NEXT();
+      }
+      if (x.is_float()) {
+        R[pc->a] = Value::floating(x.as_float() + double(imm));
+        NEXT();
+      }
+      SAVE();
+      // k: written as `x - n` (for the operator in messages)
+      R[pc->a] = pc->k ? binary_op(in, Op::Sub, x, Value::integer(-imm), nullptr)
+                       : binary_op(in, Op::Add, x, Value::integer(imm), nullptr);
+      NEXT();
+    }
+    do_EQ : {
+      Value& x = R[pc->b];
+      Value& y = R[pc->c];
+      if (x.is_int() && y.is_int()) {
+        R[pc->a] = Value::boolean(x.as_int() == y.as_int());
+        NEXT();
+      }
+      SAVE();  // (nested values may be too deep to compare)
+      R[pc->a] = Value::boolean(values_equal(x, y));
+      NEXT();
+    }
+    do_NE : {
+      Value& x = R[pc->b];
+      Value& y = R[pc->c];
+      if (x.is_int() && y.is_int()) {
+        R[pc->a] = Value::boolean(x.as_int() != y.as_int());
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = Value::boolean(!values_equal(x, y));
+      NEXT();
+    }
+    do_LT : {
+      Value& x = R[pc->b];
+      Value& y = R[pc->c];
+      if (x.is_int() && y.is_int()) {
+        R[pc->a] = Value::boolean(x.as_int() < y.as_int());
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = Value::boolean(less_than(in, x, y, nullptr));
+      NEXT();
+    }
+    do_LE : {
+      Value& x = R[pc->b];
+      Value& y = R[pc->c];
+      if (x.is_int() && y.is_int()) {
+        R[pc->a] = Value::boolean(x.as_int() <= y.as_int());
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = Value::boolean(!less_than(in, y, x, nullptr));
+      NEXT();
+    }
+    do_IN : {
+      SAVE();
+      R[pc->a] = Value::boolean(contains(in, R[pc->c], R[pc->b], nullptr));
+      NEXT();
+    }
+    do_NOTIN : {
+      SAVE();
+      R[pc->a] = Value::boolean(!contains(in, R[pc->c], R[pc->b], nullptr));
+      NEXT();
+    }
+    do_IS : {
+      SAVE();
+      R[pc->a] = binary_op(in, Op::Is, R[pc->b], R[pc->c], nullptr);
+      NEXT();
+    }
+    do_NEG : {
+      Value& x = R[pc->b];
+      if (x.is_int() && x.as_int() != INT64_MIN) {
+        R[pc->a] = Value::integer(-x.as_int());
+        NEXT();
+      }
+      if (x.is_float()) {
+        R[pc->a] = Value::floating(-x.as_float());
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = unary_op(in, Op::Neg, x, nullptr);
+      NEXT();
+    }
+    do_NOT : {
+      R[pc->a] = Value::boolean(!truthy(R[pc->b]));
+      NEXT();
+    }
+    do_BNOT : {
+      SAVE();
+      R[pc->a] = unary_op(in, Op::BitNot, R[pc->b], nullptr);
+      NEXT();
+    }
+    do_BINOP : {
+      SAVE();
+      R[pc->a] = binary_op(in, Op(pc->k), R[pc->b], R[pc->c], nullptr);
+      NEXT();
+    }
+
+    do_JMP : {
+      int32_t off = pc->sbx;
+      pc += 1 + off;
+      if (off < 0 && Scheduler::interrupt_pending()) {
+        SAVE();
+        Scheduler::check_interrupt();
+      }
+      DISPATCH();
+    }
+    do_JF : {
+      if (!truthy(R[pc->a])) {
+        pc += 1 + pc->sbx;
+        DISPATCH();
+      }
+      NEXT();
+    }
+    do_JT : {
+      if (truthy(R[pc->a])) {
+        pc += 1 + pc->sbx;
+        DISPATCH();
+      }
+      NEXT();
+    }
+#define CMP_BRANCH(NAME, INTOP, SLOW)          \
+  do_##NAME : {                                \
+    Value& x = R[pc->a];                       \
+    Value& y = R[pc->b];                       \
+    bool cond;                                 \
+    if (x.is_int() && y.is_int()) {            \
+      cond = x.as_int() INTOP y.as_int();      \
+    } else if (x.is_float() && y.is_float()) { \
+      cond = x.as_float() INTOP y.as_float();  \
+    } else {                                   \
+      SAVE();                                  \
+      cond = SLOW;                             \
+    }                                          \
+    BRANCH(cond == bool(pc->k));               \
+  }
+      CMP_BRANCH(BEQ, ==, values_equal(x, y))
+      CMP_BRANCH(BNE, !=, !values_equal(x, y))
+      CMP_BRANCH(BLT, <, less_than(in, x, y, nullptr))
+      CMP_BRANCH(BLE, <=, !less_than(in, y, x, nullptr))
+#undef CMP_BRANCH
+#define CMPI_BRANCH(NAME, INTOP, SLOWOP)                                         \
+  do_##NAME : {                                                                  \
+    Value& x = R[pc->a];                                                         \
+    int64_t imm = int16_t(pc->b);                                                \
+    bool cond;                                                                   \
+    if (x.is_int()) {                                                            \
+      cond = x.as_int() INTOP imm;                                               \
+    } else if (x.is_float()) {                                                   \
+      cond = x.as_float() INTOP double(imm);                                     \
+    } else {                                                                     \
+      SAVE();                                                                    \
+      cond = truthy(binary_op(in, Op::SLOWOP, x, Value::integer(imm), nullptr)); \
+    }                                                                            \
+    BRANCH(cond == bool(pc->k));                                                 \
+  }
+      CMPI_BRANCH(BEQI, ==, Eq)
+      CMPI_BRANCH(BNEI, !=, Ne)
+      CMPI_BRANCH(BLTI, <, Lt)
+      CMPI_BRANCH(BLEI, <=, Le)
+      CMPI_BRANCH(BGTI, >, Gt)
+      CMPI_BRANCH(BGEI, >=, Ge)
+#undef CMPI_BRANCH
+
+    do_CALL : {
+      Value& callee = R[pc->a];
+      SAVE();
+      if (callee.is(OK::Function) && !callee.as<Function>()->decl->is_async)
+        R[pc->a] =
+            vm_execute(in, callee.as<Function>(), &R[pc->a + 1], pc->b, nullptr, nullptr, nullptr);
+      else
+        R[pc->a] = in.call(callee, &R[pc->a + 1], pc->b, nullptr);
+      NEXT();
+    }
+    do_CALLX : {
+      SAVE();
+      R[pc->a] = call_shaped(in, p->calls[pc->c], &R[pc->a], pc->b);
+      NEXT();
+    }
+    do_CALLM : {
+      SAVE();
+      Value& obj = R[pc->a];
+      int argc = pc->b;
+      InlineCache& ic = p->caches[size_t(pc - code)];
+      Sym name = Sym(K[pc->c].as_int());
+      if (obj.is_obj()) {
+        Obj* o = obj.obj();
+        if (o->kind == OK::Instance) {
+          StructType* st = static_cast<Instance*>(o)->stype();
+          if (ic.type == st) {
+            R[pc->a] = vm_execute(in, static_cast<Function*>(ic.fn), &R[pc->a + 1], argc, &obj,
+                                  nullptr, nullptr);
+            NEXT();
+          }
+          auto it = st->methods.find(name);
+          if (it != st->methods.end() && it->second.is(OK::Function) &&
+              !it->second.as<Function>()->decl->is_async) {
+            // The cache pins what it points to (freed at shutdown): a type freed and
+            // reallocated at the same address can never match a stale entry.
+            st->rc++;
+            it->second.obj()->rc++;
+            ic.type = st;
+            ic.fn = it->second.obj();
+            R[pc->a] = vm_execute(in, static_cast<Function*>(ic.fn), &R[pc->a + 1], argc, &obj,
+                                  nullptr, nullptr);
+            NEXT();
+          }
+        } else if (!in.has_extensions()) {
+          if (ic.native_kind == uint8_t(o->kind)) {
+            R[pc->a] = call_native_method(in, ic.native, obj, &R[pc->a + 1], argc, name);
+            NEXT();
+          }
+          OK k = o->kind;
+          if (k == OK::Str || k == OK::Array || k == OK::Dict || k == OK::Tuple || k == OK::Range) {
+            MethodMap& mm = in.methods_for(k);
+            auto it = mm.find(name);
+            if (it != mm.end()) {
+              ic.native_kind = uint8_t(k);
+              ic.native = reinterpret_cast<void*>(it->second);
+            }
+          }
+        }
+      }
+      R[pc->a] = in.call_method(obj, name, &R[pc->a + 1], argc, nullptr);
+      NEXT();
+    }
+    do_CALLMX : {
+      SAVE();
+      R[pc->a] = call_shaped(in, p->calls[pc->c], &R[pc->a], pc->b);
+      NEXT();
+    }
+    do_TEXTMUT : {
+      SAVE();
+      bool text = R[pc->b].is(OK::Str);
+      R[pc->a] = in.call_method(R[pc->b], Sym(K[pc->c].as_int()), &R[pc->a + 1], pc->k, nullptr);
+      pc += text ? 1 : 2;  // the write-back runs only for text
+      DISPATCH();
+    }
+    do_RETURN : { return std::move(R[pc->a]); }
+    do_RETNIL : { return Value(); }
+    do_TRY : {
+      Value& v = R[pc->b];
+      if (v.is(OK::EnumVal)) {
+        EnumVal* ev = v.as<EnumVal>();
+        int b = ev->etype()->builtin;
+        if (b == 1 || b == 2) {
+          if (ev->variant == 0) {
+            R[pc->a] = Value(ev->payload);  // (a copy first: R[a] may hold the Ok itself)
+            pc += 2;
+            DISPATCH();
+          }
+          R[pc->a] = v;
+          pc += 2 + pc[1].sbx;
+          DISPATCH();
+        }
+      }
+      SAVE();
+      in.error(nullptr, std::string("'?' needs an Option or a Result, got ") + type_name(v));
+    }
+    do_TRYRET : {
+      if (p->is_module) throw TryReturn{R[pc->a]};
+      return std::move(R[pc->a]);
+    }
+    do_AWAIT : {
+      SAVE();
+      if (!R[pc->b].is(OK::Future))
+        R[pc->a] = R[pc->b];
+      else
+        R[pc->a] = await_value(in, R[pc->b]);
+      NEXT();
+    }
+    do_NEWARRAY : {
+      R[pc->a] = make_array(std::vector<Value>(&R[pc->b], &R[pc->b] + pc->c));
+      NEXT();
+    }
+    do_NEWTUPLE : {
+      R[pc->a] = make_tuple(std::vector<Value>(&R[pc->b], &R[pc->b] + pc->c));
+      NEXT();
+    }
+    do_NEWDICT : {
+      SAVE();
+      R[pc->a] = new_dict(&R[pc->b], pc->c);
+      NEXT();
+    }
+    do_NEWRANGE : {
+      Value& a = R[pc->b];
+      Value& b = R[pc->b + 1];
+      if (!a.is_int() || !b.is_int()) {
+        SAVE();
+        in.error(nullptr, std::string("range bounds must be integers, got ") + type_name(a) +
+                              " and " + type_name(b));
+      }
+      R[pc->a] = Value(new RangeObj(a.as_int(), b.as_int(), pc->k != 0));
+      NEXT();
+    }
+    do_CLOSURE : {
+      R[pc->a] = new_closure(p->lambdas[pc->bx], R, fn);
+      NEXT();
+    }
+    do_INTERP : {
+      SAVE();
+      R[pc->a] = make_str(interpolate(in, p->interps[pc->c].expr, &R[pc->b]));
+      NEXT();
+    }
+    do_GETFIELD : {
+      Value& obj = R[pc->b];
+      if (obj.is(OK::Instance)) {
+        Instance* inst = obj.as<Instance>();
+        InlineCache& ic = p->caches[size_t(pc - code)];
+        if (ic.type == inst->type.obj()) {
+          R[pc->a] = inst->fields[ic.index];
+          NEXT();
+        }
+        StructType* st = inst->stype();
+        auto it = st->field_index.find(Sym(K[pc->c].as_int()));
+        if (it != st->field_index.end()) {
+          st->rc++;  // pinned (see CALLM)
+          ic.type = st;
+          ic.index = it->second;
+          R[pc->a] = inst->fields[it->second];
+          NEXT();
+        }
+      }
+      SAVE();
+      R[pc->a] = in.get_field(obj, Sym(K[pc->c].as_int()), nullptr);
+      NEXT();
+    }
+    do_SETFIELD : {
+      Value& obj = R[pc->a];
+      if (obj.is(OK::Instance)) {
+        Instance* inst = obj.as<Instance>();
+        InlineCache& ic = p->caches[size_t(pc - code)];
+        if (ic.type == inst->type.obj()) {
+          inst->fields[ic.index] = R[pc->b];
+          NEXT();
+        }
+        StructType* st = inst->stype();
+        auto it = st->field_index.find(Sym(K[pc->c].as_int()));
+        if (it != st->field_index.end()) {
+          st->rc++;
+          ic.type = st;
+          ic.index = it->second;
+          inst->fields[it->second] = R[pc->b];
+          NEXT();
+        }
+      }
+      SAVE();
+      in.set_field(obj, Sym(K[pc->c].as_int()), R[pc->b], nullptr);
+      NEXT();
+    }
+    do_GETINDEX : {
+      Value& obj = R[pc->b];
+      Value& idx = R[pc->c];
+      if (obj.is(OK::Array) && idx.is_int()) {
+        auto& items = obj.as<Array>()->items;
+        int64_t i = idx.as_int();
+        if (i < 0) i += int64_t(items.size());
+        if (i >= 0 && size_t(i) < items.size()) {
+          R[pc->a] = items[size_t(i)];
+          NEXT();
+        }
+      } else if (obj.is(OK::Dict)) {
+        SAVE();
+        Value* v = obj.as<Dict>()->find(idx);
+        R[pc->a] = v ? *v : Value();
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = index_get(in, obj, idx, nullptr);
+      NEXT();
+    }
+    do_SETINDEX : {
+      Value& obj = R[pc->a];
+      Value& idx = R[pc->b];
+      if (obj.is(OK::Array) && idx.is_int()) {
+        auto& items = obj.as<Array>()->items;
+        int64_t i = idx.as_int();
+        if (i < 0) i += int64_t(items.size());
+        if (i >= 0 && size_t(i) < items.size()) {
+          items[size_t(i)] = R[pc->c];
+          NEXT();
+        }
+      } else if (obj.is(OK::Dict)) {
+        SAVE();
+        obj.as<Dict>()->set(idx, R[pc->c]);
+        NEXT();
+      }
+      SAVE();
+      index_set(in, obj, idx, R[pc->c], nullptr);
+      NEXT();
+    }
+    do_SLICE : {
+      SAVE();
+      Value* b = &R[pc->b];
+      if (pc->k && b[2].is_int()) b[2] = Value::integer(b[2].as_int() + 1);  // ..= (a temp)
+      R[pc->a] = slice(in, b[0], b[1], b[2], b[3], nullptr);
+      NEXT();
+    }
+    do_CAST : {
+      SAVE();
+      R[pc->a] = cast_to(in, R[pc->b], Sym(K[pc->c].as_int()), nullptr);
+      NEXT();
+    }
+    do_UNPACK : {
+      SAVE();
+      unpack(in, R[pc->b], &R[pc->a], pc->c);
+      NEXT();
+    }
+    do_MATCH : {
+      SAVE();
+      Pattern* pat = p->patterns[pc->bx];
+      bool ok = vm_match(in, p, pat, R[pc->a], R, fn);
+      if (pc->k) {
+        if (!ok) in.error(nullptr, "value " + repr(R[pc->a]) + " does not match the pattern");
+        NEXT();
+      }
+      BRANCH(!ok);
+    }
+    do_FORPREP : {
+      SAVE();
+      for_prep(in, &R[pc->a]);
+      NEXT();
+    }
+    do_FORNEXT : {
+      Value* st = &R[pc->a];
+      if (st[0].is(OK::Range)) {  // the common case, inline
+        int64_t i = st[1].as_int();
+        if (i >= st[2].as_int()) BRANCH(true);
+        R[pc->b] = Value::integer(i);
+        st[1] = Value::integer(i + 1);
+        BRANCH(false);
+      }
+      SAVE();
+      BRANCH(!for_next(in, st, &R[pc->b]));
+    }
+    do_WITHENTER : {
+      SAVE();
+      bool ok = with_enter(in, &R[pc->a], pc->k != 0);
+      BRANCH(!ok);
+    }
+    do_WITHEXIT : {
+      SAVE();
+      call_exit(in, &R[pc->a], pc->k != 0, nullptr);
+      NEXT();
+    }
+    do_DECLARE : {
+      SAVE();
+      exec_declaration(in, p->stmts[pc->bx], fr);
+      NEXT();
+    }
+    do_DEFAULT : {
+      if (!R[pc->a].is_undef()) {
+        pc += 1 + pc->sbx;
+        DISPATCH();
+      }
+      NEXT();
+    }
+    do_PANIC : {
+      SAVE();
+      in.error(nullptr, K[pc->bx].as<Str>()->s);
+    }
+    } catch (RuntimeError& e) {
+      // An error inside `with` bodies: their exit handlers run, innermost first; one that
+      // returns true suppresses the error (never a cancellation or a failed expectation), and
+      // execution goes on after that with.
+      uint32_t at = uint32_t(pc - code);
+      bool resumed = false;
+      for (const WithHandler& h : p->handlers) {
+        if (at < h.begin || at >= h.end) continue;
+        if (pc->op == Opc::WITHEXIT && pc->a == h.reg) continue;  // its own exit failed
+        std::shared_ptr<ErrorInfo> info = e.info;
+        bool suppressed = call_exit(in, &R[h.reg], h.is_async, info->expectation ? nullptr : info);
+        if (suppressed && !info->cancelled && !info->expectation) {
+          pc = code + h.after;
+          resumed = true;
+          break;
+        }
+      }
+      if (!resumed) throw;
+    }
+  }
+#undef DISPATCH
+#undef NEXT
+#undef SAVE
+#undef BRANCH
+}
+
+}  // namespace spl
