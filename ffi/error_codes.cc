@@ -14,21 +14,36 @@ thread_local std::string tl_last_error;
 int CodeFor(const rt::Status& s) {
   using rt::Code;
   switch (s.code()) {
-    case Code::kOk: return 0;
-    case Code::kNotFound: return s.sys_errno() != 0 ? -s.sys_errno() : SPL_ENOENT;
-    case Code::kPermissionDenied: return s.sys_errno() != 0 ? -s.sys_errno() : SPL_EACCES;
-    case Code::kIsDirectory: return SPL_EISDIR;
-    case Code::kUnsupported: return SPL_EUNSUPPORTED;
-    case Code::kInvalidArgument: return SPL_EINVAL;
-    case Code::kOutOfBounds: return SPL_ERANGE;
-    case Code::kAlreadyClosed: return SPL_ECLOSED;
-    case Code::kTruncated: return SPL_ETRUNCATED;
-    case Code::kTimedOut: return SPL_ETIMEDOUT;
-    case Code::kCancelled: return SPL_ECANCELED;
-    case Code::kInvalidUtf8: return SPL_EUTF8;
-    case Code::kNotReady: return SPL_ENOTREADY;
-    case Code::kNotWritable: return SPL_EREADONLY;
-    case Code::kIoError: return s.sys_errno() != 0 ? -s.sys_errno() : SPL_EIO;
+    case Code::kOk:
+      return 0;
+    case Code::kNotFound:
+      return s.sys_errno() != 0 ? -s.sys_errno() : SPL_ENOENT;
+    case Code::kPermissionDenied:
+      return s.sys_errno() != 0 ? -s.sys_errno() : SPL_EACCES;
+    case Code::kIsDirectory:
+      return SPL_EISDIR;
+    case Code::kUnsupported:
+      return SPL_EUNSUPPORTED;
+    case Code::kInvalidArgument:
+      return SPL_EINVAL;
+    case Code::kOutOfBounds:
+      return SPL_ERANGE;
+    case Code::kAlreadyClosed:
+      return SPL_ECLOSED;
+    case Code::kTruncated:
+      return SPL_ETRUNCATED;
+    case Code::kTimedOut:
+      return SPL_ETIMEDOUT;
+    case Code::kCancelled:
+      return SPL_ECANCELED;
+    case Code::kInvalidUtf8:
+      return SPL_EUTF8;
+    case Code::kNotReady:
+      return SPL_ENOTREADY;
+    case Code::kNotWritable:
+      return SPL_EREADONLY;
+    case Code::kIoError:
+      return s.sys_errno() != 0 ? -s.sys_errno() : SPL_EIO;
   }
   return SPL_EIO;
 }
@@ -55,22 +70,28 @@ extern "C" {
 const char* spl_err_name(int code) {
   switch (code) {
 #define SPL_XX_(name, value, msg) \
-  case (value): return #name;
+  case (value):                   \
+    return #name;
     SPL_ERRNO_MAP(SPL_XX_)
 #undef SPL_XX_
-    case 0: return "OK";
-    default: return "UNKNOWN";
+    case 0:
+      return "OK";
+    default:
+      return "UNKNOWN";
   }
 }
 
 const char* spl_strerror(int code) {
   switch (code) {
 #define SPL_XX_(name, value, msg) \
-  case (value): return msg;
+  case (value):                   \
+    return msg;
     SPL_ERRNO_MAP(SPL_XX_)
 #undef SPL_XX_
-    case 0: return "success";
-    default: return code < 0 && code > -4000 ? strerrordesc_np(-code) : "unknown error";
+    case 0:
+      return "success";
+    default:
+      return code < 0 && code > -4000 ? strerrordesc_np(-code) : "unknown error";
   }
 }
 

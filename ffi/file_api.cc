@@ -1,5 +1,7 @@
 // The C ABI functions of spl/file.h over the C++ runtime: global loader, handle table,
 // argument checks. Error translation lives in error_codes.cc, not here.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -7,8 +9,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "ffi/error_codes.h"
 #include "ffi/handle_table.h"
@@ -312,8 +312,7 @@ int spl_scan_count_lines(spl_handle_t h, uint64_t offset, uint64_t length, uint6
   return rc;
 }
 
-int spl_scan_validate_utf8(spl_handle_t h, uint64_t offset, uint64_t length,
-                           uint64_t* bad_offset) {
+int spl_scan_validate_utf8(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t* bad_offset) {
   size_t bad = spl::rt::scan::kValid;
   int rc = Scan(h, offset, length,
                 [&](const uint8_t* p, size_t n) { bad = spl::rt::scan::ValidateUtf8(p, n); });
@@ -346,9 +345,7 @@ int spl_loop_attach(struct uv_loop_s* loop, spl_completion_cb cb, void* user_dat
   }));
 }
 
-int spl_loop_ref(int keep_alive) {
-  return ToCode(GetLoader().SetLoopRef(keep_alive != 0));
-}
+int spl_loop_ref(int keep_alive) { return ToCode(GetLoader().SetLoopRef(keep_alive != 0)); }
 
 int spl_loop_detach(void) {
   GetLoader().DetachLoop();

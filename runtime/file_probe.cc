@@ -50,14 +50,22 @@ void Fd::reset() {
 
 const char* FileKindName(FileKind kind) {
   switch (kind) {
-    case FileKind::kRegular: return "regular file";
-    case FileKind::kPseudo: return "pseudo file";
-    case FileKind::kDirectory: return "directory";
-    case FileKind::kFifo: return "FIFO";
-    case FileKind::kSocket: return "socket";
-    case FileKind::kCharDevice: return "character device";
-    case FileKind::kBlockDevice: return "block device";
-    case FileKind::kOther: return "special file";
+    case FileKind::kRegular:
+      return "regular file";
+    case FileKind::kPseudo:
+      return "pseudo file";
+    case FileKind::kDirectory:
+      return "directory";
+    case FileKind::kFifo:
+      return "FIFO";
+    case FileKind::kSocket:
+      return "socket";
+    case FileKind::kCharDevice:
+      return "character device";
+    case FileKind::kBlockDevice:
+      return "block device";
+    case FileKind::kOther:
+      return "special file";
   }
   return "special file";
 }
@@ -92,12 +100,24 @@ Result<ProbedFile> ProbeFile(const std::string& path, const ProbeOptions& option
     case S_IFREG:
       out.kind = (st.st_size == 0 && OnPseudoFs(raw)) ? FileKind::kPseudo : FileKind::kRegular;
       break;
-    case S_IFDIR: out.kind = FileKind::kDirectory; break;
-    case S_IFIFO: out.kind = FileKind::kFifo; break;
-    case S_IFSOCK: out.kind = FileKind::kSocket; break;
-    case S_IFCHR: out.kind = FileKind::kCharDevice; break;
-    case S_IFBLK: out.kind = FileKind::kBlockDevice; break;
-    default: out.kind = FileKind::kOther; break;
+    case S_IFDIR:
+      out.kind = FileKind::kDirectory;
+      break;
+    case S_IFIFO:
+      out.kind = FileKind::kFifo;
+      break;
+    case S_IFSOCK:
+      out.kind = FileKind::kSocket;
+      break;
+    case S_IFCHR:
+      out.kind = FileKind::kCharDevice;
+      break;
+    case S_IFBLK:
+      out.kind = FileKind::kBlockDevice;
+      break;
+    default:
+      out.kind = FileKind::kOther;
+      break;
   }
   if (out.kind == FileKind::kRegular || out.kind == FileKind::kPseudo) {
     // Back to blocking reads for regular files (O_NONBLOCK only served the open).

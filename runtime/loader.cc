@@ -1,12 +1,11 @@
 // Loader implementation: worker pool, job state machine, chunked prefault, loop delivery.
 #include "runtime/loader.h"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <sched.h>
 
 #include <algorithm>
-
-#include <fmt/format.h>
 
 namespace spl::rt {
 
@@ -14,9 +13,9 @@ namespace spl::rt {
 // thread drains and calls the callback. Nothing else crosses threads.
 struct LoopLink {
   std::mutex mu;
-  uv_async_t* async = nullptr;  // guarded by mu; null when no loop is attached
+  uv_async_t* async = nullptr;            // guarded by mu; null when no loop is attached
   std::deque<std::shared_ptr<Job>> done;  // guarded by mu
-  CompletionFn on_complete;     // set and used on the loop thread only
+  CompletionFn on_complete;               // set and used on the loop thread only
 
   void Announce(std::shared_ptr<Job> job) {
     std::lock_guard lock(mu);
@@ -40,10 +39,14 @@ struct LoopLink {
 
 const char* JobStateName(JobState state) {
   switch (state) {
-    case JobState::kPending: return "pending";
-    case JobState::kLoading: return "loading";
-    case JobState::kReady: return "ready";
-    case JobState::kFailed: return "failed";
+    case JobState::kPending:
+      return "pending";
+    case JobState::kLoading:
+      return "loading";
+    case JobState::kReady:
+      return "ready";
+    case JobState::kFailed:
+      return "failed";
   }
   return "?";
 }
@@ -54,7 +57,6 @@ Job::Job(uint64_t id, uint64_t tag, std::string path, LoadOptions options,
 
 std::shared_ptr<Job> Job::Completed(std::string path, Result<std::shared_ptr<Region>> result,
                                     PrefaultMethod prefault) {
-
   auto job = std::make_shared<Job>(0, 0, std::move(path), LoadOptions{}, nullptr);
   if (result.ok()) {
     auto region = std::move(result.value());
@@ -92,9 +94,12 @@ Status Job::Wait(std::optional<std::chrono::nanoseconds> timeout) const {
 Result<std::shared_ptr<Region>> Job::result() const {
   std::lock_guard lock(mu_);
   switch (state()) {
-    case JobState::kReady: return region_;
-    case JobState::kFailed: return status_;
-    default: return Status::Error(Code::kNotReady, path_, "load still running");
+    case JobState::kReady:
+      return region_;
+    case JobState::kFailed:
+      return status_;
+    default:
+      return Status::Error(Code::kNotReady, path_, "load still running");
   }
 }
 
@@ -148,7 +153,8 @@ Loader::~Loader() {
   }
   cv_.notify_all();
   for (auto& t : abandoned) {
-    if (!t.prefault_helper) t.job->Finish(Status::Error(Code::kCancelled, t.job->path(), "loader shut down"), nullptr);
+    if (!t.prefault_helper)
+      t.job->Finish(Status::Error(Code::kCancelled, t.job->path(), "loader shut down"), nullptr);
   }
   for (auto& w : workers_) w.join();
 }

@@ -55,7 +55,9 @@ class Job : public std::enable_shared_from_this<Job> {
   // 0.0 .. 1.0; 1.0 once Ready.
   double progress() const;
   Strategy strategy() const { return strategy_.load(std::memory_order_relaxed); }
-  PrefaultMethod prefault_method() const { return prefault_method_.load(std::memory_order_relaxed); }
+  PrefaultMethod prefault_method() const {
+    return prefault_method_.load(std::memory_order_relaxed);
+  }
 
   // Blocks until the job is done or the timeout runs out (nullopt: no limit). Ok when Ready,
   // the failure when Failed, TimedOut when time ran out (the load goes on). Many threads may

@@ -1,14 +1,13 @@
 // Region implementation: mapping, buffers, advice, flush, close, staleness (see region.h).
 #include "runtime/region.h"
 
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-
-#include <fmt/format.h>
 
 #include "runtime/prefault.h"
 #include "runtime/unmapper.h"
@@ -23,15 +22,22 @@ size_t PageSize() {
 
 int AdviceFlag(Advice advice) {
   switch (advice) {
-    case Advice::kNormal: return MADV_NORMAL;
-    case Advice::kSequential: return MADV_SEQUENTIAL;
-    case Advice::kRandom: return MADV_RANDOM;
-    case Advice::kWillNeed: return MADV_WILLNEED;
-    case Advice::kDontNeed: return MADV_DONTNEED;
+    case Advice::kNormal:
+      return MADV_NORMAL;
+    case Advice::kSequential:
+      return MADV_SEQUENTIAL;
+    case Advice::kRandom:
+      return MADV_RANDOM;
+    case Advice::kWillNeed:
+      return MADV_WILLNEED;
+    case Advice::kDontNeed:
+      return MADV_DONTNEED;
 #ifdef MADV_HUGEPAGE
-    case Advice::kHugePage: return MADV_HUGEPAGE;
+    case Advice::kHugePage:
+      return MADV_HUGEPAGE;
 #endif
-    default: return -1;
+    default:
+      return -1;
   }
 }
 
@@ -39,29 +45,40 @@ int AdviceFlag(Advice advice) {
 
 const char* MapModeName(MapMode mode) {
   switch (mode) {
-    case MapMode::kReadOnly: return "read-only";
-    case MapMode::kReadWrite: return "read-write";
-    case MapMode::kCopyOnWrite: return "copy-on-write";
+    case MapMode::kReadOnly:
+      return "read-only";
+    case MapMode::kReadWrite:
+      return "read-write";
+    case MapMode::kCopyOnWrite:
+      return "copy-on-write";
   }
   return "?";
 }
 
 const char* StrategyName(Strategy strategy) {
   switch (strategy) {
-    case Strategy::kEmpty: return "empty";
-    case Strategy::kMmap: return "mmap";
-    case Strategy::kRead: return "read";
-    case Strategy::kReadToEof: return "read-to-eof";
+    case Strategy::kEmpty:
+      return "empty";
+    case Strategy::kMmap:
+      return "mmap";
+    case Strategy::kRead:
+      return "read";
+    case Strategy::kReadToEof:
+      return "read-to-eof";
   }
   return "?";
 }
 
 const char* PrefaultMethodName(PrefaultMethod method) {
   switch (method) {
-    case PrefaultMethod::kNone: return "none";
-    case PrefaultMethod::kPopulateRead: return "populate-read";
-    case PrefaultMethod::kTouch: return "willneed+touch";
-    case PrefaultMethod::kPopulateAndTouch: return "populate-read+touch";
+    case PrefaultMethod::kNone:
+      return "none";
+    case PrefaultMethod::kPopulateRead:
+      return "populate-read";
+    case PrefaultMethod::kTouch:
+      return "willneed+touch";
+    case PrefaultMethod::kPopulateAndTouch:
+      return "populate-read+touch";
   }
   return "?";
 }
@@ -166,9 +183,9 @@ Status Region::Flush(uint64_t offset, uint64_t length) {
   Status s = CheckRange(offset, length);
   if (!s.ok()) return s;
   if (mode_ != MapMode::kReadWrite) {
-    return Status::Error(Code::kNotWritable, path_,
-                         fmt::format("flush needs a read-write region (this one is {})",
-                                     MapModeName(mode_)));
+    return Status::Error(
+        Code::kNotWritable, path_,
+        fmt::format("flush needs a read-write region (this one is {})", MapModeName(mode_)));
   }
   if (strategy_ != Strategy::kMmap || length == 0) return Status::Ok();
   uintptr_t start = reinterpret_cast<uintptr_t>(data_ + offset) & ~(PageSize() - 1);

@@ -1,30 +1,45 @@
 // Status helpers: errno classification and the one-line human message.
 #include "runtime/status.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace spl::rt {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kNotFound: return "not found";
-    case Code::kPermissionDenied: return "permission denied";
-    case Code::kIsDirectory: return "is a directory";
-    case Code::kUnsupported: return "unsupported file kind";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kOutOfBounds: return "out of bounds";
-    case Code::kAlreadyClosed: return "already closed";
-    case Code::kTruncated: return "file truncated while mapped";
-    case Code::kTimedOut: return "timed out";
-    case Code::kCancelled: return "cancelled";
-    case Code::kInvalidUtf8: return "invalid UTF-8";
-    case Code::kNotReady: return "not ready";
-    case Code::kNotWritable: return "region is not writable";
-    case Code::kIoError: return "I/O error";
+    case Code::kOk:
+      return "ok";
+    case Code::kNotFound:
+      return "not found";
+    case Code::kPermissionDenied:
+      return "permission denied";
+    case Code::kIsDirectory:
+      return "is a directory";
+    case Code::kUnsupported:
+      return "unsupported file kind";
+    case Code::kInvalidArgument:
+      return "invalid argument";
+    case Code::kOutOfBounds:
+      return "out of bounds";
+    case Code::kAlreadyClosed:
+      return "already closed";
+    case Code::kTruncated:
+      return "file truncated while mapped";
+    case Code::kTimedOut:
+      return "timed out";
+    case Code::kCancelled:
+      return "cancelled";
+    case Code::kInvalidUtf8:
+      return "invalid UTF-8";
+    case Code::kNotReady:
+      return "not ready";
+    case Code::kNotWritable:
+      return "region is not writable";
+    case Code::kIoError:
+      return "I/O error";
   }
   return "unknown error";
 }
@@ -33,14 +48,26 @@ Status Status::FromErrno(int err, std::string path, std::string_view what) {
   Code code;
   switch (err) {
     case ENOENT:
-    case ENOTDIR: code = Code::kNotFound; break;
+    case ENOTDIR:
+      code = Code::kNotFound;
+      break;
     case EACCES:
-    case EPERM: code = Code::kPermissionDenied; break;
-    case EISDIR: code = Code::kIsDirectory; break;
+    case EPERM:
+      code = Code::kPermissionDenied;
+      break;
+    case EISDIR:
+      code = Code::kIsDirectory;
+      break;
     case ENODEV:
-    case ENXIO: code = Code::kUnsupported; break;
-    case EINVAL: code = Code::kInvalidArgument; break;
-    default: code = Code::kIoError; break;
+    case ENXIO:
+      code = Code::kUnsupported;
+      break;
+    case EINVAL:
+      code = Code::kInvalidArgument;
+      break;
+    default:
+      code = Code::kIoError;
+      break;
   }
   std::string detail = fmt::format("{}: {}", what, std::strerror(err));
   return Error(code, std::move(path), std::move(detail), err);
@@ -51,9 +78,9 @@ std::string Status::ToString() const {
   std::string out = CodeName(code_);
   if (offset_) out += fmt::format(" at byte {}", *offset_);
   if (!path_.empty()) out += fmt::format(": {}", path_);
-  if (!detail_.empty() && (code_ == Code::kIoError || code_ == Code::kUnsupported ||
-                           code_ == Code::kInvalidArgument || code_ == Code::kOutOfBounds ||
-                           code_ == Code::kTruncated || code_ == Code::kNotWritable)) {
+  if (!detail_.empty() &&
+      (code_ == Code::kIoError || code_ == Code::kUnsupported || code_ == Code::kInvalidArgument ||
+       code_ == Code::kOutOfBounds || code_ == Code::kTruncated || code_ == Code::kNotWritable)) {
     out += fmt::format(" ({})", detail_);
   }
   return out;

@@ -35,7 +35,8 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status Error(Code code, std::string path = {}, std::string detail = {}, int sys_errno = 0) {
+  static Status Error(Code code, std::string path = {}, std::string detail = {},
+                      int sys_errno = 0) {
     Status s;
     s.code_ = code;
     s.path_ = std::move(path);
@@ -72,7 +73,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   T& value() & { return std::get<0>(v_); }

@@ -1,12 +1,11 @@
 // Strategy implementation (see strategy.h).
 #include "runtime/strategy.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "runtime/file_probe.h"
 
@@ -73,13 +72,15 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
   if (!probed.ok()) return probed.status();
   ProbedFile& file = probed.value();
   switch (file.kind) {
-    case FileKind::kRegular: break;
+    case FileKind::kRegular:
+      break;
     case FileKind::kPseudo:
       if (options.mode != MapMode::kReadOnly) {
         return Status::Error(Code::kUnsupported, path, "pseudo files can only be read");
       }
       return ReadToEof(file, options);
-    case FileKind::kDirectory: return Status::Error(Code::kIsDirectory, path);
+    case FileKind::kDirectory:
+      return Status::Error(Code::kIsDirectory, path);
     default:
       return Status::Error(Code::kUnsupported, path,
                            fmt::format("{} is not a regular file", FileKindName(file.kind)));
@@ -100,8 +101,8 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
     if (!got.ok()) return got.status();
     region = Region::FromBuffer(path, file.identity, std::move(buf), *got, Strategy::kRead);
   } else {
-    auto mapped = Region::Map(file.fd.get(), path, file.identity, options.mode, options.offset,
-                              length);
+    auto mapped =
+        Region::Map(file.fd.get(), path, file.identity, options.mode, options.offset, length);
     if (!mapped.ok()) return mapped.status();
     region = std::move(mapped.value());
   }
@@ -118,7 +119,8 @@ Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOpti
                                          PrefaultMethod* used) {
   auto region = OpenRegion(path, options);
   if (!region.ok() || !options.prefault) return region;
-  const uint64_t chunk = options.prefault_chunk != 0 ? options.prefault_chunk : kDefaultPrefaultChunk;
+  const uint64_t chunk =
+      options.prefault_chunk != 0 ? options.prefault_chunk : kDefaultPrefaultChunk;
   const uint64_t size = (*region)->size();
   for (uint64_t off = 0; off < size; off += chunk) {
     Status s = (*region)->Prefault(off, std::min(chunk, size - off), options.prefault_touch, used);

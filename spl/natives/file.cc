@@ -4,6 +4,8 @@
 // the last failure. Waiting is real: rt_file_wait returns a pending future settled on the loop
 // thread when the loader reports the handle done (or its timeout fires). It does not build
 // Simple types (FileError, MmapRegion): simple_std/file/*.spl does that.
+#include "spl/file.h"
+
 #include <sys/stat.h>
 #include <uv.h>
 
@@ -14,7 +16,6 @@
 #include <vector>
 
 #include "native_api.h"
-#include "spl/file.h"
 
 namespace spl {
 namespace {
@@ -42,7 +43,8 @@ void UpdateLoopRef() { spl_loop_ref(State().outstanding > 0 ? 1 : 0); }
 void CloseTimer(uv_timer_t* t) {
   if (t == nullptr) return;
   uv_timer_stop(t);
-  uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  uv_close(reinterpret_cast<uv_handle_t*>(t),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
 }
 
 void Settle(Waiter* w, int code) {
@@ -349,8 +351,8 @@ Value rt_region_write(NativeCall& c) {
   std::string data = c.text_arg(2);
   if (c.failed()) return c.nil();
   if (off < 0) return Code(c, SPL_ERANGE);
-  return Code(c, spl_region_write(HandleArg(c, 0), static_cast<uint64_t>(off), data.data(),
-                                  data.size()));
+  return Code(
+      c, spl_region_write(HandleArg(c, 0), static_cast<uint64_t>(off), data.data(), data.size()));
 }
 
 Value rt_region_flush(NativeCall& c) { return Code(c, spl_region_flush(HandleArg(c, 0), 0, 0)); }

@@ -24,26 +24,46 @@ namespace {
 
 const char* errno_name(int e) {
   switch (e) {
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EEXIST: return "EEXIST";
-    case EISDIR: return "EISDIR";
-    case ELOOP: return "ELOOP";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EROFS: return "EROFS";
-    case ENOSPC: return "ENOSPC";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EINVAL: return "EINVAL";
-    case EIO: return "EIO";
-    case EBUSY: return "EBUSY";
-    case ETXTBSY: return "ETXTBSY";
-    case ENOMEM: return "ENOMEM";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case EXDEV: return "EXDEV";
-    default: return "EOTHER";
+    case ENOENT:
+      return "ENOENT";
+    case ENOTDIR:
+      return "ENOTDIR";
+    case EACCES:
+      return "EACCES";
+    case EPERM:
+      return "EPERM";
+    case EEXIST:
+      return "EEXIST";
+    case EISDIR:
+      return "EISDIR";
+    case ELOOP:
+      return "ELOOP";
+    case ENAMETOOLONG:
+      return "ENAMETOOLONG";
+    case EROFS:
+      return "EROFS";
+    case ENOSPC:
+      return "ENOSPC";
+    case ENOTEMPTY:
+      return "ENOTEMPTY";
+    case EINVAL:
+      return "EINVAL";
+    case EIO:
+      return "EIO";
+    case EBUSY:
+      return "EBUSY";
+    case ETXTBSY:
+      return "ETXTBSY";
+    case ENOMEM:
+      return "ENOMEM";
+    case EMFILE:
+      return "EMFILE";
+    case ENFILE:
+      return "ENFILE";
+    case EXDEV:
+      return "EXDEV";
+    default:
+      return "EOTHER";
   }
 }
 
@@ -124,10 +144,14 @@ Value rt_path_access(NativeCall& c) {
   if (c.failed()) return c.nil();
   int mode = 0;
   for (char ch : what) {
-    if (ch == 'r') mode |= R_OK;
-    else if (ch == 'w') mode |= W_OK;
-    else if (ch == 'x') mode |= X_OK;
-    else return c.fail("rt_path_access: mode must be made of r, w and x, got '" + what + "'");
+    if (ch == 'r')
+      mode |= R_OK;
+    else if (ch == 'w')
+      mode |= W_OK;
+    else if (ch == 'x')
+      mode |= X_OK;
+    else
+      return c.fail("rt_path_access: mode must be made of r, w and x, got '" + what + "'");
   }
   if (mode == 0) return c.fail("rt_path_access: mode is empty");
 #ifdef AT_EACCESS
@@ -225,7 +249,8 @@ Value rt_path_write_bytes(NativeCall& c) {
   std::string p;
   if (!path_arg(c, 0, p)) return c.nil();
   const Value& list = c.arg(1);
-  if (!list.is(OK::Array)) return c.fail("rt_path_write_bytes: argument 2 must be an array of bytes");
+  if (!list.is(OK::Array))
+    return c.fail("rt_path_write_bytes: argument 2 must be an array of bytes");
   std::string data;
   for (const Value& v : list.as<Array>()->items) {
     if (!v.is_int() || v.as_int() < 0 || v.as_int() > 255)

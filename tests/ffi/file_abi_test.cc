@@ -1,7 +1,6 @@
 // The C ABI (spl/file.h) from C++: handles and their generations, sync and async loads, every
 // error path's code and message, guarded scans, and completion delivery on a libuv loop.
-#include "spl/file.h"
-
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
@@ -11,8 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
+#include "spl/file.h"
 #include "tests/common/temp_dir.h"
 
 namespace {
@@ -236,9 +234,12 @@ TEST(FileAbi, CompletionOnTheLoop) {
   while (seen.done.size() < 2) uv_run(&loop, UV_RUN_ONCE);
   EXPECT_FALSE(seen.wrong_thread);
   for (auto& [h, state] : seen.done) {
-    if (h == good) EXPECT_EQ(state, SPL_STATE_READY);
-    else if (h == bad) EXPECT_EQ(state, SPL_STATE_FAILED);
-    else ADD_FAILURE() << "unexpected handle " << h;
+    if (h == good)
+      EXPECT_EQ(state, SPL_STATE_READY);
+    else if (h == bad)
+      EXPECT_EQ(state, SPL_STATE_FAILED);
+    else
+      ADD_FAILURE() << "unexpected handle " << h;
   }
   EXPECT_EQ(spl_loop_detach(), 0);
   uv_run(&loop, UV_RUN_DEFAULT);

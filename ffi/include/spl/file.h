@@ -31,6 +31,7 @@ extern "C" {
 #define SPL_VERSION_MINOR 1
 
 /* Error codes: negated errno values, plus project codes from -4001 down. */
+/* clang-format off */
 #define SPL_ERRNO_MAP(XX)                                              \
   XX(ENOENT, -ENOENT, "no such file or directory")                     \
   XX(EACCES, -EACCES, "permission denied")                             \
@@ -63,6 +64,7 @@ typedef enum {
 #undef SPL_XX_
   SPL_OK = 0
 } spl_errno_t;
+/* clang-format on */
 
 /* "ENOENT", "ETRUNCATED", ... ("UNKNOWN" for codes outside the table). Static storage. */
 SPL_EXTERN const char* spl_err_name(int code);
@@ -74,7 +76,11 @@ SPL_EXTERN const char* spl_last_error(void);
 
 typedef uint64_t spl_handle_t; /* 0 is never a valid handle */
 
-typedef enum { SPL_MODE_READ_ONLY = 0, SPL_MODE_READ_WRITE = 1, SPL_MODE_COPY_ON_WRITE = 2 } spl_map_mode_t;
+typedef enum {
+  SPL_MODE_READ_ONLY = 0,
+  SPL_MODE_READ_WRITE = 1,
+  SPL_MODE_COPY_ON_WRITE = 2
+} spl_map_mode_t;
 typedef enum {
   SPL_ADVICE_NORMAL = 0,
   SPL_ADVICE_SEQUENTIAL = 1,
@@ -83,12 +89,17 @@ typedef enum {
   SPL_ADVICE_DONTNEED = 4,
   SPL_ADVICE_HUGEPAGE = 5
 } spl_advice_t;
-typedef enum { SPL_STATE_PENDING = 0, SPL_STATE_LOADING = 1, SPL_STATE_READY = 2, SPL_STATE_FAILED = 3 } spl_state_t;
 typedef enum {
-  SPL_STRATEGY_EMPTY = 0,       /* zero-length: no mapping */
-  SPL_STRATEGY_MMAP = 1,        /* mapped, descriptor closed */
-  SPL_STRATEGY_READ = 2,        /* small file read into a buffer */
-  SPL_STRATEGY_READ_TO_EOF = 3  /* size-0 pseudo file (/proc, /sys) read to EOF */
+  SPL_STATE_PENDING = 0,
+  SPL_STATE_LOADING = 1,
+  SPL_STATE_READY = 2,
+  SPL_STATE_FAILED = 3
+} spl_state_t;
+typedef enum {
+  SPL_STRATEGY_EMPTY = 0,      /* zero-length: no mapping */
+  SPL_STRATEGY_MMAP = 1,       /* mapped, descriptor closed */
+  SPL_STRATEGY_READ = 2,       /* small file read into a buffer */
+  SPL_STRATEGY_READ_TO_EOF = 3 /* size-0 pseudo file (/proc, /sys) read to EOF */
 } spl_strategy_t;
 typedef enum {
   SPL_PREFAULT_NONE = 0,
@@ -98,15 +109,15 @@ typedef enum {
 } spl_prefault_method_t;
 
 typedef struct spl_open_options {
-  int mode;                /* spl_map_mode_t; default READ_ONLY */
-  int prefault;            /* non-zero: prefault after mapping; default 1 */
-  int prefault_touch;      /* non-zero: also read one byte per page after populating; 1 */
-  int advice;              /* spl_advice_t applied after mapping; default NORMAL */
-  int nofollow;            /* non-zero: refuse a symlink as last component; default 0 */
-  uint64_t offset;         /* start of the range to load; default 0 */
-  uint64_t length;         /* 0: to the end of the file; default 0 */
-  uint64_t mmap_threshold; /* read-only files smaller than this are read, not mapped; 1 MiB */
-  uint64_t prefault_chunk; /* bytes per prefault step (cancel checkpoint); 8 MiB */
+  int mode;                  /* spl_map_mode_t; default READ_ONLY */
+  int prefault;              /* non-zero: prefault after mapping; default 1 */
+  int prefault_touch;        /* non-zero: also read one byte per page after populating; 1 */
+  int advice;                /* spl_advice_t applied after mapping; default NORMAL */
+  int nofollow;              /* non-zero: refuse a symlink as last component; default 0 */
+  uint64_t offset;           /* start of the range to load; default 0 */
+  uint64_t length;           /* 0: to the end of the file; default 0 */
+  uint64_t mmap_threshold;   /* read-only files smaller than this are read, not mapped; 1 MiB */
+  uint64_t prefault_chunk;   /* bytes per prefault step (cancel checkpoint); 8 MiB */
   uint32_t prefault_workers; /* loader threads that may prefault one file at once; 2 */
 } spl_open_options_t;
 
@@ -165,8 +176,8 @@ SPL_EXTERN int spl_region_is_stale(spl_handle_t h);
 /* Guarded scans over [offset, offset+length) of a READY region; a file truncated underneath
  * gives SPL_ETRUNCATED, never a crash. */
 /* Non-overlapping occurrences of needle (like Python's bytes.count). */
-SPL_EXTERN int spl_scan_count(spl_handle_t h, uint64_t offset, uint64_t length,
-                              const void* needle, size_t needle_len, uint64_t* count);
+SPL_EXTERN int spl_scan_count(spl_handle_t h, uint64_t offset, uint64_t length, const void* needle,
+                              size_t needle_len, uint64_t* count);
 /* First occurrence at or after `from` (absolute offset, inside the range): *pos is its
  * absolute offset, or -1 when there is none. */
 SPL_EXTERN int spl_scan_find(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t from,
