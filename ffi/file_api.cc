@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -74,6 +75,14 @@ int ToOptions(const char* path, const spl_open_options_t* in, rt::LoadOptions* o
   out->prefault_chunk = in->prefault_chunk != 0 ? in->prefault_chunk : rt::kDefaultPrefaultChunk;
   out->prefault_workers = in->prefault_workers;
   return 0;
+}
+
+// timeout_ms as a wait limit: negative means none, and so does anything too long to count in
+// nanoseconds (the conversion would overflow; such a wait is "forever" in practice).
+std::optional<std::chrono::nanoseconds> LimitFromMillis(int64_t timeout_ms) {
+  constexpr int64_t kMaxMillis = std::chrono::nanoseconds::max().count() / 1000000;
+  if (timeout_ms < 0 || timeout_ms > kMaxMillis) return std::nullopt;
+  return std::chrono::milliseconds(timeout_ms);
 }
 
 int JobOf(spl_handle_t h, std::shared_ptr<rt::Job>* out) {
@@ -182,9 +191,7 @@ int spl_file_progress(spl_handle_t h, uint64_t* done, uint64_t* total) {
 int spl_file_wait(spl_handle_t h, int64_t timeout_ms) {
   std::shared_ptr<rt::Job> job;
   if (int rc = JobOf(h, &job)) return rc;
-  std::optional<std::chrono::nanoseconds> limit;
-  if (timeout_ms >= 0) limit = std::chrono::milliseconds(timeout_ms);
-  return ToCode(job->Wait(limit));
+  return ToCode(job->Wait(LimitFromMillis(timeout_ms)));
 }
 
 int spl_file_result(spl_handle_t h) {

@@ -81,8 +81,15 @@ double Job::progress() const {
 Status Job::Wait(std::optional<std::chrono::nanoseconds> timeout) const {
   std::unique_lock lock(mu_);
   auto done = [this] { return is_done(); };
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   if (timeout) {
-    if (!cv_.wait_for(lock, *timeout, done)) {
+    // A deadline the clock cannot hold (timeouts of centuries) means no limit: adding it
+    // to now() would overflow (signed) and time out at once.
+    auto now = std::chrono::steady_clock::now();
+    if (*timeout <= std::chrono::steady_clock::time_point::max() - now) deadline = now + *timeout;
+  }
+  if (deadline) {
+    if (!cv_.wait_until(lock, *deadline, done)) {
       return Status::Error(Code::kTimedOut, path_, "load still running");
     }
   } else {

@@ -59,8 +59,9 @@ class Job : public std::enable_shared_from_this<Job> {
     return prefault_method_.load(std::memory_order_relaxed);
   }
 
-  // Blocks until the job is done or the timeout runs out (nullopt: no limit). Ok when Ready,
-  // the failure when Failed, TimedOut when time ran out (the load goes on). Many threads may
+  // Blocks until the job is done or the timeout runs out (nullopt: no limit; a timeout too
+  // long for the clock to represent as a deadline is no limit too). Ok when Ready, the
+  // failure when Failed, TimedOut when time ran out (the load goes on). Many threads may
   // wait on one job.
   Status Wait(std::optional<std::chrono::nanoseconds> timeout = std::nullopt) const;
   // NotReady while the job runs; the region when Ready; the failure when Failed.

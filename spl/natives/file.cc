@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -181,8 +182,11 @@ Value rt_file_progress(NativeCall& c) {
   return c.ok(c.floating(p));
 }
 
+// Timeouts longer than this (about 292 years, as in spl_file_wait) mean no limit.
+constexpr int64_t kForeverMs = INT64_MAX / 1000000;
+
 // (handle, timeout_ms): a future of the final code (0 ready, negative error, ETIMEDOUT), or the
-// code itself when the load already ended. timeout_ms < 0: no limit.
+// code itself when the load already ended. timeout_ms < 0 or > kForeverMs: no limit.
 Value rt_file_wait(NativeCall& c) {
   spl_handle_t h = HandleArg(c, 0);
   int64_t timeout = c.int_arg(1);
@@ -193,7 +197,7 @@ Value rt_file_wait(NativeCall& c) {
   if (state == SPL_STATE_READY || state == SPL_STATE_FAILED) return Code(c, spl_file_result(h));
   if (timeout == 0) return Code(c, SPL_ETIMEDOUT);
   auto* w = new Waiter{c.pending_future(), h, nullptr};
-  if (timeout > 0) {
+  if (timeout > 0 && timeout <= kForeverMs) {
     w->timer = new uv_timer_t;
     uv_timer_init(c.loop(), w->timer);
     w->timer->data = w;

@@ -81,6 +81,24 @@ TEST(FileAbi, SubmitWaitProgressResult) {
   EXPECT_EQ(spl_file_close(h), 0);
 }
 
+TEST(FileAbi, WaitWithHugeTimeoutsMeansNoLimit) {
+  // INT64_MAX ms used to overflow converting to nanoseconds (UBSan: signed overflow) and time
+  // out at once; every value too large to count is "forever" now.
+  TempDir dir;
+  std::string path = dir.WriteSized("big", 64 << 20);
+  spl_open_options_t opts;
+  spl_open_options_init(&opts);
+  opts.prefault_chunk = 1 << 20;
+  opts.prefault_workers = 1;
+  for (int64_t limit : {INT64_MAX, INT64_MAX / 1000000 + 1, INT64_MAX / 1000000, INT64_MAX / 2}) {
+    spl_handle_t h = 0;
+    ASSERT_EQ(spl_submit(path.c_str(), &opts, &h), 0);
+    EXPECT_EQ(spl_file_wait(h, limit), 0) << limit << ": " << spl_last_error();
+    EXPECT_EQ(spl_file_state(h), SPL_STATE_READY);
+    EXPECT_EQ(spl_file_close(h), 0);
+  }
+}
+
 TEST(FileAbi, ErrorsHaveCodesNamesAndMessages) {
   TempDir dir;
   spl_handle_t h = 0;

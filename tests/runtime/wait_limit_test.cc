@@ -1,13 +1,13 @@
 // Job::Wait with timeouts too long for the clock (nanoseconds::max(), centuries): they wait
 // for the load like no limit at all instead of overflowing into an immediate TimedOut.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "runtime/loader.h"
 #include "tests/common/temp_dir.h"
@@ -52,9 +52,9 @@ TEST(JobWait, HugeTimeoutsWaitForTheLoad) {
   auto job = loader.Submit(dir.WriteSized("big", 4 << 20), o);
   gate.WaitReached();
 
-  const std::vector<std::chrono::nanoseconds> limits = {
-      std::chrono::nanoseconds::max(), std::chrono::nanoseconds::max() - 1ns,
-      std::chrono::nanoseconds(INT64_MAX / 2)};
+  const std::vector<std::chrono::nanoseconds> limits = {std::chrono::nanoseconds::max(),
+                                                        std::chrono::nanoseconds::max() - 1ns,
+                                                        std::chrono::nanoseconds(INT64_MAX / 2)};
   std::atomic<int> returned{0};
   std::vector<Status> results(limits.size());
   std::vector<std::thread> waiters;

@@ -141,8 +141,10 @@ SPL_EXTERN int spl_file_state(spl_handle_t h);
 SPL_EXTERN int spl_file_is_ready(spl_handle_t h);
 /* Bytes prefaulted (or loaded) so far and the total; done == total once READY. */
 SPL_EXTERN int spl_file_progress(spl_handle_t h, uint64_t* done, uint64_t* total);
-/* Blocks until the load ends or timeout_ms passes (timeout_ms < 0: no limit). 0 when READY,
- * the load's error when FAILED, SPL_ETIMEDOUT when the time ran out (the load goes on). */
+/* Blocks until the load ends or timeout_ms passes (timeout_ms < 0: no limit; values too large
+ * to count in nanoseconds, about 292 years and up such as INT64_MAX, are no limit as well).
+ * 0 when READY, the load's error when FAILED, SPL_ETIMEDOUT when the time ran out (the load
+ * goes on). */
 SPL_EXTERN int spl_file_wait(spl_handle_t h, int64_t timeout_ms);
 /* 0 when READY, the load's error when FAILED, SPL_ENOTREADY while it runs. */
 SPL_EXTERN int spl_file_result(spl_handle_t h);
