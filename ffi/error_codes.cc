@@ -1,15 +1,33 @@
 // Status -> error code translation and error names/messages (the only such table).
 #include "ffi/error_codes.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
+#include <string_view>
+#include <system_error>
 
 #include "spl/file.h"
 
 namespace spl::ffi {
 namespace {
 
-thread_local std::string tl_last_error;
+// The last failure's message on this thread. A fixed buffer, so recording an error never
+// allocates (and never throws) even when memory has run out; longer messages are cut.
+constexpr size_t kLastErrorCap = 4096;
+thread_local char tl_last_error[kLastErrorCap] = "";
+
+void SetLastError(std::string_view message) noexcept {
+  size_t n = std::min(message.size(), kLastErrorCap - 1);
+  // Do not cut a UTF-8 sequence in half: back up to the start of the character.
+  if (n < message.size()) {
+    while (n > 0 && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80) --n;
+  }
+  std::memcpy(tl_last_error, message.data(), n);
+  tl_last_error[n] = '\0';
+}
 
 int CodeFor(const rt::Status& s) {
   using rt::Code;
@@ -44,24 +62,52 @@ int CodeFor(const rt::Status& s) {
       return SPL_EREADONLY;
     case Code::kIoError:
       return s.sys_errno() != 0 ? -s.sys_errno() : SPL_EIO;
+    case Code::kOutOfMemory:
+      return SPL_ENOMEM;
   }
   return SPL_EIO;
 }
 
 }  // namespace
 
-int ToCode(const rt::Status& status) {
+int ToCode(const rt::Status& status) noexcept {
   if (status.ok()) return 0;
-  tl_last_error = status.ToString();
+  try {
+    SetLastError(status.ToString());
+  } catch (...) {  // no memory for the message: the code's name is all we can say
+    SetLastError(rt::CodeName(status.code()));
+  }
   return CodeFor(status);
 }
 
-int Fail(int code, const char* message) {
-  tl_last_error = message;
+int Fail(int code, const char* message) noexcept {
+  SetLastError(message != nullptr ? message : "");
   return code;
 }
 
-void ClearLastError() { tl_last_error.clear(); }
+int FailFromException() noexcept {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    return Fail(SPL_ENOMEM, "out of memory");
+  } catch (const std::system_error& e) {
+    // Thread creation reports EAGAIN when the system refuses more threads (memory, limits).
+    const std::error_code& ec = e.code();
+    bool memory =
+        ec == std::errc::not_enough_memory || ec == std::errc::resource_unavailable_try_again;
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%s: %s", memory ? "out of memory" : "system error", e.what());
+    return Fail(memory ? SPL_ENOMEM : SPL_EIO, buf);
+  } catch (const std::exception& e) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "internal error: %s", e.what());
+    return Fail(SPL_EIO, buf);
+  } catch (...) {
+    return Fail(SPL_EIO, "internal error: unknown exception");
+  }
+}
+
+void ClearLastError() noexcept { tl_last_error[0] = '\0'; }
 
 }  // namespace spl::ffi
 
@@ -95,6 +141,6 @@ const char* spl_strerror(int code) {
   }
 }
 
-const char* spl_last_error(void) { return spl::ffi::tl_last_error.c_str(); }
+const char* spl_last_error(void) { return spl::ffi::tl_last_error; }
 
 }  // extern "C"

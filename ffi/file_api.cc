@@ -44,15 +44,28 @@ unsigned DefaultThreads() {
   return std::max(4u, std::thread::hardware_concurrency());
 }
 
-rt::Loader& GetLoader() {
+// The loader, started on first use. When the system refuses every loader thread (memory or
+// limits: `ulimit -v`, too many mappings) this is an error (SPL_ENOMEM) and the next call
+// tries again; it never throws.
+int GetLoader(rt::Loader** out) {
   Globals& g = G();
   std::lock_guard lock(g.mu);
   if (!g.loader) {
     rt::LoaderOptions o;
     o.threads = g.threads != 0 ? g.threads : DefaultThreads();
-    g.loader = std::make_unique<rt::Loader>(o);
+    auto loader = std::make_unique<rt::Loader>(o);
+    if (loader->threads() == 0) return ToCode(loader->start_status());
+    g.loader = std::move(loader);
   }
-  return *g.loader;
+  *out = g.loader.get();
+  return 0;
+}
+
+// The loader if it is running, else null (does not start it).
+rt::Loader* RunningLoader() {
+  Globals& g = G();
+  std::lock_guard lock(g.mu);
+  return g.loader.get();
 }
 
 int ToOptions(const char* path, const spl_open_options_t* in, rt::LoadOptions* out) {
@@ -130,233 +143,310 @@ void spl_open_options_init(spl_open_options_t* opts) {
 }
 
 int spl_loader_configure(unsigned threads) {
-  Globals& g = G();
-  std::lock_guard lock(g.mu);
-  if (g.loader) return Fail(SPL_EINVAL, "the loader is already running");
-  if (threads == 0 || threads > 256) return Fail(SPL_EINVAL, "threads must be 1..256");
-  g.threads = threads;
-  return 0;
+  return Guarded([&]() -> int {
+    Globals& g = G();
+    std::lock_guard lock(g.mu);
+    if (g.loader) return Fail(SPL_EINVAL, "the loader is already running");
+    if (threads == 0 || threads > 256) return Fail(SPL_EINVAL, "threads must be 1..256");
+    g.threads = threads;
+    return 0;
+  });
 }
 
-int spl_loader_threads(void) { return static_cast<int>(GetLoader().threads()); }
+int spl_loader_threads(void) {
+  return Guarded([&]() -> int {
+    rt::Loader* loader = nullptr;
+    if (int rc = GetLoader(&loader)) return rc;
+    return static_cast<int>(loader->threads());
+  });
+}
 
 int spl_open_sync(const char* path, const spl_open_options_t* opts, spl_handle_t* out) {
-  rt::LoadOptions o;
-  if (int rc = ToOptions(path, opts, &o)) return rc;
-  if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
-  rt::PrefaultMethod used = rt::PrefaultMethod::kNone;
-  auto r = rt::LoadSync(path, o, &used);
-  if (!r.ok()) return ToCode(r.status());
-  uint64_t id = G().table.Reserve();
-  G().table.Fill(id, rt::Job::Completed(path, std::move(r), used));
-  *out = id;
-  return 0;
+  return Guarded([&]() -> int {
+    rt::LoadOptions o;
+    if (int rc = ToOptions(path, opts, &o)) return rc;
+    if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
+    rt::PrefaultMethod used = rt::PrefaultMethod::kNone;
+    auto r = rt::LoadSync(path, o, &used);
+    if (!r.ok()) return ToCode(r.status());
+    auto job = rt::Job::Completed(path, std::move(r), used);
+    uint64_t id = G().table.Reserve();
+    G().table.Fill(id, std::move(job));
+    *out = id;
+    return 0;
+  });
 }
 
 int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* out) {
-  rt::LoadOptions o;
-  if (int rc = ToOptions(path, opts, &o)) return rc;
-  if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
-  rt::Loader& loader = GetLoader();
-  uint64_t id = G().table.Reserve();
-  auto job = loader.Prepare(path, o, id);
-  G().table.Fill(id, job);
-  loader.Start(job);
-  *out = id;
-  return 0;
+  return Guarded([&]() -> int {
+    rt::LoadOptions o;
+    if (int rc = ToOptions(path, opts, &o)) return rc;
+    if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
+    rt::Loader* loader = nullptr;
+    if (int rc = GetLoader(&loader)) return rc;
+    uint64_t id = G().table.Reserve();
+    try {
+      auto job = loader->Prepare(path, o, id);
+      G().table.Fill(id, job);
+      loader->Start(job);
+    } catch (...) {
+      G().table.Remove(id);  // nothing was queued: give the id back, then report
+      throw;
+    }
+    *out = id;
+    return 0;
+  });
 }
 
 int spl_file_state(spl_handle_t h) {
-  std::shared_ptr<rt::Job> job;
-  if (int rc = JobOf(h, &job)) return rc;
-  return static_cast<int>(job->state());
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    return static_cast<int>(job->state());
+  });
 }
 
 int spl_file_is_ready(spl_handle_t h) {
-  std::shared_ptr<rt::Job> job;
-  if (int rc = JobOf(h, &job)) return rc;
-  return job->is_ready() ? 1 : 0;
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    return job->is_ready() ? 1 : 0;
+  });
 }
 
 int spl_file_progress(spl_handle_t h, uint64_t* done, uint64_t* total) {
-  std::shared_ptr<rt::Job> job;
-  if (int rc = JobOf(h, &job)) return rc;
-  bool ready = job->is_ready();
-  uint64_t t = job->bytes_total();
-  if (done) *done = ready ? t : job->bytes_done();
-  if (total) *total = t;
-  return 0;
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    bool ready = job->is_ready();
+    uint64_t t = job->bytes_total();
+    if (done) *done = ready ? t : job->bytes_done();
+    if (total) *total = t;
+    return 0;
+  });
 }
 
 int spl_file_wait(spl_handle_t h, int64_t timeout_ms) {
-  std::shared_ptr<rt::Job> job;
-  if (int rc = JobOf(h, &job)) return rc;
-  return ToCode(job->Wait(LimitFromMillis(timeout_ms)));
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    return ToCode(job->Wait(LimitFromMillis(timeout_ms)));
+  });
 }
 
 int spl_file_result(spl_handle_t h) {
-  std::shared_ptr<rt::Job> job;
-  if (int rc = JobOf(h, &job)) return rc;
-  return ToCode(job->result().status());
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    return ToCode(job->result().status());
+  });
 }
 
 int spl_file_cancel(spl_handle_t h) {
-  std::shared_ptr<rt::Job> job;
-  if (int rc = JobOf(h, &job)) return rc;
-  return job->Cancel() ? 1 : 0;
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    return job->Cancel() ? 1 : 0;
+  });
 }
 
 int spl_file_strategy(spl_handle_t h) {
-  std::shared_ptr<rt::Job> job;
-  if (int rc = JobOf(h, &job)) return rc;
-  return static_cast<int>(job->strategy());
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    return static_cast<int>(job->strategy());
+  });
 }
 
 int spl_file_prefault_method(spl_handle_t h) {
-  std::shared_ptr<rt::Job> job;
-  if (int rc = JobOf(h, &job)) return rc;
-  return static_cast<int>(job->prefault_method());
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    return static_cast<int>(job->prefault_method());
+  });
 }
 
 int spl_file_close(spl_handle_t h) {
-  std::shared_ptr<rt::Job> job = G().table.Remove(h);
-  if (!job) return Fail(SPL_ECLOSED, fmt::format("handle {:#x} is closed or stale", h).c_str());
-  if (!job->is_done()) job->Cancel();
-  auto r = job->result();
-  if (r.ok()) return ToCode(r.value()->Close());
-  return 0;
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job = G().table.Remove(h);
+    if (!job) return Fail(SPL_ECLOSED, fmt::format("handle {:#x} is closed or stale", h).c_str());
+    if (!job->is_done()) job->Cancel();
+    auto r = job->result();
+    if (r.ok()) return ToCode(r.value()->Close());
+    return 0;
+  });
 }
 
 int spl_region_len(spl_handle_t h, uint64_t* len) {
-  std::shared_ptr<Region> region;
-  if (int rc = RegionOf(h, &region)) return rc;
-  if (region->closed()) return ToCode(rt::Status::Error(rt::Code::kAlreadyClosed, region->path()));
-  if (len) *len = region->size();
-  return 0;
+  return Guarded([&]() -> int {
+    std::shared_ptr<Region> region;
+    if (int rc = RegionOf(h, &region)) return rc;
+    if (region->closed())
+      return ToCode(rt::Status::Error(rt::Code::kAlreadyClosed, region->path()));
+    if (len) *len = region->size();
+    return 0;
+  });
 }
 
 int spl_region_mode(spl_handle_t h) {
-  std::shared_ptr<Region> region;
-  if (int rc = RegionOf(h, &region)) return rc;
-  return static_cast<int>(region->mode());
+  return Guarded([&]() -> int {
+    std::shared_ptr<Region> region;
+    if (int rc = RegionOf(h, &region)) return rc;
+    return static_cast<int>(region->mode());
+  });
 }
 
 int spl_region_data(spl_handle_t h, const uint8_t** data, uint64_t* len) {
-  std::shared_ptr<Region> region;
-  if (int rc = RegionOf(h, &region)) return rc;
-  if (data) *data = region->unsafe_data();
-  if (len) *len = region->size();
-  return 0;
+  return Guarded([&]() -> int {
+    std::shared_ptr<Region> region;
+    if (int rc = RegionOf(h, &region)) return rc;
+    if (data) *data = region->unsafe_data();
+    if (len) *len = region->size();
+    return 0;
+  });
 }
 
 int spl_region_advise(spl_handle_t h, int advice, uint64_t offset, uint64_t length) {
-  if (advice < SPL_ADVICE_NORMAL || advice > SPL_ADVICE_HUGEPAGE) {
-    return Fail(SPL_EINVAL, "invalid advice");
-  }
-  std::shared_ptr<Region> region;
-  if (int rc = RegionOf(h, &region)) return rc;
-  return ToCode(region->Advise(static_cast<rt::Advice>(advice), offset, length));
+  return Guarded([&]() -> int {
+    if (advice < SPL_ADVICE_NORMAL || advice > SPL_ADVICE_HUGEPAGE) {
+      return Fail(SPL_EINVAL, "invalid advice");
+    }
+    std::shared_ptr<Region> region;
+    if (int rc = RegionOf(h, &region)) return rc;
+    return ToCode(region->Advise(static_cast<rt::Advice>(advice), offset, length));
+  });
 }
 
 int spl_region_flush(spl_handle_t h, uint64_t offset, uint64_t length) {
-  std::shared_ptr<Region> region;
-  if (int rc = RegionOf(h, &region)) return rc;
-  return ToCode(region->Flush(offset, length));
+  return Guarded([&]() -> int {
+    std::shared_ptr<Region> region;
+    if (int rc = RegionOf(h, &region)) return rc;
+    return ToCode(region->Flush(offset, length));
+  });
 }
 
 int spl_region_write(spl_handle_t h, uint64_t offset, const void* src, size_t n) {
-  if (src == nullptr && n != 0) return Fail(SPL_EINVAL, "src is NULL");
-  std::shared_ptr<Region> region;
-  if (int rc = RegionOf(h, &region)) return rc;
-  return ToCode(region->Write(offset, src, n));
+  return Guarded([&]() -> int {
+    if (src == nullptr && n != 0) return Fail(SPL_EINVAL, "src is NULL");
+    std::shared_ptr<Region> region;
+    if (int rc = RegionOf(h, &region)) return rc;
+    return ToCode(region->Write(offset, src, n));
+  });
 }
 
 int spl_region_is_stale(spl_handle_t h) {
-  std::shared_ptr<Region> region;
-  if (int rc = RegionOf(h, &region)) return rc;
-  auto r = region->IsStale();
-  if (!r.ok()) return ToCode(r.status());
-  return *r ? 1 : 0;
+  return Guarded([&]() -> int {
+    std::shared_ptr<Region> region;
+    if (int rc = RegionOf(h, &region)) return rc;
+    auto r = region->IsStale();
+    if (!r.ok()) return ToCode(r.status());
+    return *r ? 1 : 0;
+  });
 }
 
 int spl_scan_count(spl_handle_t h, uint64_t offset, uint64_t length, const void* needle,
                    size_t needle_len, uint64_t* count) {
-  if ((needle == nullptr && needle_len != 0) || count == nullptr) {
-    return Fail(SPL_EINVAL, "needle or count is NULL");
-  }
-  const auto* nd = static_cast<const uint8_t*>(needle);
-  size_t result = 0;
-  int rc = Scan(h, offset, length, [&](const uint8_t* p, size_t n) {
-    result = spl::rt::scan::Count(p, n, nd, needle_len);
+  return Guarded([&]() -> int {
+    if ((needle == nullptr && needle_len != 0) || count == nullptr) {
+      return Fail(SPL_EINVAL, "needle or count is NULL");
+    }
+    const auto* nd = static_cast<const uint8_t*>(needle);
+    size_t result = 0;
+    int rc = Scan(h, offset, length, [&](const uint8_t* p, size_t n) {
+      result = spl::rt::scan::Count(p, n, nd, needle_len);
+    });
+    if (rc == 0) *count = result;
+    return rc;
   });
-  if (rc == 0) *count = result;
-  return rc;
 }
 
 int spl_scan_find(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t from,
                   const void* needle, size_t needle_len, int64_t* pos) {
-  if ((needle == nullptr && needle_len != 0) || pos == nullptr) {
-    return Fail(SPL_EINVAL, "needle or pos is NULL");
-  }
-  if (from < offset || from - offset > length) {
-    return Fail(SPL_ERANGE, "`from` is outside the scanned range");
-  }
-  const auto* nd = static_cast<const uint8_t*>(needle);
-  size_t found = spl::rt::scan::kNotFound;
-  int rc = Scan(h, offset, length, [&](const uint8_t* p, size_t n) {
-    found = spl::rt::scan::Find(p, n, nd, needle_len, static_cast<size_t>(from - offset));
+  return Guarded([&]() -> int {
+    if ((needle == nullptr && needle_len != 0) || pos == nullptr) {
+      return Fail(SPL_EINVAL, "needle or pos is NULL");
+    }
+    if (from < offset || from - offset > length) {
+      return Fail(SPL_ERANGE, "`from` is outside the scanned range");
+    }
+    const auto* nd = static_cast<const uint8_t*>(needle);
+    size_t found = spl::rt::scan::kNotFound;
+    int rc = Scan(h, offset, length, [&](const uint8_t* p, size_t n) {
+      found = spl::rt::scan::Find(p, n, nd, needle_len, static_cast<size_t>(from - offset));
+    });
+    if (rc == 0)
+      *pos = found == spl::rt::scan::kNotFound ? -1 : static_cast<int64_t>(offset + found);
+    return rc;
   });
-  if (rc == 0) *pos = found == spl::rt::scan::kNotFound ? -1 : static_cast<int64_t>(offset + found);
-  return rc;
 }
 
 int spl_scan_count_lines(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t* count) {
-  if (count == nullptr) return Fail(SPL_EINVAL, "count is NULL");
-  size_t result = 0;
-  int rc = Scan(h, offset, length,
-                [&](const uint8_t* p, size_t n) { result = spl::rt::scan::CountLines(p, n); });
-  if (rc == 0) *count = result;
-  return rc;
+  return Guarded([&]() -> int {
+    if (count == nullptr) return Fail(SPL_EINVAL, "count is NULL");
+    size_t result = 0;
+    int rc = Scan(h, offset, length,
+                  [&](const uint8_t* p, size_t n) { result = spl::rt::scan::CountLines(p, n); });
+    if (rc == 0) *count = result;
+    return rc;
+  });
 }
 
 int spl_scan_validate_utf8(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t* bad_offset) {
-  size_t bad = spl::rt::scan::kValid;
-  int rc = Scan(h, offset, length,
-                [&](const uint8_t* p, size_t n) { bad = spl::rt::scan::ValidateUtf8(p, n); });
-  if (rc != 0) return rc;
-  if (bad == spl::rt::scan::kValid) return 0;
-  if (bad_offset) *bad_offset = offset + bad;
-  return ToCode(rt::Status::AtOffset(rt::Code::kInvalidUtf8, offset + bad));
+  return Guarded([&]() -> int {
+    size_t bad = spl::rt::scan::kValid;
+    int rc = Scan(h, offset, length,
+                  [&](const uint8_t* p, size_t n) { bad = spl::rt::scan::ValidateUtf8(p, n); });
+    if (rc != 0) return rc;
+    if (bad == spl::rt::scan::kValid) return 0;
+    if (bad_offset) *bad_offset = offset + bad;
+    return ToCode(rt::Status::AtOffset(rt::Code::kInvalidUtf8, offset + bad));
+  });
 }
 
 int spl_scan_wc(spl_handle_t h, uint64_t offset, uint64_t length, spl_wc_counts_t* out) {
-  if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
-  spl::rt::scan::WcCounts c;
-  int rc = Scan(h, offset, length,
-                [&](const uint8_t* p, size_t n) { c = spl::rt::scan::WordCount(p, n); });
-  if (rc == 0) *out = spl_wc_counts_t{c.lines, c.words, c.chars, c.bytes};
-  return rc;
+  return Guarded([&]() -> int {
+    if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
+    spl::rt::scan::WcCounts c;
+    int rc = Scan(h, offset, length,
+                  [&](const uint8_t* p, size_t n) { c = spl::rt::scan::WordCount(p, n); });
+    if (rc == 0) *out = spl_wc_counts_t{c.lines, c.words, c.chars, c.bytes};
+    return rc;
+  });
 }
 
 int spl_scan_copy(spl_handle_t h, uint64_t offset, uint64_t length, void* dst) {
-  if (dst == nullptr && length != 0) return Fail(SPL_EINVAL, "dst is NULL");
-  auto* d = static_cast<uint8_t*>(dst);
-  return Scan(h, offset, length,
-              [&](const uint8_t* p, size_t n) { spl::rt::scan::CopyOut(p, n, d); });
+  return Guarded([&]() -> int {
+    if (dst == nullptr && length != 0) return Fail(SPL_EINVAL, "dst is NULL");
+    auto* d = static_cast<uint8_t*>(dst);
+    return Scan(h, offset, length,
+                [&](const uint8_t* p, size_t n) { spl::rt::scan::CopyOut(p, n, d); });
+  });
 }
 
 int spl_loop_attach(struct uv_loop_s* loop, spl_completion_cb cb, void* user_data) {
-  if (loop == nullptr || cb == nullptr) return Fail(SPL_EINVAL, "loop or cb is NULL");
-  return ToCode(GetLoader().AttachLoop(loop, [cb, user_data](const std::shared_ptr<rt::Job>& job) {
-    cb(job->tag(), static_cast<int>(job->state()), user_data);
-  }));
+  return Guarded([&]() -> int {
+    if (loop == nullptr || cb == nullptr) return Fail(SPL_EINVAL, "loop or cb is NULL");
+    rt::Loader* loader = nullptr;
+    if (int rc = GetLoader(&loader)) return rc;
+    return ToCode(loader->AttachLoop(loop, [cb, user_data](const std::shared_ptr<rt::Job>& job) {
+      cb(job->tag(), static_cast<int>(job->state()), user_data);
+    }));
+  });
 }
 
-int spl_loop_ref(int keep_alive) { return ToCode(GetLoader().SetLoopRef(keep_alive != 0)); }
+int spl_loop_ref(int keep_alive) {
+  return Guarded([&]() -> int {
+    rt::Loader* loader = RunningLoader();
+    if (loader == nullptr) return Fail(SPL_EINVAL, "no loop attached");
+    return ToCode(loader->SetLoopRef(keep_alive != 0));
+  });
+}
 
 int spl_loop_detach(void) {
-  GetLoader().DetachLoop();
-  return 0;
+  return Guarded([&]() -> int {
+    if (rt::Loader* loader = RunningLoader()) loader->DetachLoop();
+    return 0;
+  });
 }
 
 }  // extern "C"

@@ -10,6 +10,8 @@ uint64_t HandleTable::Reserve() {
     index = free_.back();
     free_.pop_back();
   } else {
+    // Room in free_ for every slot first, so Remove never allocates (and never throws).
+    free_.reserve(slots_.size() + 1);
     index = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
   }

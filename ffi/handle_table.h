@@ -14,7 +14,8 @@ namespace spl::ffi {
 
 class HandleTable {
  public:
-  // Reserves an id whose job is set by Fill (lookups return null until then).
+  // Reserves an id whose job is set by Fill (lookups return null until then). May throw
+  // std::bad_alloc; the other methods never allocate.
   uint64_t Reserve();
   void Fill(uint64_t id, std::shared_ptr<rt::Job> job);
   // The job behind a live id, or null for a closed, stale or unknown id.

@@ -6,36 +6,86 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <new>
+#include <system_error>
 
 namespace spl::rt {
 
 // Completion delivery onto an attached libuv loop. Workers push and uv_async_send; the loop
-// thread drains and calls the callback. Nothing else crosses threads.
+// thread drains and calls the callback. Nothing else crosses threads. The queue is intrusive
+// (through Job::announce_next_), so announcing a job never allocates and cannot fail.
 struct LoopLink {
   std::mutex mu;
-  uv_async_t* async = nullptr;            // guarded by mu; null when no loop is attached
-  std::deque<std::shared_ptr<Job>> done;  // guarded by mu
-  CompletionFn on_complete;               // set and used on the loop thread only
+  uv_async_t* async = nullptr;  // guarded by mu; null when no loop is attached
+  std::shared_ptr<Job> head;    // guarded by mu: jobs to deliver, oldest first
+  Job* tail = nullptr;          // guarded by mu
+  CompletionFn on_complete;     // set and used on the loop thread only
 
-  void Announce(std::shared_ptr<Job> job) {
+  void Announce(std::shared_ptr<Job> job) noexcept {
     std::lock_guard lock(mu);
     if (async == nullptr) return;
-    done.push_back(std::move(job));
+    Job* raw = job.get();
+    raw->announce_next_.reset();
+    if (tail != nullptr) {
+      tail->announce_next_ = std::move(job);
+    } else {
+      head = std::move(job);
+    }
+    tail = raw;
     uv_async_send(async);
+  }
+
+  // Unlinks every queued job (on detach).
+  void ClearLocked() noexcept {
+    std::shared_ptr<Job> j = std::move(head);
+    tail = nullptr;
+    while (j) j = std::move(j->announce_next_);
   }
 
   static void OnAsync(uv_async_t* handle) {
     auto* link = static_cast<LoopLink*>(handle->data);
-    std::deque<std::shared_ptr<Job>> batch;
+    std::shared_ptr<Job> batch;
     {
       std::lock_guard lock(link->mu);
-      batch.swap(link->done);
+      batch = std::move(link->head);
+      link->tail = nullptr;
     }
-    for (auto& job : batch) {
-      if (link->on_complete) link->on_complete(job);
+    while (batch) {
+      std::shared_ptr<Job> next = std::move(batch->announce_next_);
+      if (link->on_complete) link->on_complete(batch);
+      batch = std::move(next);
     }
   }
 };
+
+namespace {
+
+// The Status for an exception caught on a loader thread (where nothing may escape: an
+// exception leaving a thread's function ends the process). Never throws itself.
+Status StatusFromException(const std::string& path) noexcept {
+  Code code = Code::kIoError;
+  const char* detail = "internal error";
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    code = Code::kOutOfMemory;
+    detail = "loading";
+  } catch (const std::system_error& e) {
+    if (e.code() == std::errc::not_enough_memory ||
+        e.code() == std::errc::resource_unavailable_try_again) {
+      code = Code::kOutOfMemory;
+      detail = "loading";
+    }
+  } catch (...) {
+  }
+  try {
+    return Status::Error(code, path, detail);
+  } catch (...) {
+    return Status::Error(code);  // no memory even for the path: the code alone
+  }
+}
+
+}  // namespace
 
 const char* JobStateName(JobState state) {
   switch (state) {
@@ -129,12 +179,16 @@ bool Job::Cancel() {
   return true;
 }
 
-void Job::Finish(Status status, std::shared_ptr<Region> region) {
+void Job::Finish(Status status, std::shared_ptr<Region> region) noexcept {
   {
     std::lock_guard lock(mu_);
     if (is_done()) return;
     if (cancel_requested_.load(std::memory_order_acquire)) {
-      status = Status::Error(Code::kCancelled, path_);
+      try {
+        status = Status::Error(Code::kCancelled, path_);
+      } catch (...) {
+        status = Status::Error(Code::kCancelled);  // no memory to copy the path
+      }
     }
     status_ = std::move(status);
     region_ = status_.ok() ? std::move(region) : nullptr;
@@ -147,8 +201,17 @@ void Job::Finish(Status status, std::shared_ptr<Region> region) {
 
 Loader::Loader(LoaderOptions options) : link_(std::make_shared<LoopLink>()) {
   unsigned n = std::max(1u, options.threads);
-  workers_.reserve(n);
-  for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerMain(); });
+  try {
+    workers_.reserve(n);
+    for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerMain(); });
+  } catch (const std::exception& e) {
+    // The system refused a thread (std::system_error, EAGAIN: memory or limits) or memory ran
+    // out: run with the workers already started; with none, every job fails (Start).
+    if (workers_.empty()) {
+      start_status_ = Status::Error(Code::kOutOfMemory, {},
+                                    fmt::format("starting loader threads ({})", e.what()));
+    }
+  }
 }
 
 Loader::~Loader() {
@@ -178,6 +241,10 @@ std::shared_ptr<Job> Loader::Prepare(std::string path, const LoadOptions& option
 }
 
 void Loader::Start(const std::shared_ptr<Job>& job) {
+  if (workers_.empty()) {
+    job->Finish(start_status_, nullptr);
+    return;
+  }
   bool queued = false;
   {
     std::lock_guard lock(mu_);
@@ -198,7 +265,8 @@ Status Loader::AttachLoop(uv_loop_t* loop, CompletionFn on_complete) {
   if (link_->async != nullptr) {
     return Status::Error(Code::kInvalidArgument, {}, "a loop is already attached");
   }
-  auto* async = new uv_async_t;
+  auto* async = new (std::nothrow) uv_async_t;
+  if (async == nullptr) return Status::Error(Code::kOutOfMemory, {}, "attaching the loop");
   int rc = uv_async_init(loop, async, &LoopLink::OnAsync);
   if (rc != 0) {
     delete async;
@@ -229,7 +297,7 @@ void Loader::DetachLoop() {
     std::lock_guard lock(link_->mu);
     async = link_->async;
     link_->async = nullptr;
-    link_->done.clear();
+    link_->ClearLocked();
   }
   if (async == nullptr) return;
   uv_close(reinterpret_cast<uv_handle_t*>(async),
@@ -251,9 +319,13 @@ void Loader::WorkerMain() {
       queue_.pop_front();
     }
     if (task.prefault_helper) {
-      RunPrefaultChunks(task.job);
+      RunPrefaultChunks(task.job);  // catches per chunk: the chunk count must stay right
     } else {
-      RunLoad(task.job);
+      try {
+        RunLoad(task.job);
+      } catch (...) {
+        task.job->Finish(StatusFromException(task.job->path()), nullptr);
+      }
     }
   }
 }
@@ -289,9 +361,11 @@ void Loader::RunLoad(const std::shared_ptr<Job>& job) {
                                         job->chunk_count_ - 1);
   helpers = std::min<uint64_t>(helpers, workers_.size() - 1);
   if (helpers > 0) {
-    {
+    try {
       std::lock_guard lock(mu_);
       for (uint64_t i = 0; i < helpers; ++i) queue_.push_back(Task{job, true});
+    } catch (const std::bad_alloc&) {
+      // Fewer helpers: chunks are claimed from a shared counter, so this worker does the rest.
     }
     cv_.notify_all();
   }
@@ -309,14 +383,20 @@ void Loader::RunPrefaultChunks(const std::shared_ptr<Job>& job) {
       uint64_t off = i * job->chunk_size_;
       uint64_t len = std::min(job->chunk_size_, region.size() - off);
       PrefaultMethod used = PrefaultMethod::kNone;
-      Status s = region.Prefault(off, len, job->options_.prefault_touch, &used);
-      if (s.ok()) {
-        job->prefault_method_.store(used, std::memory_order_relaxed);
-        uint64_t done = job->bytes_done_.fetch_add(len, std::memory_order_relaxed) + len;
-        if (job->options_.on_progress) job->options_.on_progress(done, region.size());
-      } else {
+      Status s;
+      try {
+        s = region.Prefault(off, len, job->options_.prefault_touch, &used);
+        if (s.ok()) {
+          job->prefault_method_.store(used, std::memory_order_relaxed);
+          uint64_t done = job->bytes_done_.fetch_add(len, std::memory_order_relaxed) + len;
+          if (job->options_.on_progress) job->options_.on_progress(done, region.size());
+        }
+      } catch (...) {
+        s = StatusFromException(job->path());
+      }
+      if (!s.ok()) {
         std::lock_guard lock(job->mu_);
-        if (!job->chunk_failed_.exchange(true)) job->chunk_error_ = s;
+        if (!job->chunk_failed_.exchange(true)) job->chunk_error_ = std::move(s);
       }
     }
     if (job->chunks_done_.fetch_add(1, std::memory_order_acq_rel) + 1 == count) {

@@ -76,7 +76,7 @@ class Job : public std::enable_shared_from_this<Job> {
 
  private:
   friend class Loader;
-  void Finish(Status status, std::shared_ptr<Region> region);
+  void Finish(Status status, std::shared_ptr<Region> region) noexcept;
 
   const uint64_t id_;
   const uint64_t tag_;
@@ -104,6 +104,10 @@ class Job : public std::enable_shared_from_this<Job> {
   std::atomic<uint64_t> chunks_done_{0};
   std::atomic<bool> chunk_failed_{false};
   Status chunk_error_;  // guarded by mu_
+
+  // Next job in the loop link's delivery queue (guarded by the link's mutex).
+  friend struct LoopLink;
+  std::shared_ptr<Job> announce_next_;
 };
 
 struct LoaderOptions {
@@ -115,6 +119,9 @@ using CompletionFn = std::function<void(const std::shared_ptr<Job>& job)>;
 
 class Loader {
  public:
+  // Starts options.threads workers. When the system refuses a thread (memory, limits) the
+  // pool runs with the workers it got; when it refuses the first, threads() is 0 and every
+  // job fails with start_status(). Never throws.
   explicit Loader(LoaderOptions options = {});
   // Cancels jobs that have not started, waits for running ones, joins the workers.
   // REQUIRES: DetachLoop() was called (on the loop thread) if a loop was attached.
@@ -141,6 +148,8 @@ class Loader {
   void DetachLoop();
 
   unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
+  // Why no worker could start (ok when at least one runs).
+  const Status& start_status() const { return start_status_; }
 
  private:
   struct Task {
@@ -158,6 +167,7 @@ class Loader {
   std::vector<std::thread> workers_;
   std::atomic<uint64_t> next_id_{1};
   std::shared_ptr<LoopLink> link_;
+  Status start_status_;
 };
 
 }  // namespace spl::rt

@@ -40,6 +40,8 @@ const char* CodeName(Code code) {
       return "region is not writable";
     case Code::kIoError:
       return "I/O error";
+    case Code::kOutOfMemory:
+      return "out of memory";
   }
   return "unknown error";
 }
@@ -65,6 +67,14 @@ Status Status::FromErrno(int err, std::string path, std::string_view what) {
     case EINVAL:
       code = Code::kInvalidArgument;
       break;
+    case ENOMEM:
+      // "out of memory mapping PATH": the detail is what was being done, not strerror.
+      return Error(Code::kOutOfMemory, std::move(path),
+                   what == "mmap"   ? "mapping"
+                   : what == "read" ? "reading"
+                   : what == "open" ? "opening"
+                                    : fmt::format("in {}", what),
+                   err);
     default:
       code = Code::kIoError;
       break;
@@ -75,6 +85,13 @@ Status Status::FromErrno(int err, std::string path, std::string_view what) {
 
 std::string Status::ToString() const {
   if (ok()) return "ok";
+  if (code_ == Code::kOutOfMemory) {
+    // "out of memory mapping /big.log", "out of memory starting loader threads"
+    std::string out = CodeName(code_);
+    if (!detail_.empty()) out += " " + detail_;
+    if (!path_.empty()) out += (detail_.empty() ? ": " : " ") + path_;
+    return out;
+  }
   std::string out = CodeName(code_);
   if (offset_) out += fmt::format(" at byte {}", *offset_);
   if (!path_.empty()) out += fmt::format(": {}", path_);

@@ -27,6 +27,7 @@ enum class Code : uint8_t {
   kNotReady,          // result asked for before the load finished
   kNotWritable,       // write or flush on a region whose mode does not allow it
   kIoError,           // any other system error (errno kept)
+  kOutOfMemory,       // ENOMEM: memory, address space or threads ran out; detail says doing what
 };
 
 const char* CodeName(Code code);

@@ -5,12 +5,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <new>
 
 #include "runtime/file_probe.h"
 
 namespace spl::rt {
 namespace {
+
+// n bytes, uninitialised, or null when memory ran out (never throws).
+std::unique_ptr<uint8_t[]> TryAlloc(size_t n) {
+  return std::unique_ptr<uint8_t[]>(new (std::nothrow) uint8_t[n]);
+}
 
 // Reads up to `length` bytes at `offset`, stopping early at EOF.
 Result<size_t> ReadRange(int fd, const std::string& path, uint8_t* dst, uint64_t offset,
@@ -30,14 +37,16 @@ Result<size_t> ReadRange(int fd, const std::string& path, uint8_t* dst, uint64_t
 
 Result<std::shared_ptr<Region>> ReadToEof(ProbedFile& file, const LoadOptions& options) {
   size_t cap = 4096, size = 0;
-  auto buf = std::make_unique_for_overwrite<uint8_t[]>(cap);
+  auto buf = TryAlloc(cap);
+  if (!buf) return Status::Error(Code::kOutOfMemory, file.path, "reading");
   for (;;) {
     if (size == cap) {
       if (cap >= kMaxPseudoFileSize) {
         return Status::Error(Code::kUnsupported, file.path,
                              fmt::format("pseudo file larger than {} bytes", kMaxPseudoFileSize));
       }
-      auto bigger = std::make_unique_for_overwrite<uint8_t[]>(cap * 2);
+      auto bigger = TryAlloc(cap * 2);
+      if (!bigger) return Status::Error(Code::kOutOfMemory, file.path, "reading");
       std::memcpy(bigger.get(), buf.get(), size);
       buf = std::move(bigger);
       cap *= 2;
@@ -96,7 +105,9 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
 
   std::shared_ptr<Region> region;
   if (options.mode == MapMode::kReadOnly && length < options.mmap_threshold) {
-    auto buf = std::make_unique_for_overwrite<uint8_t[]>(length);
+    if (length > SIZE_MAX) return Status::Error(Code::kOutOfMemory, path, "reading");
+    auto buf = TryAlloc(static_cast<size_t>(length));
+    if (!buf) return Status::Error(Code::kOutOfMemory, path, "reading");
     auto got = ReadRange(file.fd.get(), path, buf.get(), options.offset, length);
     if (!got.ok()) return got.status();
     region = Region::FromBuffer(path, file.identity, std::move(buf), *got, Strategy::kRead);

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <utility>
 
@@ -14,15 +15,21 @@ namespace {
 
 class Unmapper {
  public:
-  void Push(void* base, size_t length) {
-    std::lock_guard lock(mu_);
-    if (!started_) {
-      std::thread([this] { Run(); }).detach();
-      started_ = true;
+  // False when the work cannot be queued (no thread or no memory): the caller unmaps inline.
+  bool Push(void* base, size_t length) noexcept {
+    try {
+      std::lock_guard lock(mu_);
+      if (!started_) {
+        std::thread([this] { Run(); }).detach();
+        started_ = true;
+      }
+      queue_.emplace_back(base, length);
+      ++pending_;
+    } catch (...) {
+      return false;
     }
-    queue_.emplace_back(base, length);
-    ++pending_;
     cv_.notify_all();
+    return true;
   }
   void Drain() {
     std::unique_lock lock(mu_);
@@ -51,22 +58,22 @@ class Unmapper {
   bool started_ = false;
 };
 
-Unmapper& Instance() {
-  // Never destroyed: the thread may outlive static destruction at exit.
-  static Unmapper* u = new Unmapper;
-  return *u;
+Unmapper* Instance() noexcept {
+  // Never destroyed: the thread may outlive static destruction at exit. Null only when even
+  // this could not be allocated.
+  static Unmapper* u = new (std::nothrow) Unmapper;
+  return u;
 }
 
 }  // namespace
 
-void UnmapSoon(void* base, size_t length) {
-  if (length < kUnmapInlineBelow) {
-    ::munmap(base, length);
-    return;
-  }
-  Instance().Push(base, length);
+void UnmapSoon(void* base, size_t length) noexcept {
+  Unmapper* u = length < kUnmapInlineBelow ? nullptr : Instance();
+  if (u == nullptr || !u->Push(base, length)) ::munmap(base, length);
 }
 
-void UnmapDrain() { Instance().Drain(); }
+void UnmapDrain() {
+  if (Unmapper* u = Instance()) u->Drain();
+}
 
 }  // namespace spl::rt

@@ -10,8 +10,9 @@ namespace spl::rt {
 
 inline constexpr size_t kUnmapInlineBelow = 16 * 1024 * 1024;
 
-// Unmaps [base, base+length) now (small) or soon on the unmapper thread (big).
-void UnmapSoon(void* base, size_t length);
+// Unmaps [base, base+length) now (small) or soon on the unmapper thread (big). Never fails:
+// when the thread or its queue cannot be had (memory ran out), it unmaps inline.
+void UnmapSoon(void* base, size_t length) noexcept;
 // Blocks until every mapping handed over so far is unmapped (tests, shutdown).
 void UnmapDrain();
 

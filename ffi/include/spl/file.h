@@ -8,6 +8,8 @@
  *
  * Handles are 64-bit ids with a generation: a closed or stale id returns SPL_ECLOSED and never
  * touches freed memory. All functions are thread-safe unless a REQUIRES line says otherwise.
+ * No C++ exception ever leaves a spl_ function: running out of memory (or of threads the
+ * system will create) is SPL_ENOMEM, any other internal failure SPL_EIO.
  * This header does not expose C++ types; the runtime behind it is runtime/ (C++20).
  */
 #ifndef SPL_FILE_H
@@ -126,13 +128,16 @@ SPL_EXTERN void spl_open_options_init(spl_open_options_t* opts);
 
 /* Sets the loader pool size. REQUIRES: called before the first load; SPL_EINVAL after. */
 SPL_EXTERN int spl_loader_configure(unsigned threads);
-/* Number of loader threads (starts the loader if needed). */
+/* Number of loader threads (starts the loader if needed): fewer than configured when the
+ * system refused some; SPL_ENOMEM when it refused them all (the next call tries again). */
 SPL_EXTERN int spl_loader_threads(void);
 
 /* Opens, maps or reads, and prefaults on the calling thread. opts may be NULL (defaults).
  * On success *out is a READY handle. */
 SPL_EXTERN int spl_open_sync(const char* path, const spl_open_options_t* opts, spl_handle_t* out);
-/* Queues a background load and returns at once with a PENDING handle in *out. */
+/* Queues a background load and returns at once with a PENDING handle in *out. The first call
+ * starts the loader's threads: SPL_ENOMEM, with nothing queued, when the system refuses every
+ * one of them (address-space limit, mappings used up); a later call tries again. */
 SPL_EXTERN int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* out);
 
 /* spl_state_t (>= 0) or an error. */

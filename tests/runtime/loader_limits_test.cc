@@ -1,11 +1,14 @@
-// Job::Wait with timeouts too long for the clock (nanoseconds::max(), centuries): they wait
-// for the load like no limit at all instead of overflowing into an immediate TimedOut.
+// The loader at its limits: Job::Wait with timeouts too long for the clock (they wait like no
+// limit at all instead of overflowing into an immediate TimedOut), and exceptions thrown on a
+// loader thread (they fail the job instead of ending the process).
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <new>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -91,6 +94,33 @@ TEST(JobWait, ShortAndNegativeTimeoutsStillTimeOut) {
   EXPECT_EQ(job->Wait(10ms).code(), Code::kTimedOut);
   gate.Open();
   EXPECT_TRUE(job->Wait().ok());
+}
+
+TEST(LoaderFailures, ExceptionsOnAWorkerFailTheJob) {
+  TempDir dir;
+  Loader loader({.threads = 2});
+  std::string path = dir.WriteSized("big", 4 << 20);
+  LoadOptions o;
+  o.prefault_chunk = 1 << 20;
+  o.prefault_workers = 2;
+  o.on_progress = [](uint64_t, uint64_t) { throw std::bad_alloc(); };
+  auto oom = loader.Submit(path, o);
+  Status s = oom->Wait();
+  EXPECT_EQ(s.code(), Code::kOutOfMemory);
+  EXPECT_EQ(s.ToString(), "out of memory loading " + path);
+  o.on_progress = [](uint64_t, uint64_t) { throw std::runtime_error("boom"); };
+  auto other = loader.Submit(path, o);
+  EXPECT_EQ(other->Wait().code(), Code::kIoError);
+  EXPECT_EQ(other->Wait().ToString(), "I/O error: " + path + " (internal error)");
+  // The workers are still there.
+  auto fine = loader.Submit(path, LoadOptions{});
+  EXPECT_TRUE(fine->Wait().ok());
+}
+
+TEST(LoaderFailures, ThreadCountIsWhatRuns) {
+  Loader loader({.threads = 3});
+  EXPECT_EQ(loader.threads(), 3u);
+  EXPECT_TRUE(loader.start_status().ok());
 }
 
 }  // namespace
