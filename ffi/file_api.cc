@@ -161,6 +161,18 @@ int spl_loader_threads(void) {
   });
 }
 
+int spl_path_check(const char* path, size_t len) {
+  return Guarded([&]() -> int {
+    if (path == nullptr) return Fail(SPL_EINVAL, "path is NULL");
+    const void* nul = std::memchr(path, '\0', len);
+    if (nul == nullptr) return 0;
+    size_t at = static_cast<size_t>(static_cast<const char*>(nul) - path);
+    std::string shown = rt::DisplayPath(std::string_view(path, len));
+    return Fail(SPL_EINVAL,
+                fmt::format("path contains a NUL byte at offset {}: {}", at, shown).c_str());
+  });
+}
+
 int spl_open_sync(const char* path, const spl_open_options_t* opts, spl_handle_t* out) {
   return Guarded([&]() -> int {
     rt::LoadOptions o;

@@ -46,6 +46,26 @@ const char* CodeName(Code code) {
   return "unknown error";
 }
 
+std::string DisplayPath(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char ch : path) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == 0) {
+      out += "\\0";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 Status Status::FromErrno(int err, std::string path, std::string_view what) {
   Code code;
   switch (err) {
@@ -89,12 +109,12 @@ std::string Status::ToString() const {
     // "out of memory mapping /big.log", "out of memory starting loader threads"
     std::string out = CodeName(code_);
     if (!detail_.empty()) out += " " + detail_;
-    if (!path_.empty()) out += (detail_.empty() ? ": " : " ") + path_;
+    if (!path_.empty()) out += (detail_.empty() ? ": " : " ") + DisplayPath(path_);
     return out;
   }
   std::string out = CodeName(code_);
   if (offset_) out += fmt::format(" at byte {}", *offset_);
-  if (!path_.empty()) out += fmt::format(": {}", path_);
+  if (!path_.empty()) out += fmt::format(": {}", DisplayPath(path_));
   if (!detail_.empty() &&
       (code_ == Code::kIoError || code_ == Code::kUnsupported || code_ == Code::kInvalidArgument ||
        code_ == Code::kOutOfBounds || code_ == Code::kTruncated || code_ == Code::kNotWritable)) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -31,6 +32,10 @@ enum class Code : uint8_t {
 };
 
 const char* CodeName(Code code);
+
+// A path as messages show it, on one line: NUL and other control bytes escaped ("\0", "\n",
+// "\x1b"), so a path that cannot be opened still reads as what it is.
+std::string DisplayPath(std::string_view path);
 
 class [[nodiscard]] Status {
  public:

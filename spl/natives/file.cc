@@ -112,9 +112,14 @@ bool EnsureAttached(NativeCall& c) {
 }
 
 // Arguments shared by open_sync and submit: (path, mode, prefault, advice, offset, length).
-bool OptionsFrom(NativeCall& c, std::string* path, spl_open_options_t* o) {
+// False with *code set when they are refused with an error code (a path holding a NUL byte:
+// SPL_EINVAL, with spl_last_error() naming it); false with code 0 after c.fail otherwise.
+bool OptionsFrom(NativeCall& c, std::string* path, spl_open_options_t* o, int* code) {
   spl_open_options_init(o);
+  *code = 0;
   *path = c.text_arg(0);
+  if (c.failed()) return false;
+  if ((*code = spl_path_check(path->data(), path->size())) < 0) return false;
   o->mode = static_cast<int>(c.int_arg(1));
   o->prefault = c.bool_arg(2) ? 1 : 0;
   o->advice = static_cast<int>(c.int_arg(3));
@@ -152,7 +157,8 @@ Value IntResult(NativeCall& c, int rc, int64_t v) {
 Value rt_file_open_sync(NativeCall& c) {
   std::string path;
   spl_open_options_t o;
-  if (!OptionsFrom(c, &path, &o)) return c.nil();
+  int code = 0;
+  if (!OptionsFrom(c, &path, &o, &code)) return code < 0 ? c.err(c.integer(code)) : c.nil();
   spl_handle_t h = 0;
   int rc = spl_open_sync(path.c_str(), &o, &h);
   return IntResult(c, rc, static_cast<int64_t>(h));
@@ -161,7 +167,8 @@ Value rt_file_open_sync(NativeCall& c) {
 Value rt_file_submit(NativeCall& c) {
   std::string path;
   spl_open_options_t o;
-  if (!OptionsFrom(c, &path, &o)) return c.nil();
+  int code = 0;
+  if (!OptionsFrom(c, &path, &o, &code)) return code < 0 ? c.err(c.integer(code)) : c.nil();
   if (!EnsureAttached(c)) return c.nil();
   spl_handle_t h = 0;
   int rc = spl_submit(path.c_str(), &o, &h);
@@ -250,9 +257,12 @@ Value rt_file_strerror(NativeCall& c) {
   return c.text(spl_strerror(static_cast<int>(code)));
 }
 
+// False for a path holding a NUL byte (no such file can exist; the system call would see a
+// shorter path).
 Value rt_file_exists(NativeCall& c) {
   std::string path = c.text_arg(0);
   if (c.failed()) return c.nil();
+  if (spl_path_check(path.data(), path.size()) < 0) return c.boolean(false);
   struct stat st;
   return c.boolean(::stat(path.c_str(), &st) == 0);
 }
@@ -260,6 +270,7 @@ Value rt_file_exists(NativeCall& c) {
 Value rt_file_size(NativeCall& c) {
   std::string path = c.text_arg(0);
   if (c.failed()) return c.nil();
+  if (int rc = spl_path_check(path.data(), path.size()); rc < 0) return c.err(c.integer(rc));
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return c.err(c.integer(-errno));
   if (S_ISDIR(st.st_mode)) return c.err(c.integer(SPL_EISDIR));

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -73,13 +74,36 @@ Value errno_err(NativeCall& c, int e, const std::string& path) {
   return c.err(c.text(std::move(msg)));
 }
 
-// Reads text argument i as a path; a NUL byte inside would silently cut the path in the
-// system call, so it is an error instead.
-bool path_arg(NativeCall& c, int i, std::string& out) {
+// The path for messages: NUL and control bytes escaped, so the message stays one line.
+std::string shown(const std::string& p) {
+  std::string out;
+  for (char ch : p) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u == 0) {
+      out += "\\0";
+    } else if (u == '\n') {
+      out += "\\n";
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+// Reads text argument i as a path. False when it cannot be used, with `err` the value to
+// return: a NUL byte inside (which would silently cut the path in the system call) gives
+// Err("EINVAL: path contains a NUL byte: a\0b"); a non-text or empty argument is a runtime
+// error (c.fail, err nil): those are mistakes in the calling code.
+bool path_arg(NativeCall& c, int i, std::string& out, Value& err) {
+  err = c.nil();
   out = c.text_arg(i);
   if (c.failed()) return false;
   if (out.find('\0') != std::string::npos) {
-    c.fail(std::string(c.name()) + ": path contains a NUL byte");
+    err = c.err(c.text("EINVAL: path contains a NUL byte: " + shown(out)));
     return false;
   }
   if (out.empty()) {
@@ -117,7 +141,8 @@ Value rt_path_cwd(NativeCall& c) {
 // Follows symlinks. kind: file, dir, fifo, socket, char_device, block_device, other.
 Value rt_path_stat(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   struct stat st;
   if (stat(p.c_str(), &st) != 0) return errno_err(c, errno, p);
   return c.ok(c.array({c.text(kind_of(st.st_mode)), c.integer(int64_t(st.st_size)),
@@ -127,7 +152,8 @@ Value rt_path_stat(NativeCall& c) {
 // rt_path_lstat(path) -> like rt_path_stat but does not follow a final symlink (kind "symlink").
 Value rt_path_lstat(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   struct stat st;
   if (lstat(p.c_str(), &st) != 0) return errno_err(c, errno, p);
   return c.ok(c.array({c.text(kind_of(st.st_mode)), c.integer(int64_t(st.st_size)),
@@ -139,7 +165,8 @@ Value rt_path_lstat(NativeCall& c) {
 // (EACCES, EPERM, EROFS, ETXTBSY); Err for anything else (missing file, bad path, ...).
 Value rt_path_access(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   std::string what = c.text_arg(1);
   if (c.failed()) return c.nil();
   int mode = 0;
@@ -168,7 +195,8 @@ Value rt_path_access(NativeCall& c) {
 // rt_path_realpath(path) -> Result[text, text]: absolute, symlinks resolved; the path must exist.
 Value rt_path_realpath(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   char* r = realpath(p.c_str(), nullptr);
   if (!r) return errno_err(c, errno, p);
   std::string s = r;
@@ -200,7 +228,8 @@ int remove_entry(const char* p, const struct stat*, int flag, struct FTW*) {
 // for cleaning up temp dirs, and a relative path there is almost surely a mistake).
 Value rt_path_remove_tree(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   if (p[0] != '/') return c.fail("rt_path_remove_tree: refusing a relative path: " + p);
   if (p.find_first_not_of('/') == std::string::npos)
     return c.fail("rt_path_remove_tree: refusing to remove /");
@@ -237,7 +266,8 @@ Value write_file(NativeCall& c, const std::string& p, const std::string& data) {
 // rt_path_write_text(path, content) -> Result[int bytes, text]: create or truncate (0644).
 Value rt_path_write_text(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   std::string data = c.text_arg(1);
   if (c.failed()) return c.nil();
   return write_file(c, p, data);
@@ -247,7 +277,8 @@ Value rt_path_write_text(NativeCall& c) {
 // literal cannot hold (invalid UTF-8).
 Value rt_path_write_bytes(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   const Value& list = c.arg(1);
   if (!list.is(OK::Array))
     return c.fail("rt_path_write_bytes: argument 2 must be an array of bytes");
@@ -263,7 +294,8 @@ Value rt_path_write_bytes(NativeCall& c) {
 // rt_path_truncate(path, size) -> Result[bool, text].
 Value rt_path_truncate(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   int64_t size = c.int_arg(1);
   if (c.failed()) return c.nil();
   if (size < 0) return c.fail("rt_path_truncate: size must not be negative");
@@ -284,7 +316,8 @@ Value rt_path_isatty(NativeCall& c) {
 // rt_path_chmod(path, mode) -> Result[bool, text]; mode is the permission bits (e.g. 0o644).
 Value rt_path_chmod(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   int64_t mode = c.int_arg(1);
   if (c.failed()) return c.nil();
   if (mode < 0 || mode > 07777) return c.fail("rt_path_chmod: mode out of range");
@@ -295,7 +328,8 @@ Value rt_path_chmod(NativeCall& c) {
 // rt_path_mkdir(path) -> Result[bool, text] (mode 0755, parent must exist).
 Value rt_path_mkdir(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   if (mkdir(p.c_str(), 0755) != 0) return errno_err(c, errno, p);
   return c.ok(c.boolean(true));
 }
@@ -303,7 +337,8 @@ Value rt_path_mkdir(NativeCall& c) {
 // rt_path_mkfifo(path) -> Result[bool, text] (mode 0644).
 Value rt_path_mkfifo(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   if (mkfifo(p.c_str(), 0644) != 0) return errno_err(c, errno, p);
   return c.ok(c.boolean(true));
 }
@@ -311,7 +346,8 @@ Value rt_path_mkfifo(NativeCall& c) {
 // rt_path_symlink(target, link_path) -> Result[bool, text].
 Value rt_path_symlink(NativeCall& c) {
   std::string target, link;
-  if (!path_arg(c, 0, target) || !path_arg(c, 1, link)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, target, err) || !path_arg(c, 1, link, err)) return err;
   if (symlink(target.c_str(), link.c_str()) != 0) return errno_err(c, errno, link);
   return c.ok(c.boolean(true));
 }
@@ -319,7 +355,8 @@ Value rt_path_symlink(NativeCall& c) {
 // rt_path_chdir(path) -> Result[bool, text]: changes the process working directory.
 Value rt_path_chdir(NativeCall& c) {
   std::string p;
-  if (!path_arg(c, 0, p)) return c.nil();
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
   if (chdir(p.c_str()) != 0) return errno_err(c, errno, p);
   return c.ok(c.boolean(true));
 }

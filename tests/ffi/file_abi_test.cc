@@ -99,6 +99,16 @@ TEST(FileAbi, WaitWithHugeTimeoutsMeansNoLimit) {
   }
 }
 
+TEST(FileAbi, PathCheckRefusesNulBytes) {
+  const std::string good = "/tmp/small.txt";
+  EXPECT_EQ(spl_path_check(good.data(), good.size()), 0);
+  EXPECT_EQ(spl_path_check("", 0), 0) << "empty is for the open to report";
+  const std::string bad("small.txt\0.png", 14);
+  EXPECT_EQ(spl_path_check(bad.data(), bad.size()), SPL_EINVAL);
+  EXPECT_STREQ(spl_last_error(), "path contains a NUL byte at offset 9: small.txt\\0.png");
+  EXPECT_EQ(spl_path_check(nullptr, 3), SPL_EINVAL);
+}
+
 TEST(FileAbi, ErrorsHaveCodesNamesAndMessages) {
   TempDir dir;
   spl_handle_t h = 0;

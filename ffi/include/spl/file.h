@@ -78,6 +78,12 @@ SPL_EXTERN const char* spl_last_error(void);
 
 typedef uint64_t spl_handle_t; /* 0 is never a valid handle */
 
+/* For hosts whose strings carry a length and may hold NUL bytes (which a C string would
+ * silently cut: "small.txt\0.png" would open small.txt): 0 if the len bytes at path can be
+ * passed as a path, SPL_EINVAL naming the problem in spl_last_error() otherwise ("path
+ * contains a NUL byte at offset 9: small.txt\0.png"). */
+SPL_EXTERN int spl_path_check(const char* path, size_t len);
+
 typedef enum {
   SPL_MODE_READ_ONLY = 0,
   SPL_MODE_READ_WRITE = 1,
