@@ -234,8 +234,11 @@ Result<bool> Region::IsStale() const {
   auto now = IdentityOfPath(path_);
   if (!now.ok()) return true;
   FileIdentity then = identity();
-  return !(now->dev == then.dev && now->ino == then.ino && now->size == then.size &&
-           now->mtime_ns == then.mtime_ns);
+  bool same_file = now->dev == then.dev && now->ino == then.ino;
+  // A pseudo file (/proc, /sys) reports size 0 and a changing or meaningless mtime: only
+  // which file it is can be compared, not its contents.
+  if (strategy_ == Strategy::kReadToEof) return !same_file;
+  return !(same_file && now->size == then.size && now->mtime_ns == then.mtime_ns);
 }
 
 Result<ByteView> ByteView::Slice(uint64_t start, uint64_t end) const {

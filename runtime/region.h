@@ -82,7 +82,9 @@ class Region {
   // Releases the memory. Idempotent: closing twice is fine.
   Status Close();
   // True if the file at path() is no longer the one that was loaded (replaced, resized,
-  // modified). Errors (e.g. the file was deleted) are reported as stale = true.
+  // modified). Errors (e.g. the file was deleted) are reported as stale = true. For pseudo
+  // files (read to EOF: /proc, /sys) only the identity (device, inode) is compared: their
+  // size and times say nothing about their contents.
   Result<bool> IsStale() const;
   // Escape hatch for hosts that accept the risk: the raw pointer, unguarded. Valid until Close.
   const uint8_t* unsafe_data() const { return data_; }

@@ -2,13 +2,13 @@
 #include "runtime/region.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <string>
-
-#include <gtest/gtest.h>
+#include <thread>
 
 #include "runtime/strategy.h"
 #include "runtime/unmapper.h"
@@ -197,10 +197,11 @@ TEST(Region, ByteViewKeepsRegionAliveAndSlicesWithoutCopy) {
   const uint8_t* base = view.owner->unsafe_data();
   const uint8_t* seen = nullptr;
   std::string text;
-  ASSERT_TRUE(slice->Read([&](const uint8_t* p, size_t n) {
-                     seen = p;
-                     text.assign(reinterpret_cast<const char*>(p), n);
-                   })
+  ASSERT_TRUE(slice
+                  ->Read([&](const uint8_t* p, size_t n) {
+                    seen = p;
+                    text.assign(reinterpret_cast<const char*>(p), n);
+                  })
                   .ok());
   EXPECT_EQ(seen, base + 10) << "a slice points into the mapping";
   EXPECT_EQ(text, FileContent(path).substr(10, 10));
@@ -219,9 +220,7 @@ TEST(Region, StaleAfterModificationOrReplacement) {
   auto r = OpenRegion(path, Opts(MapMode::kReadOnly));
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(*(*r)->IsStale());
-  {
-    std::ofstream(path, std::ios::app) << "more";
-  }
+  { std::ofstream(path, std::ios::app) << "more"; }
   EXPECT_TRUE(*(*r)->IsStale()) << "appended";
 
   std::string other = dir.WriteSized("g", 100000);
@@ -234,6 +233,33 @@ TEST(Region, StaleAfterModificationOrReplacement) {
   EXPECT_TRUE(*(*g)->IsStale()) << "deleted";
   // The mapping itself still reads fine after the file is gone.
   EXPECT_EQ(ReadAll(**g).size(), 100000u);
+}
+
+TEST(Region, PseudoFilesCompareIdentityOnly) {
+  // /proc files report size 0: comparing the bytes read with it made them stale at once.
+  for (const char* path : {"/proc/self/cmdline", "/proc/self/status", "/proc/version"}) {
+    auto r = OpenRegion(path, Opts(MapMode::kReadOnly));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ((*r)->strategy(), Strategy::kReadToEof);
+    ASSERT_GT((*r)->size(), 0u);
+    auto stale = (*r)->IsStale();
+    ASSERT_TRUE(stale.ok());
+    EXPECT_FALSE(*stale) << path;
+  }
+  // A pseudo file that goes away (the /proc entry of a thread that ended) is stale.
+  std::string path;
+  std::shared_ptr<Region> region;
+  std::thread t([&] {
+    path = "/proc/self/task/" + std::to_string(::gettid()) + "/comm";
+    auto r = OpenRegion(path, Opts(MapMode::kReadOnly));
+    if (r.ok()) region = *r;
+  });
+  t.join();
+  ASSERT_TRUE(region != nullptr) << path;
+  EXPECT_EQ(region->strategy(), Strategy::kReadToEof);
+  auto stale = region->IsStale();
+  ASSERT_TRUE(stale.ok());
+  EXPECT_TRUE(*stale) << path << " is gone with its thread";
 }
 
 }  // namespace
