@@ -64,6 +64,8 @@ int CodeFor(const rt::Status& s) {
       return s.sys_errno() != 0 ? -s.sys_errno() : SPL_EIO;
     case Code::kOutOfMemory:
       return SPL_ENOMEM;
+    case Code::kTooLarge:
+      return SPL_EFBIG;
   }
   return SPL_EIO;
 }

@@ -87,6 +87,7 @@ int ToOptions(const char* path, const spl_open_options_t* in, rt::LoadOptions* o
   out->mmap_threshold = in->mmap_threshold;
   out->prefault_chunk = in->prefault_chunk != 0 ? in->prefault_chunk : rt::kDefaultPrefaultChunk;
   out->prefault_workers = in->prefault_workers;
+  out->read_limit = in->read_limit != 0 ? in->read_limit : rt::kDefaultReadLimit;
   return 0;
 }
 
@@ -140,6 +141,7 @@ void spl_open_options_init(spl_open_options_t* opts) {
   opts->mmap_threshold = d.mmap_threshold;
   opts->prefault_chunk = d.prefault_chunk;
   opts->prefault_workers = d.prefault_workers;
+  opts->read_limit = d.read_limit;
 }
 
 int spl_loader_configure(unsigned threads) {

@@ -42,6 +42,8 @@ const char* CodeName(Code code) {
       return "I/O error";
     case Code::kOutOfMemory:
       return "out of memory";
+    case Code::kTooLarge:
+      return "too large";
   }
   return "unknown error";
 }
@@ -62,6 +64,17 @@ std::string DisplayPath(std::string_view path) {
     } else {
       out += ch;
     }
+  }
+  // Very long paths (thousands of bytes) keep their start and end, which tell most.
+  constexpr size_t kMax = 200, kKeep = 96;
+  if (out.size() > kMax) {
+    auto continuation = [&](size_t i) {
+      return (static_cast<unsigned char>(out[i]) & 0xC0) == 0x80;
+    };
+    size_t head = kKeep, tail = out.size() - kKeep;
+    while (head > 0 && continuation(head)) --head;
+    while (tail < out.size() && continuation(tail)) ++tail;
+    out = out.substr(0, head) + "..." + out.substr(tail);
   }
   return out;
 }
@@ -117,7 +130,8 @@ std::string Status::ToString() const {
   if (!path_.empty()) out += fmt::format(": {}", DisplayPath(path_));
   if (!detail_.empty() &&
       (code_ == Code::kIoError || code_ == Code::kUnsupported || code_ == Code::kInvalidArgument ||
-       code_ == Code::kOutOfBounds || code_ == Code::kTruncated || code_ == Code::kNotWritable)) {
+       code_ == Code::kOutOfBounds || code_ == Code::kTruncated || code_ == Code::kNotWritable ||
+       code_ == Code::kTooLarge)) {
     out += fmt::format(" ({})", detail_);
   }
   return out;

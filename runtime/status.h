@@ -29,12 +29,14 @@ enum class Code : uint8_t {
   kNotWritable,       // write or flush on a region whose mode does not allow it
   kIoError,           // any other system error (errno kept)
   kOutOfMemory,       // ENOMEM: memory, address space or threads ran out; detail says doing what
+  kTooLarge,          // more bytes than the read limit from a file read to EOF
 };
 
 const char* CodeName(Code code);
 
 // A path as messages show it, on one line: NUL and other control bytes escaped ("\0", "\n",
-// "\x1b"), so a path that cannot be opened still reads as what it is.
+// "\x1b"), so a path that cannot be opened still reads as what it is; one longer than 200
+// bytes is shortened in the middle to its first and last 96 bytes around "...".
 std::string DisplayPath(std::string_view path);
 
 class [[nodiscard]] Status {

@@ -4,10 +4,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <string>
 
 #include "runtime/file_probe.h"
 
@@ -35,21 +37,35 @@ Result<size_t> ReadRange(int fd, const std::string& path, uint8_t* dst, uint64_t
   return done;
 }
 
+// "64 MiB" for whole MiB, else bytes.
+std::string Bytes(uint64_t n) {
+  if (n >= (1u << 20) && n % (1u << 20) == 0) return fmt::format("{} MiB", n >> 20);
+  return fmt::format("{} bytes", n);
+}
+
 Result<std::shared_ptr<Region>> ReadToEof(ProbedFile& file, const LoadOptions& options) {
+  const uint64_t limit = options.read_limit != 0 ? options.read_limit : kDefaultReadLimit;
   size_t cap = 4096, size = 0;
   auto buf = TryAlloc(cap);
   if (!buf) return Status::Error(Code::kOutOfMemory, file.path, "reading");
   for (;;) {
     if (size == cap) {
-      if (cap >= kMaxPseudoFileSize) {
-        return Status::Error(Code::kUnsupported, file.path,
-                             fmt::format("pseudo file larger than {} bytes", kMaxPseudoFileSize));
+      if (size > limit) {
+        return Status::Error(
+            Code::kTooLarge, file.path,
+            fmt::format("more than the read limit of {} from a pseudo file", Bytes(limit)));
       }
-      auto bigger = TryAlloc(cap * 2);
+      // Grow to twice the size, and to a page past the limit at most: reading past it tells
+      // a file of exactly `limit` bytes from a longer one. (A page, not a byte: some pseudo
+      // files, such as /proc/self/pagemap, refuse reads of odd sizes.)
+      constexpr uint64_t kPastLimit = 4096;
+      uint64_t next = uint64_t{cap} * 2;
+      if (limit < next - kPastLimit) next = limit + kPastLimit;  // > cap: cap == size <= limit
+      auto bigger = TryAlloc(static_cast<size_t>(next));
       if (!bigger) return Status::Error(Code::kOutOfMemory, file.path, "reading");
       std::memcpy(bigger.get(), buf.get(), size);
       buf = std::move(bigger);
-      cap *= 2;
+      cap = static_cast<size_t>(next);
     }
     ssize_t n = ::read(file.fd.get(), buf.get() + size, cap - size);
     if (n < 0) {
@@ -58,6 +74,11 @@ Result<std::shared_ptr<Region>> ReadToEof(ProbedFile& file, const LoadOptions& o
     }
     if (n == 0) break;
     size += static_cast<size_t>(n);
+  }
+  if (size > limit) {
+    return Status::Error(
+        Code::kTooLarge, file.path,
+        fmt::format("more than the read limit of {} from a pseudo file", Bytes(limit)));
   }
   if (options.offset > size || (options.length != 0 && options.length > size - options.offset)) {
     return Status::Error(Code::kOutOfBounds, file.path,
@@ -85,7 +106,12 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
       break;
     case FileKind::kPseudo:
       if (options.mode != MapMode::kReadOnly) {
-        return Status::Error(Code::kUnsupported, path, "pseudo files can only be read");
+        // Not "unsupported file kind": say what went wrong and what works.
+        return Status::Error(
+            Code::kInvalidArgument, path,
+            fmt::format("pseudo files such as /proc and /sys ones are read, not mapped: load "
+                        "them read-only, not {}",
+                        MapModeName(options.mode)));
       }
       return ReadToEof(file, options);
     case FileKind::kDirectory:

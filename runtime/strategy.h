@@ -1,7 +1,7 @@
 // Strategy: how one file gets loaded. Probes the path, then picks:
 //   regular file >= mmap_threshold (or any size in ReadWrite/CopyOnWrite) -> mmap, fd closed;
 //   smaller regular file -> one read into an owned buffer;
-//   size-0 pseudo file (/proc, /sys) -> read to EOF;
+//   size-0 pseudo file (/proc, /sys) -> read to EOF (at most read_limit bytes);
 //   empty file -> empty region (no mmap call);
 //   directory -> IsDirectory; FIFO, socket, device -> Unsupported (never blocks).
 // It does not prefault or run in the background: loader.h does that.
@@ -22,8 +22,9 @@ namespace spl::rt {
 // the file into private memory and bare-metal crossovers are far lower, so 1 MiB.
 inline constexpr uint64_t kDefaultMmapThreshold = 1024 * 1024;
 inline constexpr uint64_t kDefaultPrefaultChunk = 8 * 1024 * 1024;
-// Largest pseudo file read to EOF before giving up (a /proc file never needs more).
-inline constexpr uint64_t kMaxPseudoFileSize = 64 * 1024 * 1024;
+// Default for LoadOptions::read_limit: the most bytes read from a file read to EOF before
+// giving up (a /proc file never needs more; an endless one must not eat memory).
+inline constexpr uint64_t kDefaultReadLimit = 64 * 1024 * 1024;
 
 struct LoadOptions {
   MapMode mode = MapMode::kReadOnly;
@@ -37,6 +38,8 @@ struct LoadOptions {
   uint64_t prefault_chunk = kDefaultPrefaultChunk;
   unsigned prefault_workers = 2;  // how many loader workers may prefault one file at once
   bool nofollow = false;
+  // Files read to EOF (pseudo files) fail with TooLarge past this many bytes.
+  uint64_t read_limit = kDefaultReadLimit;
   // Called on a loader worker after each prefaulted chunk with (bytes done, bytes total).
   // Must be quick and thread-safe: several workers may call it for one file.
   std::function<void(uint64_t done, uint64_t total)> on_progress;

@@ -111,9 +111,10 @@ bool EnsureAttached(NativeCall& c) {
   return true;
 }
 
-// Arguments shared by open_sync and submit: (path, mode, prefault, advice, offset, length).
-// False with *code set when they are refused with an error code (a path holding a NUL byte:
-// SPL_EINVAL, with spl_last_error() naming it); false with code 0 after c.fail otherwise.
+// Arguments shared by open_sync and submit: (path, mode, prefault, advice, offset, length,
+// read_limit). False with *code set when they are refused with an error code (a path holding
+// a NUL byte: SPL_EINVAL, with spl_last_error() naming it; a negative offset or length:
+// SPL_ERANGE); false with code 0 after c.fail otherwise (wrong argument types).
 bool OptionsFrom(NativeCall& c, std::string* path, spl_open_options_t* o, int* code) {
   spl_open_options_init(o);
   *code = 0;
@@ -123,14 +124,19 @@ bool OptionsFrom(NativeCall& c, std::string* path, spl_open_options_t* o, int* c
   o->mode = static_cast<int>(c.int_arg(1));
   o->prefault = c.bool_arg(2) ? 1 : 0;
   o->advice = static_cast<int>(c.int_arg(3));
-  int64_t offset = c.int_arg(4), length = c.int_arg(5);
+  int64_t offset = c.int_arg(4), length = c.int_arg(5), limit = c.int_arg(6);
   if (c.failed()) return false;
   if (offset < 0 || length < 0) {
-    c.fail(std::string(c.name()) + ": offset and length must not be negative");
+    *code = SPL_ERANGE;
+    return false;
+  }
+  if (limit <= 0) {
+    c.fail(std::string(c.name()) + ": read_limit must be positive");
     return false;
   }
   o->offset = static_cast<uint64_t>(offset);
   o->length = static_cast<uint64_t>(length);
+  o->read_limit = static_cast<uint64_t>(limit);
   return true;
 }
 
@@ -385,8 +391,8 @@ Value rt_region_is_stale(NativeCall& c) {
 }
 
 const NativeReg kFile[] = {
-    {"rt_file_open_sync", 6, 6, rt_file_open_sync},
-    {"rt_file_submit", 6, 6, rt_file_submit},
+    {"rt_file_open_sync", 7, 7, rt_file_open_sync},
+    {"rt_file_submit", 7, 7, rt_file_submit},
     {"rt_file_state", 1, 1, rt_file_state},
     {"rt_file_progress", 1, 1, rt_file_progress},
     {"rt_file_wait", 2, 2, rt_file_wait},

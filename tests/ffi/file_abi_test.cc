@@ -109,6 +109,24 @@ TEST(FileAbi, PathCheckRefusesNulBytes) {
   EXPECT_EQ(spl_path_check(nullptr, 3), SPL_EINVAL);
 }
 
+TEST(FileAbi, ReadLimitAndPseudoFileMessages) {
+  spl_open_options_t opts;
+  spl_open_options_init(&opts);
+  EXPECT_EQ(opts.read_limit, 64u << 20);
+  opts.read_limit = 100;
+  spl_handle_t h = 0;
+  EXPECT_EQ(spl_open_sync("/proc/self/status", &opts, &h), SPL_EFBIG);
+  EXPECT_STREQ(spl_err_name(SPL_EFBIG), "EFBIG");
+  EXPECT_STREQ(spl_last_error(),
+               "too large: /proc/self/status (more than the read limit of 100 bytes from a "
+               "pseudo file)");
+  spl_open_options_init(&opts);
+  opts.mode = SPL_MODE_COPY_ON_WRITE;
+  EXPECT_EQ(spl_open_sync("/proc/self/status", &opts, &h), SPL_EINVAL);
+  EXPECT_NE(std::string(spl_last_error()).find("load them read-only, not copy-on-write"),
+            std::string::npos);
+}
+
 TEST(FileAbi, ErrorsHaveCodesNamesAndMessages) {
   TempDir dir;
   spl_handle_t h = 0;

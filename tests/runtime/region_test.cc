@@ -139,6 +139,19 @@ TEST(Region, CopyOnWriteStaysPrivate) {
   EXPECT_EQ((*r)->Flush().code(), Code::kNotWritable);
 }
 
+TEST(Region, DontNeedOnCopyOnWriteDropsPrivateWrites) {
+  // Kernel behaviour the guide documents: MADV_DONTNEED discards the private copies, and the
+  // pages are read from the file again.
+  TempDir dir;
+  std::string path = dir.Write("small", "hello world\n");
+  auto r = OpenRegion(path, Opts(MapMode::kCopyOnWrite));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*r)->Write(0, "J", 1).ok());
+  EXPECT_EQ(ReadAll(**r), "Jello world\n");
+  ASSERT_TRUE((*r)->Advise(Advice::kDontNeed, 0, 0).ok());
+  EXPECT_EQ(ReadAll(**r), "hello world\n");
+}
+
 TEST(Region, ReadOnlyRefusesWrites) {
   TempDir dir;
   auto r = OpenRegion(dir.WriteSized("f", 100000), Opts(MapMode::kReadOnly));

@@ -24,6 +24,33 @@ TEST(StatusMessage, NamesThePathOnce) {
   EXPECT_EQ(Status::Error(Code::kNotFound, "a\0b"s).ToString(), "not found: a\\0b");
 }
 
+TEST(DisplayPath, ShortensVeryLongPathsInTheMiddle) {
+  std::string longp = "/" + std::string(5000, 'a') + "/end.txt";
+  std::string shown = DisplayPath(longp);
+  EXPECT_EQ(shown.size(), 96u + 3 + 96);
+  EXPECT_EQ(shown.substr(0, 96), longp.substr(0, 96));
+  EXPECT_EQ(shown.substr(96, 3), "...");
+  EXPECT_EQ(shown.substr(99), longp.substr(longp.size() - 96));
+  std::string exact(200, 'b');
+  EXPECT_EQ(DisplayPath(exact), exact);
+  // Never cuts a UTF-8 character in half.
+  std::string wide;
+  for (int i = 0; i < 150; ++i) wide += "\xc3\xa9";  // é
+  std::string w = DisplayPath(wide);
+  EXPECT_LT(w.size(), 200u);
+  size_t dots = w.find("...");
+  ASSERT_NE(dots, std::string::npos);
+  EXPECT_EQ(dots % 2, 0u);
+  EXPECT_EQ((w.size() - dots - 3) % 2, 0u);
+}
+
+TEST(StatusMessage, LongPathsAppearOnceShortened) {
+  std::string longp = "/" + std::string(5000, 'x');
+  std::string m = Status::FromErrno(ENAMETOOLONG, longp, "open").ToString();
+  EXPECT_LT(m.size(), 300u);
+  EXPECT_EQ(m, "I/O error: " + DisplayPath(longp) + " (open: File name too long)");
+}
+
 TEST(StatusMessage, OutOfMemorySaysDoingWhat) {
   EXPECT_EQ(Status::FromErrno(ENOMEM, "/big.log", "mmap").ToString(),
             "out of memory mapping /big.log");

@@ -1,6 +1,7 @@
 // Strategy and FileProbe: which way each kind of path is loaded, and the errors for the rest.
 #include "runtime/strategy.h"
 
+#include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -9,8 +10,6 @@
 #include <chrono>
 #include <future>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/common/temp_dir.h"
 
@@ -62,14 +61,44 @@ TEST(Strategy, ProcFileIsReadToEof) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)->strategy(), Strategy::kReadToEof);
   std::string text;
-  ASSERT_TRUE((*r)->Read(0, (*r)->size(), [&](const uint8_t* p, size_t n) {
-                  text.assign(reinterpret_cast<const char*>(p), n);
-                }).ok());
+  ASSERT_TRUE((*r)->Read(0, (*r)->size(),
+                         [&](const uint8_t* p, size_t n) {
+                           text.assign(reinterpret_cast<const char*>(p), n);
+                         })
+                  .ok());
   EXPECT_NE(text.find("Name:"), std::string::npos);
   EXPECT_GT((*r)->size(), 100u);
   LoadOptions rw = NoPrefault();
   rw.mode = MapMode::kCopyOnWrite;
-  EXPECT_EQ(OpenRegion("/proc/self/status", rw).status().code(), Code::kUnsupported);
+  Status cow = OpenRegion("/proc/self/status", rw).status();
+  EXPECT_EQ(cow.code(), Code::kInvalidArgument) << "not 'unsupported file kind'";
+  EXPECT_EQ(cow.ToString(),
+            "invalid argument: /proc/self/status (pseudo files such as /proc and /sys ones are "
+            "read, not mapped: load them read-only, not copy-on-write)");
+}
+
+TEST(Strategy, PseudoFilesStopAtTheReadLimit) {
+  LoadOptions o = NoPrefault();
+  o.read_limit = 100;
+  Status s = OpenRegion("/proc/self/status", o).status();
+  EXPECT_EQ(s.code(), Code::kTooLarge);
+  EXPECT_EQ(s.ToString(),
+            "too large: /proc/self/status (more than the read limit of 100 bytes from a pseudo "
+            "file)");
+  // pagemap refuses reads of odd sizes: reaching the limit must still say "too large".
+  o.read_limit = 1 << 20;
+  Status pagemap = OpenRegion("/proc/self/pagemap", o).status();
+  EXPECT_EQ(pagemap.code(), Code::kTooLarge) << pagemap.ToString();
+  EXPECT_NE(pagemap.ToString().find("the read limit of 1 MiB"), std::string::npos);
+  // A file of exactly the limit is fine.
+  auto exact = OpenRegion("/proc/version", NoPrefault());
+  ASSERT_TRUE(exact.ok());
+  o.read_limit = (*exact)->size();
+  auto again = OpenRegion("/proc/version", o);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ((*again)->size(), (*exact)->size());
+  o.read_limit = (*exact)->size() - 1;
+  EXPECT_EQ(OpenRegion("/proc/version", o).status().code(), Code::kTooLarge);
 }
 
 TEST(Strategy, DirectoryIsAnError) {
@@ -102,7 +131,8 @@ TEST(Strategy, FifoReturnsPromptlyAsUnsupported) {
 TEST(Strategy, CharDeviceIsUnsupported) {
   Status s = OpenRegion("/dev/zero", NoPrefault()).status();
   EXPECT_EQ(s.code(), Code::kUnsupported);
-  EXPECT_EQ(s.ToString(), "unsupported file kind: /dev/zero (character device is not a regular file)");
+  EXPECT_EQ(s.ToString(),
+            "unsupported file kind: /dev/zero (character device is not a regular file)");
 }
 
 TEST(Strategy, MissingFileNamesThePath) {

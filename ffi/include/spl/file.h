@@ -50,6 +50,7 @@ extern "C" {
   XX(ENODEV, -ENODEV, "no such device")                                \
   XX(EOVERFLOW, -EOVERFLOW, "value too large")                         \
   XX(EROFS, -EROFS, "read-only file system")                           \
+  XX(EFBIG, -EFBIG, "larger than the read limit")                      \
   XX(ETRUNCATED, -4001, "file truncated while mapped")                 \
   XX(ECLOSED, -4002, "handle closed or stale")                         \
   XX(ETIMEDOUT, -4003, "timed out")                                    \
@@ -127,6 +128,8 @@ typedef struct spl_open_options {
   uint64_t mmap_threshold;   /* read-only files smaller than this are read, not mapped; 1 MiB */
   uint64_t prefault_chunk;   /* bytes per prefault step (cancel checkpoint); 8 MiB */
   uint32_t prefault_workers; /* loader threads that may prefault one file at once; 2 */
+  uint64_t read_limit;       /* most bytes read from a file read to EOF (pseudo files such as
+                              * /proc/self/status) before failing with SPL_EFBIG; 0: 64 MiB */
 } spl_open_options_t;
 
 /* Fills *opts with the defaults above. */
