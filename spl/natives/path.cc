@@ -8,14 +8,17 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "native_api.h"
@@ -244,26 +247,131 @@ Value rt_path_remove_tree(NativeCall& c) {
   return c.ok(c.boolean(true));
 }
 
-// Creates or truncates p (0644) and writes data: Ok(bytes written) or Err("ENAME: ...").
-Value write_file(NativeCall& c, const std::string& p, const std::string& data) {
-  int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
-  if (fd < 0) return errno_err(c, errno, p);
+// Writes all of data to fd; 0 or the errno of the failing write.
+int write_all(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
     ssize_t n = write(fd, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int e = errno;
-      close(fd);
-      return errno_err(c, e, p);
+      return errno;
     }
     done += size_t(n);
   }
-  if (close(fd) != 0) return errno_err(c, errno, p);
-  return c.ok(c.integer(int64_t(done)));
+  return 0;
 }
 
-// rt_path_write_text(path, content) -> Result[int bytes, text]: create or truncate (0644).
+// The old way, for targets that cannot be replaced by a rename (FIFOs, devices such as
+// /dev/null): open for writing, truncate, write.
+Value write_in_place(NativeCall& c, const std::string& p, const std::string& data) {
+  int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0) return errno_err(c, errno, p);
+  int e = write_all(fd, data);
+  if (close(fd) != 0 && e == 0) e = errno;
+  if (e != 0) return errno_err(c, e, p);
+  return c.ok(c.integer(int64_t(data.size())));
+}
+
+// Where a write to p must land: p itself, or the file a symlink at p points to (so the link
+// stays a link). *st is filled and *exists set when that file exists.
+int resolve_target(const std::string& p, std::string* target, struct stat* st, bool* exists) {
+  *target = p;
+  *exists = false;
+  if (lstat(p.c_str(), st) != 0) return errno == ENOENT ? 0 : errno;
+  if (!S_ISLNK(st->st_mode)) {
+    *exists = true;
+    return 0;
+  }
+  if (char* r = realpath(p.c_str(), nullptr)) {
+    *target = r;
+    std::free(r);
+    if (stat(target->c_str(), st) != 0) return errno;
+    *exists = true;
+    return 0;
+  }
+  if (errno != ENOENT) return errno;
+  // A dangling link: create the file it names (relative to the link's folder).
+  std::string link(PATH_MAX, '\0');
+  ssize_t n = readlink(p.c_str(), link.data(), link.size());
+  if (n < 0) return errno;
+  link.resize(size_t(n));
+  if (link.empty() || link[0] != '/') {
+    size_t slash = p.rfind('/');
+    link = (slash == std::string::npos ? std::string() : p.substr(0, slash + 1)) + link;
+  }
+  *target = link;
+  return 0;
+}
+
+// A name for the temporary file next to target: ".NAME.spl-XXXXXXXXXXXXXXXX" (hex), with NAME
+// cut so the whole stays within NAME_MAX.
+std::string temp_name_for(const std::string& target) {
+  size_t slash = target.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : target.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? target : target.substr(slash + 1);
+  if (base.size() > 200) base.resize(200);
+  static std::atomic<uint64_t> counter{0};
+  uint64_t r = 0;
+  if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) {
+    r = uint64_t(getpid()) << 32 ^ uint64_t(time(nullptr)) ^
+        counter.fetch_add(1) * 0x9e3779b97f4a7c15ULL;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(r));
+  return dir + "." + base + ".spl-" + hex;
+}
+
+// fsyncs the folder holding path, so a rename in it survives a crash. File systems that cannot
+// sync a folder (EINVAL) are fine.
+int sync_folder_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int e = fsync(fd) == 0 || errno == EINVAL ? 0 : errno;
+  close(fd);
+  return e;
+}
+
+// Replaces p with data atomically: a temporary file in the same folder is written, synced,
+// given the target's permission bits (and owner, when running as root), then renamed over
+// the target and the folder synced. If anything fails (a full disk, say), the temporary
+// file is removed and the old file is untouched. A symlink at p stays a link: the file it
+// points to is replaced. FIFOs and devices are written in place (they cannot be renamed
+// over). A new file gets 0644 minus the umask. Ok(bytes written) or Err("ENAME: ...").
+Value write_file(NativeCall& c, const std::string& p, const std::string& data) {
+  std::string target;
+  struct stat st;
+  bool exists = false;
+  if (int e = resolve_target(p, &target, &st, &exists)) return errno_err(c, e, p);
+  if (exists && S_ISDIR(st.st_mode)) return errno_err(c, EISDIR, p);
+  if (exists && !S_ISREG(st.st_mode)) return write_in_place(c, target, data);
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    tmp = temp_name_for(target);
+    fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) return errno_err(c, errno, p);
+  }
+  if (fd < 0) return errno_err(c, EEXIST, tmp);
+  int e = write_all(fd, data);
+  if (e == 0 && exists && fchmod(fd, st.st_mode & 07777) != 0) e = errno;
+  if (e == 0 && exists && geteuid() == 0 && (st.st_uid != geteuid() || st.st_gid != getegid())) {
+    if (fchown(fd, st.st_uid, st.st_gid) != 0) e = errno;
+  }
+  if (e == 0 && fsync(fd) != 0) e = errno;
+  if (close(fd) != 0 && e == 0) e = errno;
+  if (e == 0 && rename(tmp.c_str(), target.c_str()) != 0) e = errno;
+  if (e != 0) {
+    unlink(tmp.c_str());
+    return errno_err(c, e, p);
+  }
+  if (int se = sync_folder_of(target)) return errno_err(c, se, p);
+  return c.ok(c.integer(int64_t(data.size())));
+}
+
+// rt_path_write_text(path, content) -> Result[int bytes, text]: create or replace atomically
+// (see write_file).
 Value rt_path_write_text(NativeCall& c) {
   std::string p;
   Value err;
