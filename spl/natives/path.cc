@@ -7,7 +7,6 @@
 // Not here: path string manipulation (normalize, join, ...) -- that is pure Simple in cli/file.spl.
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "native_api.h"
 
@@ -221,14 +221,100 @@ Value rt_path_make_temp_dir(NativeCall& c) {
   return c.ok(c.text(tmpl));
 }
 
-int remove_entry(const char* p, const struct stat*, int flag, struct FTW*) {
-  int rc = (flag == FTW_DP) ? rmdir(p) : unlink(p);
-  return rc == 0 ? 0 : errno;
+// One open directory of the walk below: its stream, and its name in the directory above.
+struct WalkDir {
+  DIR* dir;
+  std::string name;
+};
+
+// Removes the entry `name` of the directory open at `parent`, and everything below it,
+// walking by descriptor: every directory is opened with openat(O_NOFOLLOW | O_DIRECTORY)
+// relative to the one above and read with fdopendir, every entry removed with unlinkat. A
+// directory swapped for a symlink at any moment is therefore unlinked as a link, never
+// entered (the race of CVE-2022-21658 in Rust's remove_dir_all). Iterative, so deep trees
+// need no deep stack; each level holds one descriptor. 0, or the errno of the first failure
+// with *where naming the entry.
+int remove_at(int parent, const std::string& name, const std::string& path, std::string* where) {
+  constexpr int kOpenDir = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  auto unlink_entry = [&](int dirfd, const char* entry) {
+    return unlinkat(dirfd, entry, 0) == 0 || errno == ENOENT ? 0 : errno;
+  };
+  int fd = openat(parent, name.c_str(), kOpenDir);
+  if (fd < 0) {
+    int e = errno;
+    *where = path;
+    if (e == ENOTDIR || e == ELOOP) return unlink_entry(parent, name.c_str());
+    return e == ENOENT ? 0 : e;
+  }
+  std::vector<WalkDir> stack;
+  std::string at = path;  // the path of the innermost directory, for messages
+  auto open_dir = [&](int dfd, const std::string& n) -> int {
+    DIR* d = fdopendir(dfd);
+    if (d == nullptr) {
+      int e = errno;
+      close(dfd);
+      return e;
+    }
+    stack.push_back(WalkDir{d, n});
+    return 0;
+  };
+  int err = open_dir(fd, name);
+  while (err == 0 && !stack.empty()) {
+    WalkDir& top = stack.back();
+    errno = 0;
+    struct dirent* ent = readdir(top.dir);
+    if (ent == nullptr) {
+      if (errno != 0) {
+        err = errno;
+        break;
+      }
+      // Done with this directory: close it and remove it from the one above.
+      std::string done = top.name;
+      closedir(top.dir);
+      stack.pop_back();
+      int above = stack.empty() ? parent : dirfd(stack.back().dir);
+      if (unlinkat(above, done.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+        err = errno;
+        *where = at;
+        break;
+      }
+      size_t slash = at.rfind('/');
+      if (slash != std::string::npos) at.resize(slash);
+      continue;
+    }
+    const char* n = ent->d_name;
+    if (std::strcmp(n, ".") == 0 || std::strcmp(n, "..") == 0) continue;
+    int here = dirfd(top.dir);
+    if (ent->d_type != DT_DIR && ent->d_type != DT_UNKNOWN) {
+      if (unlinkat(here, n, 0) == 0 || errno == ENOENT) continue;
+      if (errno != EISDIR) {  // EISDIR: it became a directory since: walk into it below
+        err = errno;
+        *where = at + "/" + n;
+        break;
+      }
+    }
+    int child = openat(here, n, kOpenDir);
+    if (child < 0) {
+      int e = errno;
+      if (e == ENOTDIR || e == ELOOP) e = unlink_entry(here, n);  // a file or a symlink
+      if (e != 0 && e != ENOENT) {
+        err = e;
+        *where = at + "/" + n;
+      }
+      continue;
+    }
+    at += "/";
+    at += n;
+    if ((err = open_dir(child, n)) != 0) *where = at;
+  }
+  for (auto it = stack.rbegin(); it != stack.rend(); ++it) closedir(it->dir);
+  return err;
 }
 
 // rt_path_remove_tree(path) -> Result[bool, text]: removes a file, or a directory and
-// everything in it, without following symlinks. Refuses "/" and relative paths (it is meant
-// for cleaning up temp dirs, and a relative path there is almost surely a mistake).
+// everything in it, never following a symlink (not even one swapped in while it runs: see
+// remove_at). Refuses "/" and relative paths (it is meant for cleaning up temp dirs, and a
+// relative path there is almost surely a mistake).
 Value rt_path_remove_tree(NativeCall& c) {
   std::string p;
   Value err;
@@ -236,14 +322,20 @@ Value rt_path_remove_tree(NativeCall& c) {
   if (p[0] != '/') return c.fail("rt_path_remove_tree: refusing a relative path: " + p);
   if (p.find_first_not_of('/') == std::string::npos)
     return c.fail("rt_path_remove_tree: refusing to remove /");
-  struct stat st;
+  struct stat st;  // before trailing slashes go: "file/" is ENOTDIR, as for unlink
   if (lstat(p.c_str(), &st) != 0) return errno_err(c, errno, p);
-  if (!S_ISDIR(st.st_mode)) {
-    if (unlink(p.c_str()) != 0) return errno_err(c, errno, p);
-    return c.ok(c.boolean(true));
-  }
-  int rc = nftw(p.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-  if (rc != 0) return errno_err(c, rc > 0 ? rc : errno, p);
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  size_t slash = p.rfind('/');
+  std::string parent = slash == 0 ? "/" : p.substr(0, slash);
+  std::string name = p.substr(slash + 1);
+  if (name == "." || name == "..") return c.fail("rt_path_remove_tree: refusing " + p);
+  // The folder holding the tree is opened by path (the caller chose it); below it, nothing is.
+  int pfd = open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (pfd < 0) return errno_err(c, errno, parent);
+  std::string where = p;
+  int e = remove_at(pfd, name, p, &where);
+  close(pfd);
+  if (e != 0) return errno_err(c, e, where);
   return c.ok(c.boolean(true));
 }
 
