@@ -1,5 +1,6 @@
 // The C ABI functions of spl/file.h over the C++ runtime: global loader, handle table,
 // argument checks. Error translation lives in error_codes.cc, not here.
+#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -88,6 +89,11 @@ int ToOptions(const char* path, const spl_open_options_t* in, rt::LoadOptions* o
   out->prefault_chunk = in->prefault_chunk != 0 ? in->prefault_chunk : rt::kDefaultPrefaultChunk;
   out->prefault_workers = in->prefault_workers;
   out->read_limit = in->read_limit != 0 ? in->read_limit : rt::kDefaultReadLimit;
+  if ((in->streams & ~(SPL_STREAM_CHAR_DEVICES | SPL_STREAM_FIFOS)) != 0) {
+    return Fail(SPL_EINVAL, "invalid streams bits");
+  }
+  out->read_char_devices = (in->streams & SPL_STREAM_CHAR_DEVICES) != 0;
+  out->read_fifos = (in->streams & SPL_STREAM_FIFOS) != 0;
   return 0;
 }
 
@@ -97,6 +103,50 @@ std::optional<std::chrono::nanoseconds> LimitFromMillis(int64_t timeout_ms) {
   constexpr int64_t kMaxMillis = std::chrono::nanoseconds::max().count() / 1000000;
   if (timeout_ms < 0 || timeout_ms > kMaxMillis) return std::nullopt;
   return std::chrono::milliseconds(timeout_ms);
+}
+
+// The synchronous load behind spl_open_sync and spl_open_sync_fd.
+int OpenSync(const char* path, rt::LoadOptions o, spl_handle_t* out) {
+  if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
+  rt::PrefaultMethod used = rt::PrefaultMethod::kNone;
+  auto r = rt::LoadSync(path, o, &used);
+  if (!r.ok()) return ToCode(r.status());
+  auto job = rt::Job::Completed(path, std::move(r), used);
+  uint64_t id = G().table.Reserve();
+  G().table.Fill(id, std::move(job));
+  *out = id;
+  return 0;
+}
+
+// The background load behind spl_submit and spl_submit_fd.
+int Submit(const char* path, const rt::LoadOptions& o, spl_handle_t* out) {
+  if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
+  rt::Loader* loader = nullptr;
+  if (int rc = GetLoader(&loader)) return rc;
+  uint64_t id = G().table.Reserve();
+  try {
+    auto job = loader->Prepare(path, o, id);
+    G().table.Fill(id, job);
+    loader->Start(job);
+  } catch (...) {
+    G().table.Remove(id);  // nothing was queued: give the id back, then report
+    throw;
+  }
+  *out = id;
+  return 0;
+}
+
+// Makes o load from a duplicate of fd (taken now, so the caller may close fd at once).
+int SourceOf(int fd, const char* name, rt::LoadOptions* o) {
+  int dup = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+  if (dup < 0) {
+    return ToCode(rt::Status::Error(rt::Code::kIoError, name,
+                                    fd == 0 ? std::string("standard input is not open")
+                                            : fmt::format("descriptor {} is not open", fd),
+                                    EBADF));
+  }
+  o->source = std::make_shared<rt::Fd>(dup);
+  return 0;
 }
 
 int JobOf(spl_handle_t h, std::shared_ptr<rt::Job>* out) {
@@ -179,15 +229,16 @@ int spl_open_sync(const char* path, const spl_open_options_t* opts, spl_handle_t
   return Guarded([&]() -> int {
     rt::LoadOptions o;
     if (int rc = ToOptions(path, opts, &o)) return rc;
-    if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
-    rt::PrefaultMethod used = rt::PrefaultMethod::kNone;
-    auto r = rt::LoadSync(path, o, &used);
-    if (!r.ok()) return ToCode(r.status());
-    auto job = rt::Job::Completed(path, std::move(r), used);
-    uint64_t id = G().table.Reserve();
-    G().table.Fill(id, std::move(job));
-    *out = id;
-    return 0;
+    return OpenSync(path, std::move(o), out);
+  });
+}
+
+int spl_open_sync_fd(int fd, const char* name, const spl_open_options_t* opts, spl_handle_t* out) {
+  return Guarded([&]() -> int {
+    rt::LoadOptions o;
+    if (int rc = ToOptions(name, opts, &o)) return rc;
+    if (int rc = SourceOf(fd, name, &o)) return rc;
+    return OpenSync(name, std::move(o), out);
   });
 }
 
@@ -195,20 +246,16 @@ int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* o
   return Guarded([&]() -> int {
     rt::LoadOptions o;
     if (int rc = ToOptions(path, opts, &o)) return rc;
-    if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
-    rt::Loader* loader = nullptr;
-    if (int rc = GetLoader(&loader)) return rc;
-    uint64_t id = G().table.Reserve();
-    try {
-      auto job = loader->Prepare(path, o, id);
-      G().table.Fill(id, job);
-      loader->Start(job);
-    } catch (...) {
-      G().table.Remove(id);  // nothing was queued: give the id back, then report
-      throw;
-    }
-    *out = id;
-    return 0;
+    return Submit(path, o, out);
+  });
+}
+
+int spl_submit_fd(int fd, const char* name, const spl_open_options_t* opts, spl_handle_t* out) {
+  return Guarded([&]() -> int {
+    rt::LoadOptions o;
+    if (int rc = ToOptions(name, opts, &o)) return rc;
+    if (int rc = SourceOf(fd, name, &o)) return rc;
+    return Submit(name, o, out);
   });
 }
 

@@ -2,6 +2,7 @@
 #include "runtime/file_probe.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -93,6 +94,38 @@ Result<ProbedFile> ProbeFile(const std::string& path, const ProbeOptions& option
   ProbedFile out;
   out.fd = Fd(raw);
   out.path = path;
+  if (Status s = Classify(&out); !s.ok()) return s;
+  if (out.kind == FileKind::kRegular || out.kind == FileKind::kPseudo) {
+    // Back to blocking reads for regular files (O_NONBLOCK only served the open).
+    int fl = ::fcntl(raw, F_GETFL);
+    if (fl >= 0) ::fcntl(raw, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  return out;
+}
+
+Result<ProbedFile> ProbeFd(int fd, const std::string& name) {
+  int raw = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (raw < 0) {
+    int err = errno;
+    if (err == EBADF) {
+      return Status::Error(Code::kIoError, name,
+                           fd == 0 ? std::string("standard input is not open")
+                                   : fmt::format("descriptor {} is not open", fd),
+                           err);
+    }
+    return Status::FromErrno(err, name, "dup");
+  }
+  ProbedFile out;
+  out.fd = Fd(raw);
+  out.path = name;
+  if (Status s = Classify(&out); !s.ok()) return s;
+  return out;
+}
+
+Status Classify(ProbedFile* file) {
+  const int raw = file->fd.get();
+  ProbedFile& out = *file;
+  const std::string& path = out.path;
   struct stat st;
   if (::fstat(raw, &st) != 0) return Status::FromErrno(errno, path, "fstat");
   out.identity = IdentityOf(st);
@@ -119,12 +152,7 @@ Result<ProbedFile> ProbeFile(const std::string& path, const ProbeOptions& option
       out.kind = FileKind::kOther;
       break;
   }
-  if (out.kind == FileKind::kRegular || out.kind == FileKind::kPseudo) {
-    // Back to blocking reads for regular files (O_NONBLOCK only served the open).
-    int fl = ::fcntl(raw, F_GETFL);
-    if (fl >= 0) ::fcntl(raw, F_SETFL, fl & ~O_NONBLOCK);
-  }
-  return out;
+  return Status::Ok();
 }
 
 Result<FileIdentity> IdentityOfPath(const std::string& path) {

@@ -1,5 +1,6 @@
 // FileProbe: opens a path safely (O_CLOEXEC, O_NONBLOCK so a FIFO never blocks, O_NOCTTY),
-// fstats the open descriptor (no stat-then-open race) and classifies what it found.
+// fstats the open descriptor (no stat-then-open race) and classifies what it found; or
+// classifies a descriptor the host already has open (standard input).
 // It does not map or read the file: strategy.h decides that.
 #pragma once
 
@@ -71,6 +72,15 @@ struct ProbeOptions {
 // Opens and classifies `path`. Directories and special files are returned with their kind
 // (not as errors), so the caller decides; open/fstat failures are errors naming the path.
 Result<ProbedFile> ProbeFile(const std::string& path, const ProbeOptions& options);
+
+// Classifies an already open descriptor (a duplicate of fd, close-on-exec, which the result
+// owns; the caller keeps fd): standard input or any descriptor a host hands over. `name` is
+// what messages call it ("-" for standard input). A descriptor that is not open is an
+// IoError ("standard input is not open").
+Result<ProbedFile> ProbeFd(int fd, const std::string& name);
+
+// Fills file->kind and file->identity from fstat of file->fd.
+Status Classify(ProbedFile* file);
 
 // Identity of whatever is at `path` now (stat, following symlinks).
 Result<FileIdentity> IdentityOfPath(const std::string& path);

@@ -311,12 +311,18 @@ void Loader::WorkerMain() {
   pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
   for (;;) {
     Task task;
+    bool from_source = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      task = std::move(queue_.front());
-      queue_.pop_front();
+      std::deque<Task>::iterator next;
+      cv_.wait(lock, [&] { return stopping_ || (next = NextRunnable()) != queue_.end(); });
+      if (stopping_ && queue_.empty()) return;  // stopping and drained
+      next = NextRunnable();
+      if (next == queue_.end()) continue;
+      task = std::move(*next);
+      queue_.erase(next);
+      from_source = !task.prefault_helper && task.job->options_.source != nullptr;
+      if (from_source) source_running_ = true;
     }
     if (task.prefault_helper) {
       RunPrefaultChunks(task.job);  // catches per chunk: the chunk count must stay right
@@ -327,7 +333,19 @@ void Loader::WorkerMain() {
         task.job->Finish(StatusFromException(task.job->path()), nullptr);
       }
     }
+    if (from_source) {
+      std::lock_guard lock(mu_);
+      source_running_ = false;
+      cv_.notify_all();
+    }
   }
+}
+
+std::deque<Loader::Task>::iterator Loader::NextRunnable() {
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (it->prefault_helper || it->job->options_.source == nullptr || !source_running_) return it;
+  }
+  return queue_.end();
 }
 
 void Loader::RunLoad(const std::shared_ptr<Job>& job) {
@@ -337,7 +355,7 @@ void Loader::RunLoad(const std::shared_ptr<Job>& job) {
     return;  // cancelled before it started: never runs
   }
   const LoadOptions& opts = job->options_;
-  auto opened = OpenRegion(job->path(), opts);
+  auto opened = OpenRegion(job->path(), opts, &job->cancel_requested_);
   if (!opened.ok()) {
     job->Finish(opened.status(), nullptr);
     return;

@@ -157,13 +157,18 @@ class Loader {
     bool prefault_helper = false;
   };
   void WorkerMain();
+  // The first queued task a worker may take: any, except a load from a descriptor source
+  // (standard input) while another one runs: those go one at a time, in submission order,
+  // so `wc - -` gives the data to the first. queue_.end() if none. REQUIRES: mu_ held.
+  std::deque<Task>::iterator NextRunnable();
   void RunLoad(const std::shared_ptr<Job>& job);
   void RunPrefaultChunks(const std::shared_ptr<Job>& job);
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Task> queue_;  // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
+  std::deque<Task> queue_;       // guarded by mu_
+  bool stopping_ = false;        // guarded by mu_
+  bool source_running_ = false;  // guarded by mu_: a load from a descriptor source runs
   std::vector<std::thread> workers_;
   std::atomic<uint64_t> next_id_{1};
   std::shared_ptr<LoopLink> link_;

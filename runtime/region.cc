@@ -65,6 +65,8 @@ const char* StrategyName(Strategy strategy) {
       return "read";
     case Strategy::kReadToEof:
       return "read-to-eof";
+    case Strategy::kStream:
+      return "stream";
   }
   return "?";
 }
@@ -231,6 +233,7 @@ Status Region::Close() {
 
 Result<bool> Region::IsStale() const {
   if (closed()) return Status::Error(Code::kAlreadyClosed, path_, "region is closed");
+  if (strategy_ == Strategy::kStream) return false;
   auto now = IdentityOfPath(path_);
   if (!now.ok()) return true;
   FileIdentity then = identity();

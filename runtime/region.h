@@ -22,7 +22,9 @@ namespace spl::rt {
 
 enum class MapMode : uint8_t { kReadOnly, kReadWrite, kCopyOnWrite };
 enum class Advice : uint8_t { kNormal, kSequential, kRandom, kWillNeed, kDontNeed, kHugePage };
-enum class Strategy : uint8_t { kEmpty, kMmap, kRead, kReadToEof };
+// kReadToEof: a pseudo file read into a buffer; kStream: a non-seekable input (pipe, FIFO,
+// character device, standard input) read into a buffer.
+enum class Strategy : uint8_t { kEmpty, kMmap, kRead, kReadToEof, kStream };
 // How pages were brought in: kernel populate only, a read of every page only (when the kernel
 // lacks MADV_POPULATE_READ), or both (the default: see prefault.h for why).
 enum class PrefaultMethod : uint8_t { kNone, kPopulateRead, kTouch, kPopulateAndTouch };
@@ -84,7 +86,8 @@ class Region {
   // True if the file at path() is no longer the one that was loaded (replaced, resized,
   // modified). Errors (e.g. the file was deleted) are reported as stale = true. For pseudo
   // files (read to EOF: /proc, /sys) only the identity (device, inode) is compared: their
-  // size and times say nothing about their contents.
+  // size and times say nothing about their contents. A stream (kStream) is never stale: what was
+  // read from it is not on disk to compare with.
   Result<bool> IsStale() const;
   // Escape hatch for hosts that accept the risk: the raw pointer, unguarded. Valid until Close.
   const uint8_t* unsafe_data() const { return data_; }

@@ -8,10 +8,12 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <string>
 
 #include "runtime/file_probe.h"
+#include "runtime/stream.h"
 
 namespace spl::rt {
 namespace {
@@ -37,112 +39,123 @@ Result<size_t> ReadRange(int fd, const std::string& path, uint8_t* dst, uint64_t
   return done;
 }
 
-// "64 MiB" for whole MiB, else bytes.
-std::string Bytes(uint64_t n) {
-  if (n >= (1u << 20) && n % (1u << 20) == 0) return fmt::format("{} MiB", n >> 20);
-  return fmt::format("{} bytes", n);
-}
-
-Result<std::shared_ptr<Region>> ReadToEof(ProbedFile& file, const LoadOptions& options) {
-  const uint64_t limit = options.read_limit != 0 ? options.read_limit : kDefaultReadLimit;
-  size_t cap = 4096, size = 0;
-  auto buf = TryAlloc(cap);
-  if (!buf) return Status::Error(Code::kOutOfMemory, file.path, "reading");
-  for (;;) {
-    if (size == cap) {
-      if (size > limit) {
-        return Status::Error(
-            Code::kTooLarge, file.path,
-            fmt::format("more than the read limit of {} from a pseudo file", Bytes(limit)));
-      }
-      // Grow to twice the size, and to a page past the limit at most: reading past it tells
-      // a file of exactly `limit` bytes from a longer one. (A page, not a byte: some pseudo
-      // files, such as /proc/self/pagemap, refuse reads of odd sizes.)
-      constexpr uint64_t kPastLimit = 4096;
-      uint64_t next = uint64_t{cap} * 2;
-      if (limit < next - kPastLimit) next = limit + kPastLimit;  // > cap: cap == size <= limit
-      auto bigger = TryAlloc(static_cast<size_t>(next));
-      if (!bigger) return Status::Error(Code::kOutOfMemory, file.path, "reading");
-      std::memcpy(bigger.get(), buf.get(), size);
-      buf = std::move(bigger);
-      cap = static_cast<size_t>(next);
-    }
-    ssize_t n = ::read(file.fd.get(), buf.get() + size, cap - size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, file.path, "read");
-    }
-    if (n == 0) break;
-    size += static_cast<size_t>(n);
-  }
-  if (size > limit) {
-    return Status::Error(
-        Code::kTooLarge, file.path,
-        fmt::format("more than the read limit of {} from a pseudo file", Bytes(limit)));
-  }
+// A region over what ReadToEnd got, cut to the requested range.
+Result<std::shared_ptr<Region>> FromReadBuffer(const ProbedFile& file, ReadBuffer got,
+                                               const LoadOptions& options, Strategy strategy) {
+  const size_t size = got.size;
   if (options.offset > size || (options.length != 0 && options.length > size - options.offset)) {
     return Status::Error(Code::kOutOfBounds, file.path,
-                         fmt::format("range starts at {} with length {}, file has {} bytes",
+                         fmt::format("range starts at {} with length {}, the input has {} bytes",
                                      options.offset, options.length, size));
   }
   size_t len = options.length != 0 ? options.length : size - options.offset;
-  if (options.offset != 0) std::memmove(buf.get(), buf.get() + options.offset, len);
+  if (options.offset != 0) std::memmove(got.data.get(), got.data.get() + options.offset, len);
   FileIdentity id = file.identity;
   id.size = size;
-  return Region::FromBuffer(file.path, id, std::move(buf), len, Strategy::kReadToEof);
+  return Region::FromBuffer(file.path, id, std::move(got.data), len, strategy);
+}
+
+// Pseudo files and streams are read into memory: only ReadOnly makes sense for them.
+Status ReadOnlyOnly(const std::string& path, const LoadOptions& options, const char* what) {
+  if (options.mode == MapMode::kReadOnly) return Status::Ok();
+  // Not "unsupported file kind": say what went wrong and what works.
+  return Status::Error(Code::kInvalidArgument, path,
+                       fmt::format("{} are read, not mapped: load them read-only, not {}", what,
+                                   MapModeName(options.mode)));
+}
+
+// Loads from one descriptor source at a time: two loads of standard input read it one after
+// the other (the second one finds EOF, as with `wc - -`), never interleaved.
+std::mutex& SourceMutex() {
+  static std::mutex* mu = new std::mutex;  // never destroyed: loader threads may outlive exit
+  return *mu;
 }
 
 }  // namespace
 
-Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOptions& options) {
-  ProbeOptions probe;
-  probe.writable = options.mode == MapMode::kReadWrite;
-  probe.nofollow = options.nofollow;
-  auto probed = ProbeFile(path, probe);
+Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOptions& options,
+                                           const std::atomic<bool>* cancel) {
+  std::unique_lock<std::mutex> source_lock;
+  Result<ProbedFile> probed = Status::Ok();
+  if (options.source) {
+    source_lock = std::unique_lock(SourceMutex());
+    probed = ProbeFd(options.source->get(), path);
+  } else {
+    ProbeOptions probe;
+    probe.writable = options.mode == MapMode::kReadWrite;
+    probe.nofollow = options.nofollow;
+    probed = ProbeFile(path, probe);
+  }
   if (!probed.ok()) return probed.status();
   ProbedFile& file = probed.value();
+  const uint64_t limit = options.read_limit != 0 ? options.read_limit : kDefaultReadLimit;
+  bool stream = false;  // read to EOF as a non-seekable input
   switch (file.kind) {
     case FileKind::kRegular:
       break;
-    case FileKind::kPseudo:
-      if (options.mode != MapMode::kReadOnly) {
-        // Not "unsupported file kind": say what went wrong and what works.
-        return Status::Error(
-            Code::kInvalidArgument, path,
-            fmt::format("pseudo files such as /proc and /sys ones are read, not mapped: load "
-                        "them read-only, not {}",
-                        MapModeName(options.mode)));
-      }
-      return ReadToEof(file, options);
+    case FileKind::kPseudo: {
+      constexpr const char* kWhat = "pseudo files such as /proc and /sys ones";
+      if (Status s = ReadOnlyOnly(path, options, kWhat); !s.ok()) return s;
+      auto got = ReadToEnd(file.fd.get(), path, limit, "a pseudo file", cancel);
+      if (!got.ok()) return got.status();
+      return FromReadBuffer(file, std::move(got.value()), options, Strategy::kReadToEof);
+    }
     case FileKind::kDirectory:
       return Status::Error(Code::kIsDirectory, path);
+    case FileKind::kFifo:
+      stream = options.source || options.read_fifos;
+      break;
+    case FileKind::kCharDevice:
+      stream = options.source || options.read_char_devices;
+      break;
+    case FileKind::kSocket:
+      stream = options.source != nullptr;  // only as a descriptor handed over (standard input)
+      break;
     default:
-      return Status::Error(Code::kUnsupported, path,
-                           fmt::format("{} is not a regular file", FileKindName(file.kind)));
+      break;
   }
-  const uint64_t size = file.identity.size;
+  if (!stream && file.kind != FileKind::kRegular) {
+    return Status::Error(Code::kUnsupported, path,
+                         fmt::format("{} is not a regular file", FileKindName(file.kind)));
+  }
+  if (stream) {
+    constexpr const char* kWhat = "pipes, FIFOs and devices";
+    if (Status s = ReadOnlyOnly(path, options, kWhat); !s.ok()) return s;
+    auto got = ReadToEnd(file.fd.get(), path, limit, "a stream", cancel);
+    if (!got.ok()) return got.status();
+    return FromReadBuffer(file, std::move(got.value()), options, Strategy::kStream);
+  }
+  // A regular file. Handed over as a descriptor, it is loaded from its current position (what
+  // a reader of the descriptor would see next), which then moves past what was loaded.
+  uint64_t base = 0;
+  if (options.source) {
+    off_t at = ::lseek(file.fd.get(), 0, SEEK_CUR);
+    if (at > 0) base = std::min<uint64_t>(static_cast<uint64_t>(at), file.identity.size);
+  }
+  const uint64_t size = file.identity.size - base;
   if (options.offset > size || (options.length != 0 && options.length > size - options.offset)) {
     return Status::Error(Code::kOutOfBounds, path,
                          fmt::format("range starts at {} with length {}, file has {} bytes",
                                      options.offset, options.length, size));
   }
+  const uint64_t offset = base + options.offset;
   const uint64_t length = options.length != 0 ? options.length : size - options.offset;
-  if (length == 0) return Region::Empty(path, file.identity, options.mode);
-
   std::shared_ptr<Region> region;
-  if (options.mode == MapMode::kReadOnly && length < options.mmap_threshold) {
+  if (length == 0) {
+    region = Region::Empty(path, file.identity, options.mode);
+  } else if (options.mode == MapMode::kReadOnly && length < options.mmap_threshold) {
     if (length > SIZE_MAX) return Status::Error(Code::kOutOfMemory, path, "reading");
     auto buf = TryAlloc(static_cast<size_t>(length));
     if (!buf) return Status::Error(Code::kOutOfMemory, path, "reading");
-    auto got = ReadRange(file.fd.get(), path, buf.get(), options.offset, length);
+    auto got = ReadRange(file.fd.get(), path, buf.get(), offset, length);
     if (!got.ok()) return got.status();
     region = Region::FromBuffer(path, file.identity, std::move(buf), *got, Strategy::kRead);
   } else {
-    auto mapped =
-        Region::Map(file.fd.get(), path, file.identity, options.mode, options.offset, length);
+    auto mapped = Region::Map(file.fd.get(), path, file.identity, options.mode, offset, length);
     if (!mapped.ok()) return mapped.status();
     region = std::move(mapped.value());
   }
+  if (options.source) ::lseek(file.fd.get(), static_cast<off_t>(offset + length), SEEK_SET);
   // The descriptor closes here (file.fd goes out of scope); the mapping keeps the file alive.
   if (options.advice != Advice::kNormal) {
     // Advice is a hint: a kernel that refuses it (e.g. HugePage on this file system) does not
@@ -154,7 +167,7 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
 
 Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOptions& options,
                                          PrefaultMethod* used) {
-  auto region = OpenRegion(path, options);
+  auto region = OpenRegion(path, options, nullptr);
   if (!region.ok() || !options.prefault) return region;
   const uint64_t chunk =
       options.prefault_chunk != 0 ? options.prefault_chunk : kDefaultPrefaultChunk;

@@ -1,12 +1,17 @@
-// Strategy: how one file gets loaded. Probes the path, then picks:
+// Strategy: how one file gets loaded. Probes the path (or a descriptor handed over, such as
+// standard input), then picks:
 //   regular file >= mmap_threshold (or any size in ReadWrite/CopyOnWrite) -> mmap, fd closed;
 //   smaller regular file -> one read into an owned buffer;
 //   size-0 pseudo file (/proc, /sys) -> read to EOF (at most read_limit bytes);
 //   empty file -> empty region (no mmap call);
-//   directory -> IsDirectory; FIFO, socket, device -> Unsupported (never blocks).
+//   pipe, FIFO, character device (/dev/null, a terminal), socket handed over as a descriptor
+//   -> read to EOF with poll, cancellable, at most read_limit bytes (Strategy::kStream); by
+//   path only when asked for (read_fifos, read_char_devices);
+//   directory -> IsDirectory; block device, or a FIFO / device not asked for -> Unsupported.
 // It does not prefault or run in the background: loader.h does that.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,15 +43,26 @@ struct LoadOptions {
   uint64_t prefault_chunk = kDefaultPrefaultChunk;
   unsigned prefault_workers = 2;  // how many loader workers may prefault one file at once
   bool nofollow = false;
-  // Files read to EOF (pseudo files) fail with TooLarge past this many bytes.
+  // Inputs read to EOF (pseudo files, streams) fail with TooLarge past this many bytes.
   uint64_t read_limit = kDefaultReadLimit;
+  // Which non-seekable files named by path are read to EOF as streams instead of being
+  // Unsupported: character devices (/dev/null, a terminal) and FIFOs. Off by default: such a
+  // read may wait for a long time (a FIFO for its writer, a terminal for its user).
+  bool read_char_devices = false;
+  bool read_fifos = false;
+  // When set, load from this open descriptor instead of opening the path (which then only
+  // names the input in messages, "-" for standard input): pipes, FIFOs, devices and sockets
+  // are read to EOF, a regular file is loaded from the descriptor's current position.
+  std::shared_ptr<Fd> source;
   // Called on a loader worker after each prefaulted chunk with (bytes done, bytes total).
   // Must be quick and thread-safe: several workers may call it for one file.
   std::function<void(uint64_t done, uint64_t total)> on_progress;
 };
 
-// Probe + strategy + map or read. Applies the advice. Does not prefault.
-Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOptions& options);
+// Probe + strategy + map or read. Applies the advice. Does not prefault. When cancel becomes
+// true while a stream is waited for, the load ends with Cancelled (null: no cancelling).
+Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOptions& options,
+                                           const std::atomic<bool>* cancel = nullptr);
 
 // OpenRegion, then prefault on the calling thread if options.prefault: the blocking fallback.
 Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOptions& options,

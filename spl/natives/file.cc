@@ -1,9 +1,10 @@
 // Native table "file": the private natives behind simple_std/file (declared in
-// simple_std/sys/mmap.spl). Each one is a thin call into the C ABI (spl/file.h); errors come
-// back as Err(code) with the ABI's negative code, and rt_file_last_error() gives the message of
-// the last failure. Waiting is real: rt_file_wait returns a pending future settled on the loop
-// thread when the loader reports the handle done (or its timeout fires). It does not build
-// Simple types (FileError, MmapRegion): simple_std/file/*.spl does that.
+// simple_std/sys/mmap.spl). The path "-" means standard input (loaded from descriptor 0). Each one
+// is a thin call into the C ABI (spl/file.h); errors come back as Err(code) with the ABI's negative
+// code, and rt_file_last_error() gives the message of the last failure. Waiting is real:
+// rt_file_wait returns a pending future settled on the loop thread when the loader reports the
+// handle done (or its timeout fires). It does not build Simple types (FileError, MmapRegion):
+// simple_std/file/*.spl does that.
 #include "spl/file.h"
 
 #include <sys/stat.h>
@@ -112,9 +113,10 @@ bool EnsureAttached(NativeCall& c) {
 }
 
 // Arguments shared by open_sync and submit: (path, mode, prefault, advice, offset, length,
-// read_limit). False with *code set when they are refused with an error code (a path holding
-// a NUL byte: SPL_EINVAL, with spl_last_error() naming it; a negative offset or length:
-// SPL_ERANGE); false with code 0 after c.fail otherwise (wrong argument types).
+// read_limit, streams). streams: the C ABI's SPL_STREAM_* bits. False with *code set when they are
+// refused with an error code (a path holding a NUL byte: SPL_EINVAL, with spl_last_error() naming
+// it; a negative offset or length: SPL_ERANGE); false with code 0 after c.fail otherwise (wrong
+// argument types).
 bool OptionsFrom(NativeCall& c, std::string* path, spl_open_options_t* o, int* code) {
   spl_open_options_init(o);
   *code = 0;
@@ -125,7 +127,13 @@ bool OptionsFrom(NativeCall& c, std::string* path, spl_open_options_t* o, int* c
   o->prefault = c.bool_arg(2) ? 1 : 0;
   o->advice = static_cast<int>(c.int_arg(3));
   int64_t offset = c.int_arg(4), length = c.int_arg(5), limit = c.int_arg(6);
+  int64_t streams = c.int_arg(7);
   if (c.failed()) return false;
+  if (streams < 0 || streams > (SPL_STREAM_CHAR_DEVICES | SPL_STREAM_FIFOS)) {
+    c.fail(std::string(c.name()) + ": invalid streams bits");
+    return false;
+  }
+  o->streams = static_cast<uint32_t>(streams);
   if (offset < 0 || length < 0) {
     *code = SPL_ERANGE;
     return false;
@@ -139,6 +147,9 @@ bool OptionsFrom(NativeCall& c, std::string* path, spl_open_options_t* o, int* c
   o->read_limit = static_cast<uint64_t>(limit);
   return true;
 }
+
+// "-" names standard input (the GNU convention): it is loaded from descriptor 0.
+const std::string kStdin = "-";
 
 spl_handle_t HandleArg(NativeCall& c, int i) { return static_cast<spl_handle_t>(c.int_arg(i)); }
 
@@ -166,7 +177,7 @@ Value rt_file_open_sync(NativeCall& c) {
   int code = 0;
   if (!OptionsFrom(c, &path, &o, &code)) return code < 0 ? c.err(c.integer(code)) : c.nil();
   spl_handle_t h = 0;
-  int rc = spl_open_sync(path.c_str(), &o, &h);
+  int rc = path == kStdin ? spl_open_sync_fd(0, "-", &o, &h) : spl_open_sync(path.c_str(), &o, &h);
   return IntResult(c, rc, static_cast<int64_t>(h));
 }
 
@@ -177,7 +188,7 @@ Value rt_file_submit(NativeCall& c) {
   if (!OptionsFrom(c, &path, &o, &code)) return code < 0 ? c.err(c.integer(code)) : c.nil();
   if (!EnsureAttached(c)) return c.nil();
   spl_handle_t h = 0;
-  int rc = spl_submit(path.c_str(), &o, &h);
+  int rc = path == kStdin ? spl_submit_fd(0, "-", &o, &h) : spl_submit(path.c_str(), &o, &h);
   return IntResult(c, rc, static_cast<int64_t>(h));
 }
 
@@ -243,10 +254,10 @@ Value rt_file_cancel(NativeCall& c) {
 Value rt_file_close(NativeCall& c) { return Code(c, spl_file_close(HandleArg(c, 0))); }
 
 Value rt_file_strategy(NativeCall& c) {
-  static const char* names[] = {"empty", "mmap", "read", "read-to-eof"};
+  static const char* names[] = {"empty", "mmap", "read", "read-to-eof", "stream"};
   int rc = spl_file_strategy(HandleArg(c, 0));
   if (rc < 0) return c.err(c.integer(rc));
-  return c.ok(c.text(rc >= 0 && rc <= 3 ? names[rc] : "unknown"));
+  return c.ok(c.text(rc >= 0 && rc <= 4 ? names[rc] : "unknown"));
 }
 
 Value rt_file_last_error(NativeCall& c) { return c.text(spl_last_error()); }
@@ -391,8 +402,8 @@ Value rt_region_is_stale(NativeCall& c) {
 }
 
 const NativeReg kFile[] = {
-    {"rt_file_open_sync", 7, 7, rt_file_open_sync},
-    {"rt_file_submit", 7, 7, rt_file_submit},
+    {"rt_file_open_sync", 8, 8, rt_file_open_sync},
+    {"rt_file_submit", 8, 8, rt_file_submit},
     {"rt_file_state", 1, 1, rt_file_state},
     {"rt_file_progress", 1, 1, rt_file_progress},
     {"rt_file_wait", 2, 2, rt_file_wait},

@@ -1,10 +1,13 @@
 // The C ABI (spl/file.h) from C++: handles and their generations, sync and async loads, every
 // error path's code and message, guarded scans, and completion delivery on a libuv loop.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -125,6 +128,69 @@ TEST(FileAbi, ReadLimitAndPseudoFileMessages) {
   EXPECT_EQ(spl_open_sync("/proc/self/status", &opts, &h), SPL_EINVAL);
   EXPECT_NE(std::string(spl_last_error()).find("load them read-only, not copy-on-write"),
             std::string::npos);
+}
+
+TEST(FileAbi, StreamsFromDescriptorsAndOnRequest) {
+  // A pipe handed over (as standard input would be): read to EOF in the background.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  spl_handle_t h = 0;
+  ASSERT_EQ(spl_submit_fd(fds[0], "-", nullptr, &h), 0) << spl_last_error();
+  ::close(fds[0]);  // the library has its own duplicate
+  ASSERT_EQ(::write(fds[1], "piped\n", 6), 6);
+  ::close(fds[1]);
+  EXPECT_EQ(spl_file_wait(h, -1), 0) << spl_last_error();
+  EXPECT_EQ(spl_file_strategy(h), SPL_STRATEGY_STREAM);
+  uint64_t len = 0;
+  ASSERT_EQ(spl_region_len(h, &len), 0);
+  EXPECT_EQ(len, 6u);
+  EXPECT_EQ(spl_file_close(h), 0);
+
+  // A regular file handed over: loaded from its position.
+  TempDir dir;
+  std::string path = dir.Write("f", "0123456789");
+  int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_EQ(::lseek(fd, 4, SEEK_SET), 4);
+  ASSERT_EQ(spl_open_sync_fd(fd, "-", nullptr, &h), 0) << spl_last_error();
+  ::close(fd);
+  ASSERT_EQ(spl_region_len(h, &len), 0);
+  EXPECT_EQ(len, 6u);
+  EXPECT_EQ(spl_file_close(h), 0);
+  EXPECT_EQ(spl_submit_fd(-1, "-", nullptr, &h), SPL_EBADF);
+  EXPECT_STREQ(spl_err_name(SPL_EBADF), "EBADF");
+  EXPECT_EQ(spl_open_sync_fd(777, "in", nullptr, &h), SPL_EBADF);
+  EXPECT_STREQ(spl_last_error(), "I/O error: in (descriptor 777 is not open)");
+
+  // Character devices and FIFOs by path: refused by default, read when asked for.
+  spl_open_options_t opts;
+  spl_open_options_init(&opts);
+  EXPECT_EQ(opts.streams, 0u);
+  EXPECT_EQ(spl_open_sync("/dev/null", &opts, &h), SPL_EUNSUPPORTED);
+  opts.streams = SPL_STREAM_CHAR_DEVICES;
+  ASSERT_EQ(spl_open_sync("/dev/null", &opts, &h), 0);
+  EXPECT_EQ(spl_file_strategy(h), SPL_STRATEGY_STREAM);
+  EXPECT_EQ(spl_file_close(h), 0);
+  opts.streams = 8;
+  EXPECT_EQ(spl_open_sync("/dev/null", &opts, &h), SPL_EINVAL);
+
+  std::string fifo = dir.Join("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  opts.streams = SPL_STREAM_FIFOS;
+  ASSERT_EQ(spl_submit(fifo.c_str(), &opts, &h), 0);
+  // The longest wait there is: it must wait for the writer, not time out at once.
+  std::atomic<int> waited{1};
+  std::thread waiter([&] { waited = spl_file_wait(h, INT64_MAX); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(waited.load(), 1) << "returned before any writer came";
+  int w = ::open(fifo.c_str(), O_WRONLY);
+  ASSERT_GE(w, 0);
+  ASSERT_EQ(::write(w, "abc", 3), 3);
+  ::close(w);
+  waiter.join();
+  EXPECT_EQ(waited.load(), 0) << spl_last_error();
+  ASSERT_EQ(spl_region_len(h, &len), 0);
+  EXPECT_EQ(len, 3u);
+  EXPECT_EQ(spl_file_close(h), 0);
 }
 
 TEST(FileAbi, ErrorsHaveCodesNamesAndMessages) {

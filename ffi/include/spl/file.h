@@ -51,6 +51,7 @@ extern "C" {
   XX(EOVERFLOW, -EOVERFLOW, "value too large")                         \
   XX(EROFS, -EROFS, "read-only file system")                           \
   XX(EFBIG, -EFBIG, "larger than the read limit")                      \
+  XX(EBADF, -EBADF, "descriptor not open")                             \
   XX(ETRUNCATED, -4001, "file truncated while mapped")                 \
   XX(ECLOSED, -4002, "handle closed or stale")                         \
   XX(ETIMEDOUT, -4003, "timed out")                                    \
@@ -105,10 +106,11 @@ typedef enum {
   SPL_STATE_FAILED = 3
 } spl_state_t;
 typedef enum {
-  SPL_STRATEGY_EMPTY = 0,      /* zero-length: no mapping */
-  SPL_STRATEGY_MMAP = 1,       /* mapped, descriptor closed */
-  SPL_STRATEGY_READ = 2,       /* small file read into a buffer */
-  SPL_STRATEGY_READ_TO_EOF = 3 /* size-0 pseudo file (/proc, /sys) read to EOF */
+  SPL_STRATEGY_EMPTY = 0,       /* zero-length: no mapping */
+  SPL_STRATEGY_MMAP = 1,        /* mapped, descriptor closed */
+  SPL_STRATEGY_READ = 2,        /* small file read into a buffer */
+  SPL_STRATEGY_READ_TO_EOF = 3, /* size-0 pseudo file (/proc, /sys) read to EOF */
+  SPL_STRATEGY_STREAM = 4       /* pipe, FIFO, character device, socket read to EOF */
 } spl_strategy_t;
 typedef enum {
   SPL_PREFAULT_NONE = 0,
@@ -128,9 +130,16 @@ typedef struct spl_open_options {
   uint64_t mmap_threshold;   /* read-only files smaller than this are read, not mapped; 1 MiB */
   uint64_t prefault_chunk;   /* bytes per prefault step (cancel checkpoint); 8 MiB */
   uint32_t prefault_workers; /* loader threads that may prefault one file at once; 2 */
-  uint64_t read_limit;       /* most bytes read from a file read to EOF (pseudo files such as
-                              * /proc/self/status) before failing with SPL_EFBIG; 0: 64 MiB */
+  uint64_t read_limit;       /* most bytes read from an input read to EOF (pseudo files such
+                              * as /proc/self/status, streams) before SPL_EFBIG; 0: 64 MiB */
+  uint32_t streams;          /* SPL_STREAM_* bits: non-seekable files named by path that are
+                              * read to EOF (SPL_STRATEGY_STREAM) instead of refused with
+                              * SPL_EUNSUPPORTED; default 0 (such a read may wait long: a FIFO
+                              * for its writer, a terminal for its user; it is cancellable) */
 } spl_open_options_t;
+
+#define SPL_STREAM_CHAR_DEVICES 1u /* /dev/null, /dev/zero (up to read_limit), a terminal */
+#define SPL_STREAM_FIFOS 2u        /* named pipes: waits until a writer connects and closes */
 
 /* Fills *opts with the defaults above. */
 SPL_EXTERN void spl_open_options_init(spl_open_options_t* opts);
@@ -144,6 +153,16 @@ SPL_EXTERN int spl_loader_threads(void);
 /* Opens, maps or reads, and prefaults on the calling thread. opts may be NULL (defaults).
  * On success *out is a READY handle. */
 SPL_EXTERN int spl_open_sync(const char* path, const spl_open_options_t* opts, spl_handle_t* out);
+/* Loads from a descriptor the caller has open (it is duplicated: the caller keeps and closes
+ * its own), such as 0 for standard input; name is what messages call it ("-"). Pipes, FIFOs,
+ * character devices and sockets are read to EOF whatever opts->streams says (the caller
+ * chose this input); a regular file is loaded from the descriptor's current position, which
+ * then moves past what was loaded. Loads from descriptors run one at a time, so two loads of
+ * standard input never interleave (the second finds EOF). SPL_EBADF when fd is not open. */
+SPL_EXTERN int spl_open_sync_fd(int fd, const char* name, const spl_open_options_t* opts,
+                                spl_handle_t* out);
+SPL_EXTERN int spl_submit_fd(int fd, const char* name, const spl_open_options_t* opts,
+                             spl_handle_t* out);
 /* Queues a background load and returns at once with a PENDING handle in *out. The first call
  * starts the loader's threads: SPL_ENOMEM, with nothing queued, when the system refuses every
  * one of them (address-space limit, mappings used up); a later call tries again. */
