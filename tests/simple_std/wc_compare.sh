@@ -4,7 +4,8 @@
 # newline, non-ASCII text, invalid UTF-8, tabs and other spaces, a big mapped file, several
 # files with a total, a missing file, a directory, and each option; and on standard input
 # ("-" or no FILE) redirected from a file, from /dev/null and from a pipe, on /dev/null
-# named as a file, and on a FIFO fed by a writer.
+# named as a file, on a FIFO fed by a writer; and on names the system refuses (a symlink
+# loop, a name longer than NAME_MAX), where wc prints the system's reason after the name once.
 # Usage: wc_compare.sh SPL REPO_DIR
 set -u
 spl=$1 repo=$2
@@ -19,6 +20,8 @@ printf 'tabs\there\n  lead and trail  \n\v\f\r\nwords\xc2\xa0nbsp\n' > spaces.tx
 printf 'one\n\n\nfour\n' > blank_lines.txt
 (set +o pipefail; yes 'the quick brown fox jumps over the lazy dog, caf\xc3\xa9' | head -c 3000000 > big.txt)
 mkdir adir
+ln -s loop loop
+long_name=$(printf 'x%.0s' $(seq 1 300))
 fail=0
 # Compares the two runs just made: want.* (GNU wc) and got.* (wc.spl), exit codes $1 $2.
 compare() {  # WANT_CODE GOT_CODE DESCRIPTION
@@ -86,6 +89,8 @@ check empty.txt nonl.txt utf8.txt invalid.txt spaces.txt blank_lines.txt big.txt
 check utf8.txt missing.txt nonl.txt
 check missing.txt utf8.txt
 check adir utf8.txt
+check loop utf8.txt
+check "$long_name" "$long_name/inner.txt" nonl.txt
 check /dev/null
 check -l /dev/null
 check /dev/null utf8.txt
