@@ -18,5 +18,9 @@ grep -q "1073741824 $tmp/sparse" "$tmp/tty.out" || { echo "no count line"; cat -
 "$spl" run "$repo/examples/wc.spl" -c "$tmp/sparse" > "$tmp/plain.out" 2> "$tmp/plain.err"
 [ -s "$tmp/plain.err" ] && { echo "progress drawn without a terminal:"; cat -v "$tmp/plain.err"; fail=1; }
 [ "$(cat "$tmp/plain.out")" = "1073741824 $tmp/sparse" ] || { echo "wrong count: $(cat "$tmp/plain.out")"; fail=1; }
-[ $fail = 0 ] && echo "progress bar: drawn and cleared on a terminal, absent otherwise"
+# Standard input on a terminal (here: a slow pipe into the pty) is typed, not measured: no bar.
+script -qc "sh -c '(sleep 0.5; printf \"a b\\n\") | $spl run $repo/examples/wc.spl'" /dev/null > "$tmp/stdin.out" < /dev/null
+grep -q "wc: loading" "$tmp/stdin.out" && { echo "progress bar drawn for standard input:"; cat -v "$tmp/stdin.out"; fail=1; }
+grep -q "      1       2       4" "$tmp/stdin.out" || { echo "no count for standard input:"; cat -v "$tmp/stdin.out"; fail=1; }
+[ $fail = 0 ] && echo "progress bar: drawn and cleared on a terminal, absent otherwise and for standard input"
 exit $fail
