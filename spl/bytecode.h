@@ -201,6 +201,7 @@ struct Proto {
   std::vector<NameExpr*> late_names;                          // GETNAME operands
   std::vector<std::pair<const Expr*, Value>> pattern_consts;  // folded pattern literals
   uint32_t nregs = 0;
+  uint32_t nlocals = 0;      // R[0..nlocals) are named locals (cleared when a call starts)
   uint32_t nparams = 0;      // parameters (self not counted)
   uint32_t first_param = 0;  // 1 for methods (R[0] is self)
   uint32_t body_pc = 0;      // first instruction after the parameter defaults

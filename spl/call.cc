@@ -73,7 +73,7 @@ void Interp::report_error(const ErrorInfo& e) {
   std::fflush(stderr);
 }
 
-void Interp::check_stack(const Node* at) {
+void Interp::stack_overflow_or_interrupt(const Node* at) {
   Scheduler::check_interrupt();
   char probe;
 #if defined(SPL_SANITIZED)
@@ -81,10 +81,12 @@ void Interp::check_stack(const Node* at) {
 #else
   constexpr size_t kMargin = 128 * 1024;
 #endif
-  if (stack_lo_ && (&probe < stack_lo_ + kMargin || depth_ > 200000)) {
-    std::string name = frame_ && frame_->fn ? sym_name(frame_->fn->decl->name) : "<module>";
-    error(at, "stack overflow: recursion is too deep (in '" + name + "')");
-  }
+  if (stack_lo_ && (&probe < stack_lo_ + kMargin || depth_ > 200000)) stack_overflow(at);
+}
+
+void Interp::stack_overflow(const Node* at) {
+  std::string name = frame_ && frame_->fn ? sym_name(frame_->fn->decl->name) : "<module>";
+  error(at, "stack overflow: recursion is too deep (in '" + name + "')");
 }
 
 // ---------------------------------------------------------------- enums

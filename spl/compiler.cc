@@ -59,6 +59,7 @@ class Compiler {
     p_->nparams = uint32_t(d->params.size());
     p_->variadic = !d->params.empty() && d->params.back().variadic;
     top_ = max_ = d->nlocals;
+    p_->nlocals = d->nlocals;
     cur_off_ = d->off;
     // Parameters not given: their defaults (the VM starts at body_pc when every parameter was
     // given).

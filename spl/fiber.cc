@@ -1,4 +1,6 @@
-// fcontext fibers (see fiber.h). Under ASan every switch is bracketed by
+// fcontext fibers (see fiber.h). A pooled mapping comes back with its value area zero-filled
+// again (the task's VM stack clears what it used before the fiber is released). Under ASan every
+// switch is bracketed by
 // __sanitizer_start_switch_fiber / __sanitizer_finish_switch_fiber so that ASan tracks which
 // stack is live and does not report false stack-buffer errors.
 #include "fiber.h"
@@ -44,9 +46,10 @@ StackPool& pool() {
 }
 }  // namespace
 
-std::unique_ptr<Fiber> Fiber::make(size_t stack_size, Entry entry, void* arg) {
+std::unique_ptr<Fiber> Fiber::make(size_t stack_size, size_t value_bytes, Entry entry, void* arg) {
   std::unique_ptr<Fiber> f(new Fiber(entry, arg));
-  f->size_ = stack_size + kGuard;
+  f->size_ = stack_size + kGuard + value_bytes;
+  f->stack_size_ = stack_size;
   auto& fl = pool().free;
   for (size_t i = 0; i < fl.size(); i++) {
     if (fl[i].second == f->size_) {

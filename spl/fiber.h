@@ -22,14 +22,18 @@ class Fiber {
  public:
   using Entry = void (*)(void* arg);
   // A fiber with its own stack, or null when the system refuses the stack (out of memory,
-  // address space or memory-map count: the caller reports it as an error).
-  static std::unique_ptr<Fiber> make(size_t stack_size, Entry entry, void* arg);
+  // address space or memory-map count: the caller reports it as an error). The mapping also
+  // holds `value_bytes` of zero-filled memory above the native stack for the task's VM stack:
+  // [guard][native stack, grows down][values, grow up] (one mapping: two memory maps).
+  static std::unique_ptr<Fiber> make(size_t stack_size, size_t value_bytes, Entry entry, void* arg);
   ~Fiber();
   Fiber(const Fiber&) = delete;
   Fiber& operator=(const Fiber&) = delete;
 
   FiberCtx& ctx() { return ctx_; }
   char* stack_lo() const { return static_cast<char*>(stack_) + kGuard; }
+  char* values_lo() const { return stack_lo() + stack_size_; }
+  char* values_hi() const { return static_cast<char*>(stack_) + size_; }
 
   static constexpr size_t kGuard = 16 * 1024;
 
@@ -38,7 +42,8 @@ class Fiber {
   static void trampoline(boost::context::detail::transfer_t from);
   FiberCtx ctx_;
   void* stack_ = nullptr;
-  size_t size_ = 0;
+  size_t size_ = 0;        // the whole mapping
+  size_t stack_size_ = 0;  // the native stack
   Entry entry_;
   void* arg_;
 };

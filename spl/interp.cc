@@ -76,6 +76,10 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f);  // call.cc
 
 Interp::Interp() {
   if (const char* e = std::getenv("SPL_ENGINE")) use_vm_ = std::string(e) != "tree";
+  constexpr size_t kNativeValues = 1u << 16;
+  native_values_.reset(new Value[kNativeValues]);
+  native_vm_stack_.init(native_values_.get(), native_values_.get() + kNativeValues);
+  vm_stack_ = &native_vm_stack_;
   g_value_error_interp = this;
   set_value_error_handler(raise_value_error);
   option_type_ = make_builtin_enum("Option", 1, {{"Some", 1}, {"None", 0}}, option_val_);
@@ -98,6 +102,7 @@ Interp::~Interp() {
   option_val_ = Value();
   result_val_ = Value();
   for (auto& t : ext_methods_) t.second.clear();
+  native_vm_stack_.release_all();
   heap_free_all();
 }
 

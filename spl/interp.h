@@ -16,6 +16,7 @@
 #include "scheduler.h"
 #include "source.h"
 #include "value.h"
+#include "vm_stack.h"
 
 namespace spl {
 
@@ -34,7 +35,11 @@ struct Frame {
   Value ret;
   const Proto* proto = nullptr;  // VM frames: the code running, and the instruction at the
   const Instr* pc = nullptr;     // last call or possible error (see offset())
-  uint32_t offset() const;       // source offset of what the frame is executing
+  uint16_t ret_reg = 0;          // VM: the caller's register that receives the result
+  bool entry = false;            // VM: entered from C++ (returning leaves the dispatch loop)
+  Frame* deeper = nullptr;       // VmStack's list of frame records (see vm_stack.h)
+  Frame* shallower = nullptr;
+  uint32_t offset() const;  // source offset of what the frame is executing
 };
 
 struct CallArgs {
@@ -163,10 +168,26 @@ class Interp {
   Scheduler& sched() { return *sched_; }
 
   // stack/recursion guard state (per task, swapped by the scheduler)
+  VmStack* vm_stack_ = nullptr;  // the running task's VM stack (or native_vm_stack_)
   Frame* frame_ = nullptr;
   int depth_ = 0;
   char* stack_lo_ = nullptr;
-  void check_stack(const Node* at);
+  // Before each call: Ctrl-C, and runaway recursion (a stack-address check, not the guard
+  // page). The fast path is inline.
+  void check_stack(const Node* at) {
+#if defined(SPL_SANITIZED)
+    constexpr size_t kMargin = 512 * 1024;
+#else
+    constexpr size_t kMargin = 128 * 1024;
+#endif
+    char probe;
+    if (__builtin_expect(Scheduler::interrupt_pending() ||
+                             (stack_lo_ && (&probe < stack_lo_ + kMargin || depth_ > 200000)),
+                         0))
+      stack_overflow_or_interrupt(at);
+  }
+  [[noreturn]] void stack_overflow(const Node* at);
+  void stack_overflow_or_interrupt(const Node* at);
 
   Value bound_method(const Value& self, const Value& fn);
   int64_t exit_code_ = 0;
@@ -180,6 +201,9 @@ class Interp {
   std::string stdlib_dir_;
   bool check_mode_ = false;
   bool use_vm_ = true;
+  // The VM stack for code that runs outside any task (tests, loading); tasks have their own.
+  std::unique_ptr<Value[]> native_values_;
+  VmStack native_vm_stack_;
   std::unordered_map<const Expr*, Proto*> expression_protos_;
   std::unordered_map<std::string, Value> modules_;  // by canonical path
   std::vector<Module*> module_order_;

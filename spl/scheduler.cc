@@ -20,6 +20,9 @@ constexpr size_t kTaskStack = 16u << 20;
 constexpr size_t kMainStack = 64u << 20;
 constexpr size_t kTaskStack = 4u << 20;
 #endif
+// VM stacks (registers of Simple calls): 2M values for the main task, 128K for others.
+constexpr size_t kMainValues = 32u << 20;
+constexpr size_t kTaskValues = 2u << 20;
 
 Scheduler* g_sched = nullptr;  // the scheduler whose tasks run on this thread
 uv_async_t* g_sigint_async = nullptr;
@@ -147,10 +150,12 @@ Scheduler::~Scheduler() {
 
 Value Scheduler::new_future() { return Value(new Future()); }
 
-Task* Scheduler::new_task(std::function<Value()> body, size_t stack) {
+Task* Scheduler::new_task(std::function<Value()> body, size_t stack, size_t values) {
   auto t = std::make_unique<Task>();
-  t->fiber = Fiber::make(stack, &Scheduler::task_entry, t.get());
+  t->fiber = Fiber::make(stack, values, &Scheduler::task_entry, t.get());
   if (!t->fiber) return nullptr;
+  t->vm.init(reinterpret_cast<Value*>(t->fiber->values_lo()),
+             reinterpret_cast<Value*>(t->fiber->values_hi()));
   t->future = new_future();
   t->future.as<Future>()->producer = t.get();
   t->body = std::move(body);
@@ -218,6 +223,7 @@ void Scheduler::resume(Task* t) {
     native_frame_ = in_.frame_;
     native_depth_ = in_.depth_;
     native_stack_lo_ = in_.stack_lo_;
+    native_vm_stack_ = in_.vm_stack_;
     from = &native_;
   }
   t->resumer = from;
@@ -225,6 +231,7 @@ void Scheduler::resume(Task* t) {
   in_.frame_ = t->frame;
   in_.depth_ = t->depth;
   in_.stack_lo_ = t->stack_lo;
+  in_.vm_stack_ = &t->vm;
   fiber_switch(*from, t->fiber->ctx(), false);
   // back on the resumer's stack: t suspended or finished
   current_ = prev;
@@ -232,12 +239,15 @@ void Scheduler::resume(Task* t) {
     in_.frame_ = prev->frame;
     in_.depth_ = prev->depth;
     in_.stack_lo_ = prev->stack_lo;
+    in_.vm_stack_ = &prev->vm;
   } else {
     in_.frame_ = native_frame_;
     in_.depth_ = native_depth_;
     in_.stack_lo_ = native_stack_lo_;
+    in_.vm_stack_ = native_vm_stack_;
   }
   if (t->done) {
+    t->vm.release_all();  // before its fiber (and this memory) goes back to the pool
     live_tasks_--;
     tasks_.erase(t);
     if (t == main_) main_ = nullptr;
@@ -262,7 +272,7 @@ Value Scheduler::start_task(const Value& callee, std::vector<Value> args, const 
         return in->run_function_body(c.as<Function>(), args.data(), int(args.size()),
                                      has_self ? &self_copy : nullptr, nullptr, nullptr);
       },
-      kTaskStack);
+      kTaskStack, kTaskValues);
   std::string name = sym_name(callee.as<Function>()->decl->name);
   if (!t)
     in_.error_here("cannot start task '" + name + "': the system refused another task stack (" +
@@ -332,7 +342,7 @@ Value Scheduler::run_main(std::function<Value()> body) {
   Task* t = nullptr;
   // A smaller main stack (shallower recursion) beats not running at all under tight limits.
   for (size_t stack : {kMainStack, size_t(8) << 20, size_t(1) << 20}) {
-    if ((t = new_task(body, stack))) break;
+    if ((t = new_task(body, stack, stack == kMainStack ? kMainValues : stack / 2))) break;
   }
   if (!t) {
     Value fut = new_future();

@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "fiber.h"
 #include "value.h"
+#include "vm_stack.h"
 
 namespace spl {
 
@@ -50,6 +51,7 @@ struct Future : Obj {
 
 struct Task {
   std::unique_ptr<Fiber> fiber;
+  VmStack vm;    // its registers and frames (memory in the fiber's mapping)
   Value future;  // Future
   std::function<Value()> body;
   uint64_t id = 0;  // creation order: tasks are cancelled in this order
@@ -161,7 +163,8 @@ class Scheduler {
   std::unordered_set<Task*> tasks_;  // alive (running, suspended or ready)
   uint64_t next_task_id_ = 0;
   std::vector<Task*> tasks_in_order() const;
-  Task* new_task(std::function<Value()> body, size_t stack);
+  Task* new_task(std::function<Value()> body, size_t stack, size_t values);
+  VmStack* native_vm_stack_ = nullptr;
 };
 
 }  // namespace spl

@@ -15,7 +15,8 @@
 
 namespace spl {
 
-enum class VT : uint8_t { Undef, Nil, Bool, Int, Float, Obj };
+// Nil is 0: zero-filled memory is nil Values (the VM stacks rely on it).
+enum class VT : uint8_t { Nil, Undef, Bool, Int, Float, Obj };
 
 enum class OK : uint8_t {
   Str,
@@ -101,6 +102,24 @@ class Value {
   }
   ~Value() { release(); }
 
+  // Becomes nil, releasing a held object (cheaper than assigning a nil Value).
+  void clear() {
+    if (t_ == VT::Obj) {
+      Obj* o = o_;
+      t_ = VT::Nil;
+      if (--o->rc == 0) obj_free(o);
+    } else {
+      t_ = VT::Nil;
+    }
+  }
+  // Releases a held object (becoming nil); other values stay as they are.
+  void drop() {
+    if (t_ == VT::Obj) {
+      Obj* o = o_;
+      t_ = VT::Nil;
+      if (--o->rc == 0) obj_free(o);
+    }
+  }
   VT tag() const { return t_; }
   bool is_undef() const { return t_ == VT::Undef; }
   bool is_nil() const { return t_ == VT::Nil; }

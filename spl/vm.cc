@@ -30,24 +30,6 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f);  // call.cc
 
 namespace {
 
-// Releases a frame's registers and restores the interpreter's frame on every exit path.
-struct FrameScope {
-  Interp& in;
-  Frame* saved;
-  Value* regs;
-  uint32_t n;
-  FrameScope(Interp& i, Frame* f, Value* r, uint32_t count)
-      : in(i), saved(i.frame_), regs(r), n(count) {
-    in.frame_ = f;
-    in.depth_++;
-  }
-  ~FrameScope() {
-    for (uint32_t i = 0; i < n; i++) regs[i].~Value();
-    in.frame_ = saved;
-    in.depth_--;
-  }
-};
-
 std::string late_message(const Module* m, const NameExpr* n) {
   if (m) {
     auto it = m->late_names.find(n);
@@ -507,60 +489,19 @@ Value vm_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
     NEXT();                                                                \
   }
 
+// The one function that runs compiled code: every Simple call is one C++ call of this (the
+// CALL instructions call it directly). For a function `fn` (p null: its Proto, compiled on
+// first use) it binds the arguments; for a module-level Proto (fn null) there are none.
+static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value* argv, int argc,
+                      const Value* self, const std::vector<Arg>* names, const Node* site);
+
 Value vm_execute(Interp& in, Function* fn, Value* argv, int argc, const Value* self,
                  const std::vector<Arg>* names, const Node* site) {
-  FnDecl* d = fn->decl;
-  d->called = true;
-  if (!d->body) in.error(site, "trait method '" + sym_name(d->name) + "' has no body");
-  Proto* p = d->proto ? d->proto : compile_function(in, d);
-  in.check_stack(site);
-  uint32_t n = p->nregs;
-  Value* regs = static_cast<Value*>(alloca(sizeof(Value) * n));
-  for (uint32_t i = 0; i < n; i++) new (&regs[i]) Value();
-  Frame fr;
-  fr.locals = regs;
-  fr.fn = fn;
-  fr.module = d->module;
-  fr.parent = in.frame_;
-  fr.off = d->off;
-  fr.proto = p;
-  uint32_t start = p->body_pc;
-  {
-    // Bind before the frame is current: argument errors belong to the caller.
-    if (d->is_method && self) regs[0] = *self;
-    if (!names && uint32_t(argc) == p->nparams && !p->variadic) {
-      uint32_t base = p->first_param;
-      for (int i = 0; i < argc; i++) regs[base + i] = std::move(argv[i]);
-    } else {
-      struct Release {  // bind_args may throw before the scope below owns the registers
-        Value* r;
-        uint32_t n;
-        bool armed = true;
-        ~Release() {
-          if (armed)
-            for (uint32_t i = 0; i < n; i++) r[i].~Value();
-        }
-      } release{regs, n};
-      bind_args(in, d, p, regs, argv, argc, names, site);
-      release.armed = false;
-      start = 0;
-    }
-  }
-  FrameScope scope(in, &fr, regs, n);
-  return vm_run(in, p, fn, regs, fr, start);
+  return vm_enter(in, nullptr, fn, nullptr, argv, argc, self, names, site);
 }
 
 Value vm_run_module(Interp& in, Module* m, Proto* p) {
-  uint32_t n = p->nregs;
-  Value* regs = static_cast<Value*>(alloca(sizeof(Value) * n));
-  for (uint32_t i = 0; i < n; i++) new (&regs[i]) Value();
-  Frame fr;
-  fr.locals = regs;
-  fr.module = m;
-  fr.parent = in.frame_;
-  fr.proto = p;
-  FrameScope scope(in, &fr, regs, n);
-  return vm_run(in, p, nullptr, regs, fr, 0);
+  return vm_enter(in, p, nullptr, m, nullptr, 0, nullptr, nullptr, nullptr);
 }
 
 Value vm_eval_expression(Interp& in, Module* m, Expr* e) {
@@ -568,13 +509,110 @@ Value vm_eval_expression(Interp& in, Module* m, Expr* e) {
   return vm_run_module(in, m, p);
 }
 
-Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t start) {
+__attribute__((always_inline)) inline Frame* VmStack::push_frame() {
+  Frame* f = last_ ? last_->deeper : first_;
+  if (__builtin_expect(!f, 0)) {
+    owned_.push_back(std::make_unique<Frame>());
+    f = owned_.back().get();
+    f->shallower = last_;
+    if (last_)
+      last_->deeper = f;
+    else
+      first_ = f;
+  }
+  last_ = f;
+  return f;
+}
+
+__attribute__((always_inline)) inline void VmStack::pop_frame() { last_ = last_->shallower; }
+
+VmStack::~VmStack() { release_all(); }
+
+namespace {
+
+inline void release_window(Value* r, uint32_t n);
+
+// The entry frame of a dispatch loop is left by an exception.
+void unwind_entry(Interp& in, VmStack& vs, Frame* fr, Value* entry_top) {
+  release_window(fr->locals, fr->proto->nregs);
+  vs.pop_frame();
+  in.frame_ = fr->parent;
+  vs.set_top(entry_top);
+}
+
+// Releases the values a frame's registers hold (numbers may stay behind: a frame clears its
+// own locals when it starts, and writes every temporary before reading it).
+inline void release_window(Value* r, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) r[i].drop();
+}
+
+// A returning frame's result into the caller's register (the windows may overlap: a method's
+// self register is the caller's result register).
+inline void return_value(Value* callee, uint32_t n, uint16_t from, Value* to) {
+  Value result = std::move(callee[from]);
+  release_window(callee, n);
+  *to = std::move(result);
+}
+
+}  // namespace
+
+static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value* argv, int argc,
+                      const Value* self, const std::vector<Arg>* names, const Node* site) {
+  uint32_t start = 0;
+  FnDecl* d = nullptr;
+  if (fn) {
+    d = fn->decl;
+    d->called = true;
+    if (__builtin_expect(!d->body, 0))
+      in.error(site, "trait method '" + sym_name(d->name) + "' has no body");
+    p = d->proto ? d->proto : compile_function(in, d);
+    module = d->module;
+    start = p->body_pc;
+  }
+  in.check_stack(site);  // this entry nests on the native stack (a call from C++)
+  VmStack& vs = *in.vm_stack_;
+  Value* const entry_top = vs.top();
+  Value* R = entry_top;
+  if (!vs.room_for(R, p->nregs)) in.stack_overflow(site);
+  for (uint32_t i = 0; i < p->nlocals; i++) R[i].clear();  // (temporaries are written first)
+  if (fn) {
+    // Bind before the frame is current: argument errors belong to the caller.
+    struct Release {  // bind_args may throw: leave the window nil again
+      Value* r;
+      uint32_t n;
+      bool armed = true;
+      ~Release() {
+        if (armed) release_window(r, n);
+      }
+    } release{R, p->nregs};
+    if (d->is_method && self) R[0] = *self;
+    if (!names && uint32_t(argc) == p->nparams && !p->variadic) {
+      uint32_t base = p->first_param;
+      for (int i = 0; i < argc; i++) R[base + i] = std::move(argv[i]);
+    } else {
+      bind_args(in, d, p, R, argv, argc, names, site);
+      start = 0;
+    }
+    release.armed = false;
+  }
+  Frame* fr = vs.push_frame();
+  fr->locals = R;
+  fr->fn = fn;
+  fr->module = module;
+  fr->parent = in.frame_;
+  fr->off = d ? d->off : 0;
+  fr->proto = p;
+  fr->pc = nullptr;
+  fr->entry = true;
+  fr->ret_reg = 0;
+  in.frame_ = fr;
+  vs.set_top(R + p->nregs);
   static void* const labels[] = {
 #define SPL_OP_LABEL(name) &&do_##name,
       SPL_OPCODES(SPL_OP_LABEL)
 #undef SPL_OP_LABEL
   };
-  const Instr* const code = p->code.data();
+  const Instr* code = p->code.data();
   const Instr* pc = code + start;
   const Value* K = p->consts.data();
 #define DISPATCH() goto* labels[unsigned(pc->op)]
@@ -583,7 +621,7 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
     ++pc;       \
     DISPATCH(); \
   } while (0)
-#define SAVE() (fr.pc = pc)
+#define SAVE() (fr->pc = pc)
 // The test at pc decided `take`: take the JMP after it, or skip it.
 #define BRANCH(take)       \
   do {                     \
@@ -592,6 +630,44 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
     else                   \
       pc += 2;             \
     DISPATCH();            \
+  } while (0)
+// Switch the loop's state to frame f (after a call or a return).
+#define ENTER_FRAME(f)                 \
+  do {                                 \
+    fr = (f);                          \
+    in.frame_ = fr;                    \
+    p = const_cast<Proto*>(fr->proto); \
+    fn = fr->fn;                       \
+    R = fr->locals;                    \
+    K = p->consts.data();              \
+    code = p->code.data();             \
+    vs.set_top(R + p->nregs);          \
+  } while (0)
+// A flat call of compiled code: the callee's window starts at nR (its arguments are there
+// already); registers past the arguments are cleared (they may hold the caller's dead
+// temporaries).
+#define FLAT_CALL(F, Q, NR, NARGS, RET)                                  \
+  do {                                                                   \
+    Function* f_ = (F);                                                  \
+    Proto* q_ = (Q);                                                     \
+    Value* nr_ = (NR);                                                   \
+    if (!vs.room_for(nr_, q_->nregs)) in.stack_overflow(nullptr);        \
+    if (Scheduler::interrupt_pending()) Scheduler::check_interrupt();    \
+    for (uint32_t i_ = (NARGS); i_ < q_->nlocals; i_++) nr_[i_].clear(); \
+    f_->decl->called = true;                                             \
+    Frame* nf_ = vs.push_frame();                                        \
+    nf_->locals = nr_;                                                   \
+    nf_->fn = f_;                                                        \
+    nf_->module = f_->decl->module;                                      \
+    nf_->parent = fr;                                                    \
+    nf_->off = f_->decl->off;                                            \
+    nf_->proto = q_;                                                     \
+    nf_->pc = nullptr;                                                   \
+    nf_->entry = false;                                                  \
+    nf_->ret_reg = (RET);                                                \
+    ENTER_FRAME(nf_);                                                    \
+    pc = code + q_->body_pc;                                             \
+    DISPATCH();                                                          \
   } while (0)
   // Rule for the handlers below: a computed goto leaves a scope WITHOUT running destructors,
   // so no handler may hold a local with one (Value, vector, string) when it dispatches: such
@@ -636,8 +712,8 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
     do_GETNAME : {
       SAVE();
       NameExpr* ne = p->late_names[pc->bx];
-      Value* s = in.lookup_late_name(fr.module, ne->name);
-      if (!s) in.error(nullptr, late_message(fr.module, ne));
+      Value* s = in.lookup_late_name(fr->module, ne->name);
+      if (!s) in.error(nullptr, late_message(fr->module, ne));
       if (s->is_undef()) used_before_assigned(in, ne->name);
       R[pc->a] = *s;
       // Bound now: from here on this instruction reads the storage directly.
@@ -965,11 +1041,15 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
     do_CALL : {
       Value& callee = R[pc->a];
       SAVE();
-      if (callee.is(OK::Function) && !callee.as<Function>()->decl->is_async)
-        R[pc->a] =
-            vm_execute(in, callee.as<Function>(), &R[pc->a + 1], pc->b, nullptr, nullptr, nullptr);
-      else
-        R[pc->a] = in.call(callee, &R[pc->a + 1], pc->b, nullptr);
+      if (callee.is(OK::Function)) {
+        Function* f = callee.as<Function>();
+        FnDecl* fd = f->decl;
+        if (!fd->is_async && !fd->is_method && fd->body) {
+          Proto* q = fd->proto ? fd->proto : compile_function(in, fd);
+          if (pc->b == q->nparams && !q->variadic) FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a);
+        }
+      }
+      R[pc->a] = in.call(callee, &R[pc->a + 1], pc->b, nullptr);
       NEXT();
     }
     do_CALLX : {
@@ -988,8 +1068,12 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
         if (o->kind == OK::Instance) {
           StructType* st = static_cast<Instance*>(o)->stype();
           if (ic.type == st) {
-            R[pc->a] = vm_execute(in, static_cast<Function*>(ic.fn), &R[pc->a + 1], argc, &obj,
-                                  nullptr, nullptr);
+            Function* f = static_cast<Function*>(ic.fn);
+            Proto* q = f->decl->proto;
+            if (q && uint32_t(argc) == q->nparams && !q->variadic)
+              FLAT_CALL(f, q, R + pc->a, uint32_t(argc) + 1, pc->a);  // self is R[a]
+            R[pc->a] =
+                vm_enter(in, nullptr, f, nullptr, &R[pc->a + 1], argc, &obj, nullptr, nullptr);
             NEXT();
           }
           auto it = st->methods.find(name);
@@ -1001,9 +1085,9 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
             it->second.obj()->rc++;
             ic.type = st;
             ic.fn = it->second.obj();
-            R[pc->a] = vm_execute(in, static_cast<Function*>(ic.fn), &R[pc->a + 1], argc, &obj,
-                                  nullptr, nullptr);
-            NEXT();
+            R[pc->a] = vm_enter(in, nullptr, static_cast<Function*>(ic.fn), nullptr, &R[pc->a + 1],
+                                argc, &obj, nullptr, nullptr);
+            NEXT();  // (compiled now: the next call through this cache is flat)
           }
         } else if (!in.has_extensions()) {
           if (ic.native_kind == uint8_t(o->kind)) {
@@ -1036,8 +1120,21 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
       pc += text ? 1 : 2;  // the write-back runs only for text
       DISPATCH();
     }
-    do_RETURN : { return std::move(R[pc->a]); }
-    do_RETNIL : { return Value(); }
+    do_RETURN : {
+      if (fr->entry) goto leave_entry;
+      {
+        Frame* caller = fr->parent;
+        return_value(R, p->nregs, pc->a, &caller->locals[fr->ret_reg]);
+        vs.pop_frame();
+        ENTER_FRAME(caller);
+        pc = caller->pc + 1;
+      }
+      DISPATCH();
+    }
+    do_RETNIL : {
+      R[0] = Value();  // (RETNIL's a is 0: RETURN gives R[0])
+      goto do_RETURN;
+    }
     do_TRY : {
       Value& v = R[pc->b];
       if (v.is(OK::EnumVal)) {
@@ -1059,7 +1156,7 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
     }
     do_TRYRET : {
       if (p->is_module) throw TryReturn{R[pc->a]};
-      return std::move(R[pc->a]);
+      goto do_RETURN;
     }
     do_AWAIT : {
       SAVE();
@@ -1245,7 +1342,7 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
     }
     do_DECLARE : {
       SAVE();
-      exec_declaration(in, p->stmts[pc->bx], fr);
+      exec_declaration(in, p->stmts[pc->bx], *fr);
       NEXT();
     }
     do_DEFAULT : {
@@ -1260,29 +1357,75 @@ Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t s
       in.error(nullptr, K[pc->bx].as<Str>()->s);
     }
     } catch (RuntimeError& e) {
-      // An error inside `with` bodies: their exit handlers run, innermost first; one that
-      // returns true suppresses the error (never a cancellation or a failed expectation), and
-      // execution goes on after that with.
-      uint32_t at = uint32_t(pc - code);
-      bool resumed = false;
-      for (const WithHandler& h : p->handlers) {
-        if (at < h.begin || at >= h.end) continue;
-        if (pc->op == Opc::WITHEXIT && pc->a == h.reg) continue;  // its own exit failed
-        std::shared_ptr<ErrorInfo> info = e.info;
-        bool suppressed = call_exit(in, &R[h.reg], h.is_async, info->expectation ? nullptr : info);
-        if (suppressed && !info->cancelled && !info->expectation) {
-          pc = code + h.after;
-          resumed = true;
-          break;
+      // An error unwinds frames of this loop, innermost first. In each, the exit handlers of
+      // the `with`s around the failing instruction (a call, in the outer frames) run,
+      // innermost first; one that returns true suppresses the error (never a cancellation or a
+      // failed expectation) and execution goes on after that with.
+      for (;;) {
+        uint32_t at = uint32_t(pc - code);
+        bool resumed = false;
+        for (const WithHandler& h : p->handlers) {
+          if (at < h.begin || at >= h.end) continue;
+          if (pc->op == Opc::WITHEXIT && pc->a == h.reg) continue;  // its own exit failed
+          vs.set_top(R + p->nregs);
+          std::shared_ptr<ErrorInfo> info = e.info;
+          bool suppressed;
+          try {
+            suppressed = call_exit(in, &R[h.reg], h.is_async, info->expectation ? nullptr : info);
+          } catch (...) {  // the handler failed: its error leaves every frame of this loop
+            while (!fr->entry) {
+              Frame* caller = fr->parent;
+              release_window(R, p->nregs);
+              vs.pop_frame();
+              ENTER_FRAME(caller);
+            }
+            unwind_entry(in, vs, fr, entry_top);
+            throw;
+          }
+          if (suppressed && !info->cancelled && !info->expectation) {
+            pc = code + h.after;
+            resumed = true;
+            break;
+          }
         }
+        if (resumed) break;
+        if (fr->entry) {
+          unwind_entry(in, vs, fr, entry_top);
+          throw;
+        }
+        Frame* caller = fr->parent;
+        release_window(R, p->nregs);
+        vs.pop_frame();
+        ENTER_FRAME(caller);
+        pc = caller->pc;
       }
-      if (!resumed) throw;
+    } catch (...) {
+      // Anything else (`?` at top level, sys_exit, out of memory) leaves every frame of this
+      // loop, releasing its registers.
+      while (!fr->entry) {
+        Frame* caller = fr->parent;
+        release_window(R, p->nregs);
+        vs.pop_frame();
+        ENTER_FRAME(caller);
+      }
+      unwind_entry(in, vs, fr, entry_top);
+      throw;
     }
   }
+leave_entry : {
+  Value result = std::move(R[pc->a]);
+  release_window(R, p->nregs);
+  vs.pop_frame();
+  in.frame_ = fr->parent;
+  vs.set_top(entry_top);
+  return result;
+}
 #undef DISPATCH
 #undef NEXT
 #undef SAVE
 #undef BRANCH
+#undef ENTER_FRAME
+#undef FLAT_CALL
 }
 
 }  // namespace spl

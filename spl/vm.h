@@ -19,8 +19,6 @@ Value vm_execute(Interp& in, Function* fn, Value* argv, int argc, const Value* s
 Value vm_run_module(Interp& in, Module* m, Proto* p);
 // Evaluates an expression in a module's context (struct field defaults), compiled once.
 Value vm_eval_expression(Interp& in, Module* m, Expr* e);
-// The dispatch loop over `p` from instruction `start` in the frame `fr` (registers R).
-Value vm_run(Interp& in, Proto* p, Function* fn, Value* R, Frame& fr, uint32_t start);
 // `T { a: 1 }` construction (a struct, a class, or an enum variant `E.V { a: 1 }`).
 Value vm_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
                         const std::vector<Arg>* names, const Node* site);
