@@ -15,6 +15,7 @@
 namespace spl {
 
 struct Module : Obj {
+  SPL_OBJ_BYTES(Module)
   enum class State { Parsed, Resolving, Resolved, Executing, Done, Failed };
   std::string name;  // dotted module name, or the script path for the main program
   std::string dir;   // folder of the file (module search starts here)

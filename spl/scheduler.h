@@ -32,6 +32,7 @@ struct Task;
 struct TimerEntry;
 
 struct Future : Obj {
+  SPL_OBJ_BYTES(Future)
   enum class State { Pending, Resolved, Rejected };
   State state = State::Pending;
   Value value;

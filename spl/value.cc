@@ -10,25 +10,13 @@
 namespace spl {
 
 namespace {
-Obj* g_heap = nullptr;
-size_t g_live = 0;
 bool g_freeing_all = false;
 }  // namespace
 
-Obj::Obj(OK k) : kind(k) {
-  heap_next = g_heap;
-  if (g_heap) g_heap->heap_prev = this;
-  g_heap = this;
-  g_live++;
-}
-
-Obj::~Obj() {
-  if (heap_prev)
-    heap_prev->heap_next = heap_next;
-  else if (g_heap == this)
-    g_heap = heap_next;
-  if (heap_next) heap_next->heap_prev = heap_prev;
-  g_live--;
+static void obj_destroy(Obj* o) {
+  size_t n = o->alloc_bytes();
+  o->~Obj();
+  obj_heap_release(o, n);
 }
 
 // Freeing is iterative: an object whose destructor drops the last reference to another
@@ -43,11 +31,11 @@ void obj_free(Obj* o) {
     return;
   }
   freeing = true;
-  delete o;
+  obj_destroy(o);
   while (!pending.empty()) {
     Obj* next = pending.back();
     pending.pop_back();
-    delete next;
+    obj_destroy(next);
   }
   freeing = false;
 }
@@ -72,14 +60,18 @@ ValueNestGuard::ValueNestGuard(const char* what) {
 
 ValueNestGuard::~ValueNestGuard() { --g_nest; }
 
-size_t heap_live_objects() { return g_live; }
+size_t heap_live_objects() { return obj_heap_live(); }
 
 void heap_free_all() {
-  // Pin everything, drop all inner references (breaking cycles), then delete.
-  for (Obj* o = g_heap; o; o = o->heap_next) o->rc++;
-  for (Obj* o = g_heap; o; o = o->heap_next) o->clear_refs();
+  // Pin everything, drop all inner references (breaking cycles), then destroy and give the
+  // memory back.
+  std::vector<Obj*> all;
+  obj_heap_each([&](void* p) { all.push_back(static_cast<Obj*>(p)); });
+  for (Obj* o : all) o->rc++;
+  for (Obj* o : all) o->clear_refs();
   g_freeing_all = true;
-  while (g_heap) delete g_heap;
+  for (Obj* o : all) o->~Obj();
+  obj_heap_reset();
   g_freeing_all = false;
 }
 

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "obj_heap.h"
 #include "symbols.h"
 
 namespace spl {
@@ -39,17 +40,22 @@ enum class OK : uint8_t {
   Expectation,
 };
 
+// Every object lives in the object heap (obj_heap.h), which can enumerate them: shutdown frees
+// reference cycles that way. alloc_bytes() gives the size an object was allocated with.
 struct Obj {
   uint32_t rc = 0;
   OK kind;
-  Obj* heap_prev = nullptr;
-  Obj* heap_next = nullptr;
-  explicit Obj(OK k);
-  virtual ~Obj();
+  explicit Obj(OK k) : kind(k) {}
+  virtual ~Obj() = default;
   virtual void clear_refs() {}  // drop references to other objects (shutdown)
+  virtual size_t alloc_bytes() const = 0;
+  static void* operator new(size_t n) { return obj_heap_alloc(n); }
+  static void operator delete(void* p, size_t n) { obj_heap_release(p, n); }
   Obj(const Obj&) = delete;
   Obj& operator=(const Obj&) = delete;
 };
+#define SPL_OBJ_BYTES(T) \
+  size_t alloc_bytes() const override { return sizeof(T); }
 
 void obj_free(Obj* o);
 
@@ -153,6 +159,7 @@ class Value {
 
 // ---- object types ----
 struct Str : Obj {
+  SPL_OBJ_BYTES(Str)
   std::string s;
   mutable size_t hash = 0;  // cached hash (0: not computed); reset when `s` changes in place
   bool literal = false;     // owned by a string literal of the program: never changed in place
@@ -160,12 +167,14 @@ struct Str : Obj {
 };
 
 struct Array : Obj {
+  SPL_OBJ_BYTES(Array)
   std::vector<Value> items;
   Array() : Obj(OK::Array) {}
   void clear_refs() override { items.clear(); }
 };
 
 struct Tuple : Obj {
+  SPL_OBJ_BYTES(Tuple)
   std::vector<Value> items;
   Tuple() : Obj(OK::Tuple) {}
   void clear_refs() override { items.clear(); }
@@ -180,6 +189,7 @@ struct ValueKeyEq {
 
 // Insertion-ordered dictionary.
 struct Dict : Obj {
+  SPL_OBJ_BYTES(Dict)
   std::vector<std::pair<Value, Value>> entries;
   std::unordered_map<Value, uint32_t, ValueHash, ValueKeyEq> index;
   Dict() : Obj(OK::Dict) {}
@@ -199,6 +209,7 @@ struct Module;
 using MethodTable = std::unordered_map<Sym, Value>;
 
 struct StructType : Obj {
+  SPL_OBJ_BYTES(StructType)
   Sym name;
   Module* module = nullptr;
   std::vector<Sym> fields;
@@ -210,6 +221,7 @@ struct StructType : Obj {
 };
 
 struct Instance : Obj {
+  SPL_OBJ_BYTES(Instance)
   Value type;  // StructType
   std::vector<Value> fields;
   // Fields of this instance only, beyond its type's (a struct literal or an assignment naming a
@@ -245,6 +257,7 @@ struct Variant {
 };
 
 struct EnumType : Obj {
+  SPL_OBJ_BYTES(EnumType)
   Sym name;
   std::vector<Variant> variants;
   std::unordered_map<Sym, uint32_t> by_name;
@@ -259,6 +272,7 @@ struct EnumType : Obj {
 };
 
 struct EnumVal : Obj {
+  SPL_OBJ_BYTES(EnumVal)
   Value type;  // EnumType
   uint32_t variant;
   Value payload;  // nil (unit), the value (arity 1) or a Tuple (arity > 1)
@@ -272,6 +286,7 @@ struct EnumVal : Obj {
 };
 
 struct TraitType : Obj {
+  SPL_OBJ_BYTES(TraitType)
   Sym name;
   MethodTable defaults;
   TraitType() : Obj(OK::TraitType) {}
@@ -279,12 +294,14 @@ struct TraitType : Obj {
 };
 
 struct Cell : Obj {
+  SPL_OBJ_BYTES(Cell)
   Value v;
   Cell() : Obj(OK::Cell), v(Value::undef()) {}
   void clear_refs() override { v = Value(); }
 };
 
 struct Function : Obj {
+  SPL_OBJ_BYTES(Function)
   FnDecl* decl;
   std::vector<Value> captures;  // Cells
   Value owner;                  // StructType/EnumType for methods (nil otherwise)
@@ -300,6 +317,7 @@ struct CallArgs;
 using BuiltinFn = Value (*)(Interp& in, CallArgs& a);
 
 struct Native : Obj {
+  SPL_OBJ_BYTES(Native)
   Sym name;
   BuiltinFn fn = nullptr;
   void* data = nullptr;  // for natives from tables: the NativeReg
@@ -308,6 +326,7 @@ struct Native : Obj {
 };
 
 struct BoundMethod : Obj {
+  SPL_OBJ_BYTES(BoundMethod)
   Value self, fn;
   BoundMethod() : Obj(OK::BoundMethod) {}
   void clear_refs() override {
@@ -317,6 +336,7 @@ struct BoundMethod : Obj {
 };
 
 struct RangeObj : Obj {
+  SPL_OBJ_BYTES(RangeObj)
   int64_t start, end;
   bool inclusive;
   RangeObj(int64_t s, int64_t e, bool inc) : Obj(OK::Range), start(s), end(e), inclusive(inc) {}
@@ -325,12 +345,14 @@ struct RangeObj : Obj {
 
 // BDD matcher (eq(5), contain("x"), ...) and expectation (expect(v)).
 struct Matcher : Obj {
+  SPL_OBJ_BYTES(Matcher)
   Sym kind;
   Value expected;
   Matcher() : Obj(OK::Matcher) {}
   void clear_refs() override { expected = Value(); }
 };
 struct Expectation : Obj {
+  SPL_OBJ_BYTES(Expectation)
   Value actual;
   Expectation() : Obj(OK::Expectation) {}
   void clear_refs() override { actual = Value(); }

@@ -434,9 +434,27 @@ Value call_shaped(Interp& in, const CallShape& shape, Value* r, int argc) {
   return in.call(callee, argv, argc, nullptr, nullptr, names);
 }
 
-Value call_native_method(Interp& in, void* fn, Value& self, Value* argv, int argc, Sym name) {
-  CallArgs ca{argv, argc, self, nullptr, name};
-  return reinterpret_cast<MethodFn>(fn)(in, self, ca);
+// A method of a builtin value (text, array, dict, tuple, range, ...) through the site's inline
+// cache (keyed on the value's kind; programs that extend builtin types skip it).
+Value call_builtin_method(Interp& in, InlineCache& ic, Value& self, Value* argv, int argc,
+                          Sym name) {
+  Obj* o = self.obj();
+  OK k = o->kind;
+  // Only kinds whose methods are the builtin table alone (enums, types and modules look up
+  // their own methods first).
+  bool plain = k == OK::Str || k == OK::Array || k == OK::Dict || k == OK::Tuple || k == OK::Range;
+  if (plain && !in.has_extensions()) {
+    if (ic.native_kind != uint8_t(k)) {
+      MethodMap& mm = in.methods_for(k);
+      auto it = mm.find(name);
+      if (it == mm.end()) return in.call_method(self, name, argv, argc, nullptr);
+      ic.native_kind = uint8_t(k);
+      ic.native = reinterpret_cast<void*>(it->second);
+    }
+    CallArgs ca{argv, argc, self, nullptr, name};
+    return reinterpret_cast<MethodFn>(ic.native)(in, self, ca);
+  }
+  return in.call_method(self, name, argv, argc, nullptr);
 }
 
 Value await_value(Interp& in, const Value& v) {
@@ -1089,20 +1107,9 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
                                 argc, &obj, nullptr, nullptr);
             NEXT();  // (compiled now: the next call through this cache is flat)
           }
-        } else if (!in.has_extensions()) {
-          if (ic.native_kind == uint8_t(o->kind)) {
-            R[pc->a] = call_native_method(in, ic.native, obj, &R[pc->a + 1], argc, name);
-            NEXT();
-          }
-          OK k = o->kind;
-          if (k == OK::Str || k == OK::Array || k == OK::Dict || k == OK::Tuple || k == OK::Range) {
-            MethodMap& mm = in.methods_for(k);
-            auto it = mm.find(name);
-            if (it != mm.end()) {
-              ic.native_kind = uint8_t(k);
-              ic.native = reinterpret_cast<void*>(it->second);
-            }
-          }
+        } else {
+          R[pc->a] = call_builtin_method(in, ic, obj, &R[pc->a + 1], argc, name);
+          NEXT();
         }
       }
       R[pc->a] = in.call_method(obj, name, &R[pc->a + 1], argc, nullptr);
@@ -1116,7 +1123,12 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_TEXTMUT : {
       SAVE();
       bool text = R[pc->b].is(OK::Str);
-      R[pc->a] = in.call_method(R[pc->b], Sym(K[pc->c].as_int()), &R[pc->a + 1], pc->k, nullptr);
+      Sym name = Sym(K[pc->c].as_int());
+      if (R[pc->b].is_obj() && !R[pc->b].is(OK::Instance))
+        R[pc->a] = call_builtin_method(in, p->caches[size_t(pc - code)], R[pc->b], &R[pc->a + 1],
+                                       pc->k, name);
+      else
+        R[pc->a] = in.call_method(R[pc->b], name, &R[pc->a + 1], pc->k, nullptr);
       pc += text ? 1 : 2;  // the write-back runs only for text
       DISPATCH();
     }

@@ -1,0 +1,144 @@
+// The object heap (see obj_heap.h).
+#include "obj_heap.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <vector>
+
+namespace spl {
+
+namespace {
+
+struct LargeHeader {  // before every large (or, in sanitizer builds, every) object
+  LargeHeader* prev;
+  LargeHeader* next;
+  size_t bytes;
+  size_t pad;  // keeps objects 16-byte aligned
+};
+static_assert(sizeof(LargeHeader) % 16 == 0);
+
+LargeHeader g_large{&g_large, &g_large, 0, 0};
+size_t g_live = 0;
+
+void* large_alloc(size_t bytes) {
+  auto* h = static_cast<LargeHeader*>(std::malloc(sizeof(LargeHeader) + bytes));
+  if (!h) throw std::bad_alloc();
+  h->bytes = bytes;
+  h->next = g_large.next;
+  h->prev = &g_large;
+  g_large.next->prev = h;
+  g_large.next = h;
+  return h + 1;
+}
+
+void large_release(void* p) {
+  LargeHeader* h = static_cast<LargeHeader*>(p) - 1;
+  h->prev->next = h->next;
+  h->next->prev = h->prev;
+  std::free(h);
+}
+
+#if !defined(SPL_SANITIZED)
+constexpr size_t kGranule = 16;
+constexpr size_t kMaxSmall = 512;
+constexpr size_t kClasses = kMaxSmall / kGranule;
+constexpr size_t kChunkBytes = 64 * 1024;
+
+struct FreeSlot {
+  uintptr_t zero;  // where a live object's vtable pointer is
+  FreeSlot* next;
+};
+
+struct SizeClass {
+  FreeSlot* free = nullptr;
+  char* bump = nullptr;  // next never-used slot of the newest chunk
+  char* end = nullptr;
+  std::vector<char*> chunks;
+};
+
+SizeClass g_classes[kClasses];
+
+inline size_t class_of(size_t bytes) { return (bytes + kGranule - 1) / kGranule - 1; }
+
+void* small_alloc(size_t cls) {
+  SizeClass& c = g_classes[cls];
+  if (FreeSlot* s = c.free) {
+    c.free = s->next;
+    return s;
+  }
+  size_t slot = (cls + 1) * kGranule;
+  if (!c.bump || c.bump + slot > c.end) {
+    // Zero-filled: never-used slots read as free.
+    char* chunk = static_cast<char*>(std::calloc(1, kChunkBytes));
+    if (!chunk) throw std::bad_alloc();
+    c.chunks.push_back(chunk);
+    c.bump = chunk;
+    c.end = chunk + kChunkBytes;
+  }
+  void* p = c.bump;
+  c.bump += slot;
+  return p;
+}
+#endif
+
+}  // namespace
+
+void* obj_heap_alloc(size_t bytes) {
+  void* p;
+#if defined(SPL_SANITIZED)
+  p = large_alloc(bytes);
+#else
+  p = bytes <= kMaxSmall ? small_alloc(class_of(bytes)) : large_alloc(bytes);
+#endif
+  g_live++;
+  return p;
+}
+
+void obj_heap_release(void* p, size_t bytes) {
+  g_live--;
+#if !defined(SPL_SANITIZED)
+  if (bytes <= kMaxSmall) {
+    auto* s = static_cast<FreeSlot*>(p);
+    s->zero = 0;
+    SizeClass& c = g_classes[class_of(bytes)];
+    s->next = c.free;
+    c.free = s;
+    return;
+  }
+#else
+  (void)bytes;
+#endif
+  large_release(p);
+}
+
+size_t obj_heap_live() { return g_live; }
+
+void obj_heap_each(const std::function<void(void*)>& fn) {
+#if !defined(SPL_SANITIZED)
+  for (size_t cls = 0; cls < kClasses; cls++) {
+    SizeClass& c = g_classes[cls];
+    size_t slot = (cls + 1) * kGranule;
+    for (char* chunk : c.chunks) {
+      char* end = chunk == c.chunks.back() ? c.bump : chunk + kChunkBytes - kChunkBytes % slot;
+      for (char* s = chunk; s + slot <= end; s += slot)
+        if (*reinterpret_cast<uintptr_t*>(s) != 0) fn(s);
+    }
+  }
+#endif
+  for (LargeHeader* h = g_large.next; h != &g_large; h = h->next) fn(h + 1);
+}
+
+void obj_heap_reset() {
+#if !defined(SPL_SANITIZED)
+  for (SizeClass& c : g_classes) {
+    for (char* chunk : c.chunks) std::free(chunk);
+    c = SizeClass();
+  }
+#endif
+  while (g_large.next != &g_large) large_release(g_large.next + 1);
+  g_live = 0;
+}
+
+}  // namespace spl
