@@ -230,8 +230,8 @@ bool check(Interp& in, const std::string& kind, const Value& actual, const Value
   if (kind == "start_with" || kind == "end_with") {
     desc = (kind == "start_with" ? "start with " : "end with ") + repr(exp);
     if (!actual.is(OK::Str) || !exp.is(OK::Str)) return false;
-    const std::string& s = actual.as<Str>()->s;
-    const std::string& p = exp.as<Str>()->s;
+    std::string_view s = actual.as<Str>()->view();
+    std::string_view p = exp.as<Str>()->view();
     if (p.size() > s.size()) return false;
     return kind == "start_with" ? s.compare(0, p.size(), p) == 0
                                 : s.compare(s.size() - p.size(), p.size(), p) == 0;
@@ -284,7 +284,7 @@ bool check(Interp& in, const std::string& kind, const Value& actual, const Value
       if (e.info->expectation) throw;
       if (exp.is(OK::Str)) {
         desc = "raise an error containing " + repr(exp);
-        return e.info->message.find(exp.as<Str>()->s) != std::string::npos;
+        return e.info->message.find(exp.as<Str>()->view()) != std::string::npos;
       }
       return true;
     }

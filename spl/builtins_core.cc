@@ -84,11 +84,12 @@ Value b_type_of(Interp&, CallArgs& a) { return make_str(type_name(a.argv[0])); }
 Value b_int(Interp& in, CallArgs& a) {
   const Value& v = a.argv[0];
   if (v.is(OK::Str)) {
-    const std::string& s = v.as<Str>()->s;
+    const Str* s = v.as<Str>();  // (NUL-terminated)
     char* end;
     errno = 0;
-    long long x = std::strtoll(s.c_str(), &end, 10);
-    if (s.empty() || *end || errno) in.error(a.site, "cannot convert \"" + s + "\" to an int");
+    long long x = std::strtoll(s->data(), &end, 10);
+    if (s->empty() || end != s->data() + s->size() || errno)
+      in.error(a.site, "cannot convert \"" + s->str() + "\" to an int");
     return Value::integer(x);
   }
   return cast_to(in, v, intern("i64"), a.site);
@@ -96,10 +97,11 @@ Value b_int(Interp& in, CallArgs& a) {
 Value b_float(Interp& in, CallArgs& a) {
   const Value& v = a.argv[0];
   if (v.is(OK::Str)) {
-    const std::string& s = v.as<Str>()->s;
+    const Str* s = v.as<Str>();  // (NUL-terminated)
     char* end;
-    double x = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end) in.error(a.site, "cannot convert \"" + s + "\" to a float");
+    double x = std::strtod(s->data(), &end);
+    if (s->empty() || end != s->data() + s->size())
+      in.error(a.site, "cannot convert \"" + s->str() + "\" to a float");
     return Value::floating(x);
   }
   return cast_to(in, v, intern("f64"), a.site);

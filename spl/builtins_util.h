@@ -3,16 +3,17 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "interp.h"
 
 namespace spl {
 
-inline const std::string& arg_text(Interp& in, CallArgs& a, int i) {
+inline std::string_view arg_text(Interp& in, CallArgs& a, int i) {
   if (i >= a.argc || !a.argv[i].is(OK::Str))
     in.error(a.site, "'" + sym_name(a.name) + "': argument " + std::to_string(i + 1) +
                          " must be text, got " + (i < a.argc ? type_name(a.argv[i]) : "nothing"));
-  return a.argv[i].as<Str>()->s;
+  return a.argv[i].as<Str>()->view();
 }
 inline int64_t arg_int(Interp& in, CallArgs& a, int i) {
   if (i >= a.argc || !(a.argv[i].is_int() || a.argv[i].is_bool()))

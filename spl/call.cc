@@ -125,7 +125,7 @@ std::string Interp::to_display(const Value& v) {
     Value m = find_method(v, s_to_string);
     if (m.is(OK::Function)) {
       Value r = call(m, nullptr, 0, nullptr, &v);
-      if (r.is(OK::Str)) return r.as<Str>()->s;
+      if (r.is(OK::Str)) return r.as<Str>()->str();
     }
   }
   return display(v);
@@ -137,7 +137,7 @@ std::string Interp::error_message(const Value& e) {
     Value m = find_method(e, s_message);
     if (m.is(OK::Function)) {
       Value r = call(m, nullptr, 0, nullptr, &e);
-      if (r.is(OK::Str)) return r.as<Str>()->s;
+      if (r.is(OK::Str)) return r.as<Str>()->str();
     }
   }
   return to_display(e);
@@ -341,7 +341,7 @@ Value Interp::call(const Value& callee, Value* argv, int argc, const Node* site,
     BoundMethod* b = callee.as<BoundMethod>();
     Value s = b->self;
     if (b->fn.is(OK::Str))
-      return call_method(s, intern(b->fn.as<Str>()->s), argv, argc, site, names);
+      return call_method(s, intern(b->fn.as<Str>()->str()), argv, argc, site, names);
     return call(b->fn, argv, argc, site, &s, names);
   }
   if (callee.is(OK::StructType)) return construct(callee, argv, argc, site, names);

@@ -171,7 +171,7 @@ class Compiler {
   uint32_t k_str(StrExpr* s) {
     auto it = str_consts_.find(s->value);
     if (it != str_consts_.end()) return it->second;
-    Str* lit = new Str(s->value);
+    Str* lit = Str::make(s->value);
     lit->literal = true;
     uint32_t k = k_value(Value(lit));
     str_consts_[s->value] = k;

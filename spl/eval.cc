@@ -395,7 +395,7 @@ static Flow exec_for(Interp& in, ForStmt* s, Frame& f) {
     for (auto& v : items)
       if ((r = body(v))) break;
   } else if (it.is(OK::Str)) {
-    const std::string& s0 = it.as<Str>()->s;
+    std::string_view s0 = it.as<Str>()->view();
     std::vector<std::string> chars = utf8_chars(s0);
     for (auto& c : chars)
       if ((r = body(make_str(c)))) break;
@@ -542,9 +542,8 @@ Flow Interp::exec(Stmt* s, Frame& f) {
           Value rhs = eval(c->value, f);
           Value& cur2 = n->ref == RefKind::Global ? *n->slot : local_ref(f, n->ref, n->index);
           // In-place append for `s += "x"` when nobody else holds the text.
-          if (c->op == Op::Add && cur2.is(OK::Str) && rhs.is(OK::Str) && cur2.obj()->rc == 1) {
-            cur2.as<Str>()->s += rhs.as<Str>()->s;
-            cur2.as<Str>()->hash = 0;
+          if (c->op == Op::Add && cur2.is(OK::Str) && rhs.is(OK::Str)) {
+            str_append(cur2, rhs.as<Str>()->view());
             return Flow::Normal;
           }
           if (c->op == Op::Add && cur2.is(OK::Array) && rhs.is(OK::Array) && false)
@@ -632,7 +631,7 @@ Value Interp::eval(Expr* e, Frame& f) {
     case EK::Str: {
       auto* s = static_cast<StrExpr*>(e);
       if (!s->cached) {
-        Str* lit = new Str(s->value);
+        Str* lit = Str::make(s->value);
         lit->literal = true;
         s->cached = lit;
         s->cached->rc++;  // owned by the AST node until shutdown
@@ -683,7 +682,7 @@ Value Interp::eval(Expr* e, Frame& f) {
         Value v = eval(p.expr, f);
         if (!p.has_spec) {
           if (v.is(OK::Str))
-            out += v.as<Str>()->s;
+            out += v.as<Str>()->view();
           else if (v.is_int())
             out += std::to_string(v.as_int());
           else

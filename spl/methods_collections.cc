@@ -192,16 +192,36 @@ M(a_count) {
 }
 M(a_join) {
   want_args(in, a, 0, 1);
-  std::string sep = a.argc ? arg_text(in, a, 0) : "";
-  std::string out;
-  for (size_t i = 0; i < ITEMS.size(); i++) {
-    if (i) out += sep;
-    if (ITEMS[i].is(OK::Str))
-      out += ITEMS[i].as<Str>()->s;  // no temporary copy
-    else
-      out += in.to_display(ITEMS[i]);
+  std::string_view sep = a.argc ? arg_text(in, a, 0) : std::string_view();
+  // The result is written once, into a text of the exact size. Values that are not text are
+  // shown first; showing may run Simple code (to_string), so then the items are copied.
+  std::vector<Value> copy;
+  const std::vector<Value>* items = &ITEMS;
+  for (const Value& v : *items) {
+    if (!v.is(OK::Str)) {
+      copy = *items;
+      items = &copy;
+      break;
+    }
   }
-  return make_str(std::move(out));
+  std::vector<std::string> shown;
+  size_t total = items->empty() ? 0 : sep.size() * (items->size() - 1);
+  for (const Value& v : *items) {
+    if (v.is(OK::Str)) {
+      total += v.as<Str>()->size();
+    } else {
+      shown.push_back(in.to_display(v));
+      total += shown.back().size();
+    }
+  }
+  Value out(Str::make({}, total));
+  size_t next_shown = 0;
+  for (size_t i = 0; i < items->size(); i++) {
+    if (i) str_append(out, sep);
+    const Value& v = (*items)[i];
+    str_append(out, v.is(OK::Str) ? v.as<Str>()->view() : std::string_view(shown[next_shown++]));
+  }
+  return out;
 }
 M(a_sum) {
   (void)a;

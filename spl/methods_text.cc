@@ -13,7 +13,7 @@ namespace spl {
 
 namespace {
 
-#define SELF_S (self.as<Str>()->s)
+#define SELF_S (self.as<Str>()->view())
 #define M(name) Value name(Interp& in, Value& self, CallArgs& a)
 
 M(t_len) {
@@ -46,16 +46,16 @@ M(t_contains) {
 }
 M(t_starts_with) {
   want_args(in, a, 1, 1);
-  const std::string& p = arg_text(in, a, 0);
+  std::string_view p = arg_text(in, a, 0);
   return Value::boolean(SELF_S.compare(0, p.size(), p) == 0);
 }
 M(t_ends_with) {
   want_args(in, a, 1, 1);
-  const std::string& p = arg_text(in, a, 0);
-  const std::string& s = SELF_S;
+  std::string_view p = arg_text(in, a, 0);
+  std::string_view s = SELF_S;
   return Value::boolean(s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0);
 }
-static int64_t cp_index(const std::string& s, size_t byte) {
+static int64_t cp_index(std::string_view s, size_t byte) {
   return int64_t(utf8_length(s.substr(0, byte)));
 }
 M(t_find) {
@@ -79,7 +79,7 @@ struct CodePoint {
   size_t at, len;
 };
 
-std::vector<CodePoint> decode_utf8(const std::string& s) {
+std::vector<CodePoint> decode_utf8(std::string_view s) {
   std::vector<CodePoint> out;
   const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
   for (size_t i = 0; i < s.size();) {
@@ -133,10 +133,10 @@ bool is_final_sigma(const std::vector<CodePoint>& cps, size_t i) {
   return k == cps.size() || !is_cased(cps[k].cp);
 }
 
-std::string map_case(const std::string& s, bool upper) {
+std::string map_case(std::string_view s, bool upper) {
   bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return (unsigned char)c < 0x80; });
   if (ascii) {
-    std::string r = s;
+    std::string r(s);
     for (auto& c : r)
       c = char(upper ? std::toupper((unsigned char)c) : std::tolower((unsigned char)c));
     return r;
@@ -172,7 +172,7 @@ M(t_lower) {
 M(t_capitalize) {
   (void)in;
   (void)a;
-  std::string s = SELF_S;
+  std::string s(SELF_S);
   if (!s.empty()) s[0] = char(std::toupper((unsigned char)s[0]));
   return make_str(std::move(s));
 }
@@ -182,7 +182,7 @@ static bool is_space(char c) {
 M(t_trim) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   size_t b = 0, e = s.size();
   while (b < e && is_space(s[b])) b++;
   while (e > b && is_space(s[e - 1])) e--;
@@ -191,7 +191,7 @@ M(t_trim) {
 M(t_trim_start) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   size_t b = 0;
   while (b < s.size() && is_space(s[b])) b++;
   return make_str(s.substr(b));
@@ -199,15 +199,15 @@ M(t_trim_start) {
 M(t_trim_end) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   size_t e = s.size();
   while (e > 0 && is_space(s[e - 1])) e--;
   return make_str(s.substr(0, e));
 }
 M(t_trim_start_matches) {
   want_args(in, a, 1, 1);
-  const std::string& p = arg_text(in, a, 0);
-  std::string s = SELF_S;
+  std::string_view p = arg_text(in, a, 0);
+  std::string s(SELF_S);
   if (p.empty()) return make_str(s);
   size_t b = 0;
   while (s.compare(b, p.size(), p) == 0) b += p.size();
@@ -215,8 +215,8 @@ M(t_trim_start_matches) {
 }
 M(t_trim_end_matches) {
   want_args(in, a, 1, 1);
-  const std::string& p = arg_text(in, a, 0);
-  std::string s = SELF_S;
+  std::string_view p = arg_text(in, a, 0);
+  std::string s(SELF_S);
   if (p.empty()) return make_str(s);
   while (s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0)
     s.resize(s.size() - p.size());
@@ -224,22 +224,22 @@ M(t_trim_end_matches) {
 }
 M(t_removeprefix) {
   want_args(in, a, 1, 1);
-  const std::string& p = arg_text(in, a, 0);
+  std::string_view p = arg_text(in, a, 0);
   if (SELF_S.compare(0, p.size(), p) == 0) return make_str(SELF_S.substr(p.size()));
   return self;
 }
 M(t_removesuffix) {
   want_args(in, a, 1, 1);
-  const std::string& p = arg_text(in, a, 0);
-  const std::string& s = SELF_S;
+  std::string_view p = arg_text(in, a, 0);
+  std::string_view s = SELF_S;
   if (s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0)
     return make_str(s.substr(0, s.size() - p.size()));
   return self;
 }
 M(t_split) {
   want_args(in, a, 0, 1);
-  std::string sep = a.argc ? arg_text(in, a, 0) : " ";
-  const std::string& s = SELF_S;
+  std::string sep(a.argc ? arg_text(in, a, 0) : std::string_view(" "));
+  std::string_view s = SELF_S;
   std::vector<Value> out;
   if (sep.empty()) {
     for (auto& c : utf8_chars(s)) out.push_back(make_str(c));
@@ -260,7 +260,7 @@ M(t_split) {
 M(t_split_whitespace) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   std::vector<Value> out;
   size_t i = 0;
   while (i < s.size()) {
@@ -274,7 +274,7 @@ M(t_split_whitespace) {
 M(t_lines) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   std::vector<Value> out;
   size_t b = 0;
   while (b < s.size()) {
@@ -289,10 +289,10 @@ M(t_lines) {
 }
 M(t_replace) {
   want_args(in, a, 2, 2);
-  const std::string& from = arg_text(in, a, 0);
-  const std::string& to = arg_text(in, a, 1);
+  std::string_view from = arg_text(in, a, 0);
+  std::string_view to = arg_text(in, a, 1);
   if (from.empty()) return self;
-  std::string s = SELF_S, out;
+  std::string s(SELF_S), out;
   size_t b = 0;
   while (true) {
     size_t p = s.find(from, b);
@@ -322,8 +322,8 @@ M(t_reverse) {
   for (size_t i = chars.size(); i-- > 0;) out += chars[i];
   return make_str(std::move(out));
 }
-static bool parse_int_text(const std::string& s0, int64_t* out) {
-  std::string s = s0;
+static bool parse_int_text(std::string_view s0, int64_t* out) {
+  std::string s(s0);
   size_t b = 0, e = s.size();
   while (b < e && is_space(s[b])) b++;
   while (e > b && is_space(s[e - 1])) e--;
@@ -336,8 +336,9 @@ static bool parse_int_text(const std::string& s0, int64_t* out) {
   *out = v;
   return true;
 }
-static bool parse_float_text(const std::string& s, double* out) {
-  if (s.empty()) return false;
+static bool parse_float_text(std::string_view s0, double* out) {
+  if (s0.empty()) return false;
+  std::string s(s0);  // (NUL-terminated for strtod)
   char* end;
   double v = std::strtod(s.c_str(), &end);
   if (*end) return false;
@@ -371,7 +372,7 @@ M(t_to_float) {
 M(t_char_at) {
   want_args(in, a, 1, 1);
   int64_t i = arg_int(in, a, 0);
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   if (is_ascii(s)) {
     if (i < 0 || i >= int64_t(s.size())) return Value();
     return make_str(std::string(1, s[size_t(i)]));
@@ -382,7 +383,7 @@ M(t_char_at) {
 }
 M(t_ord) {
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   if (s.empty()) in.error(a.site, "ord() of empty text");
   unsigned char c = s[0];
   if (c < 0x80) return Value::integer(c);
@@ -394,9 +395,9 @@ M(t_ord) {
 M(t_pad) {
   want_args(in, a, 1, 2);
   int64_t w = arg_int(in, a, 0);
-  std::string fill = a.argc > 1 ? arg_text(in, a, 1) : " ";
+  std::string fill(a.argc > 1 ? arg_text(in, a, 1) : std::string_view(" "));
   if (fill.empty()) fill = " ";
-  std::string s = SELF_S;
+  std::string s(SELF_S);
   int64_t len = int64_t(utf8_length(s));
   if (w > 1000000) in.error(a.site, "padding width is too large");
   const std::string& m = sym_name(a.name);
@@ -420,7 +421,7 @@ M(t_pad) {
 M(t_is_numeric) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   return Value::boolean(!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return std::isdigit((unsigned char)c);
   }));
@@ -428,7 +429,7 @@ M(t_is_numeric) {
 M(t_is_alpha) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   return Value::boolean(!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalpha((unsigned char)c);
   }));
@@ -436,7 +437,7 @@ M(t_is_alpha) {
 M(t_is_alnum) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   return Value::boolean(!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum((unsigned char)c);
   }));
@@ -444,13 +445,13 @@ M(t_is_alnum) {
 M(t_is_whitespace) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   return Value::boolean(!s.empty() && std::all_of(s.begin(), s.end(), is_space));
 }
 M(t_is_upper) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   return Value::boolean(!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return !std::isalpha((unsigned char)c) || std::isupper((unsigned char)c);
   }));
@@ -458,49 +459,44 @@ M(t_is_upper) {
 M(t_is_lower) {
   (void)in;
   (void)a;
-  const std::string& s = SELF_S;
+  std::string_view s = SELF_S;
   return Value::boolean(!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return !std::isalpha((unsigned char)c) || std::islower((unsigned char)c);
   }));
 }
 // Text is a value: the mutators below (push, push_str, pop, clear) change the text held by
-// the receiver (a variable, field or element; the evaluator writes a replaced value back).
-// The text object is changed in place only when nothing else holds it.
-static std::string& own_text(Value& self) {
-  Str* t = self.as<Str>();
-  if (t->rc != 1 || t->literal) self = make_str(t->s);
-  Str* mine = self.as<Str>();
-  mine->hash = 0;
-  return mine->s;
-}
+// the receiver (a variable, field or element; the VM writes a replaced value back). The text
+// object is changed in place only when nothing else holds it (str_append / str_truncate).
 M(t_push) {  // returns the new text too, for code that used push as "appended"
   want_args(in, a, 1, 1);
-  std::string piece = a.argv[0].is(OK::Str) ? a.argv[0].as<Str>()->s : in.to_display(a.argv[0]);
-  own_text(self) += piece;
+  if (a.argv[0].is(OK::Str))
+    str_append(self, a.argv[0].as<Str>()->view());
+  else
+    str_append(self, in.to_display(a.argv[0]));
   return self;
 }
 M(t_pop) {
   want_args(in, a, 0, 0);
-  if (SELF_S.empty()) return in.none();
-  std::string& s = own_text(self);
+  std::string_view s = SELF_S;
+  if (s.empty()) return in.none();
   size_t b = s.size() - 1;
   while (b > 0 && (static_cast<unsigned char>(s[b]) & 0xC0) == 0x80) b--;
   Value ch = make_str(s.substr(b));
-  s.resize(b);
+  str_truncate(self, b);
   return in.some(ch);
 }
 M(t_clear) {
   want_args(in, a, 0, 0);
-  own_text(self).clear();
+  str_truncate(self, 0);
   return Value();
 }
 M(t_appended) {
   want_args(in, a, 1, 1);
-  return make_str(SELF_S + in.to_display(a.argv[0]));
+  return make_str(std::string(SELF_S) + in.to_display(a.argv[0]));
 }
 M(t_prepended) {
   want_args(in, a, 1, 1);
-  return make_str(in.to_display(a.argv[0]) + SELF_S);
+  return make_str(in.to_display(a.argv[0]) + std::string(SELF_S));
 }
 M(t_byte_len) {
   want_args(in, a, 0, 0);
@@ -527,7 +523,7 @@ M(t_dropped) {  // all but the first n characters
 }
 M(t_count) {
   want_args(in, a, 1, 1);
-  const std::string& p = arg_text(in, a, 0);
+  std::string_view p = arg_text(in, a, 0);
   if (p.empty()) return Value::integer(int64_t(utf8_length(SELF_S)) + 1);
   int64_t n = 0;
   for (size_t b = SELF_S.find(p); b != std::string::npos; b = SELF_S.find(p, b + p.size())) n++;
@@ -553,7 +549,7 @@ M(t_to_string) {
 M(t_hash) {
   (void)in;
   (void)a;
-  return Value::integer(int64_t(std::hash<std::string>()(SELF_S) & 0x7fffffffffffffffULL));
+  return Value::integer(int64_t(std::hash<std::string_view>()(SELF_S) & 0x7fffffffffffffffULL));
 }
 
 // ---- scalars ----

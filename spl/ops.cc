@@ -7,34 +7,34 @@
 
 namespace spl {
 
-bool is_ascii(const std::string& s) {
+bool is_ascii(std::string_view s) {
   for (unsigned char c : s)
     if (c & 0x80) return false;
   return true;
 }
 
-size_t utf8_length(const std::string& s) {
+size_t utf8_length(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s)
     if ((c & 0xC0) != 0x80) n++;
   return n;
 }
 
-std::vector<std::string> utf8_chars(const std::string& s) {
+std::vector<std::string> utf8_chars(std::string_view s) {
   std::vector<std::string> out;
   for (size_t i = 0; i < s.size();) {
     size_t j = i + 1;
     while (j < s.size() && (static_cast<unsigned char>(s[j]) & 0xC0) == 0x80) j++;
-    out.push_back(s.substr(i, j - i));
+    out.emplace_back(s.substr(i, j - i));
     i = j;
   }
   return out;
 }
 
-std::string utf8_substr(const std::string& s, int64_t start, int64_t end) {
+std::string utf8_substr(std::string_view s, int64_t start, int64_t end) {
   if (is_ascii(s)) {
     if (start >= end) return "";
-    return s.substr(size_t(start), size_t(end - start));
+    return std::string(s.substr(size_t(start), size_t(end - start)));
   }
   size_t cp = 0, b = s.size(), e = s.size();
   for (size_t i = 0; i <= s.size(); i++) {
@@ -48,7 +48,7 @@ std::string utf8_substr(const std::string& s, int64_t start, int64_t end) {
     }
   }
   if (b >= e) return "";
-  return s.substr(b, e - b);
+  return std::string(s.substr(b, e - b));
 }
 
 int64_t norm_index(int64_t i, int64_t n) { return i < 0 ? i + n : i; }
@@ -183,7 +183,13 @@ Value binary_op(Interp& in, Op op, const Value& a, const Value& b, const Node* a
     }
   }
   if (op == Op::Add) {
-    if (a.is(OK::Str) && b.is(OK::Str)) return make_str(a.as<Str>()->s + b.as<Str>()->s);
+    if (a.is(OK::Str) && b.is(OK::Str)) {
+      std::string_view x = a.as<Str>()->view(), y = b.as<Str>()->view();
+      Str* r = Str::make(x, x.size() + y.size());
+      Value rv(r);
+      str_append(rv, y);
+      return rv;
+    }
     if (a.is(OK::Array) && b.is(OK::Array)) {
       std::vector<Value> items = a.as<Array>()->items;
       for (auto& x : b.as<Array>()->items) items.push_back(x);
@@ -200,7 +206,7 @@ Value binary_op(Interp& in, Op op, const Value& a, const Value& b, const Node* a
       int64_t k = n.as_int();
       if (k < 0) k = 0;
       if (s.is(OK::Str)) {
-        const std::string& t = s.as<Str>()->s;
+        std::string_view t = s.as<Str>()->view();
         if (t.size() * uint64_t(k) > (1ull << 31)) in.error(at, "text repetition is too large");
         std::string out;
         out.reserve(t.size() * k);
@@ -248,7 +254,7 @@ Value unary_op(Interp& in, Op op, const Value& a, const Node* at) {
 bool less_than(Interp& in, const Value& a, const Value& b, const Node* at) {
   if (a.is_int() && b.is_int()) return a.as_int() < b.as_int();
   if (a.is_num() && b.is_num()) return a.as_num() < b.as_num();
-  if (a.is(OK::Str) && b.is(OK::Str)) return a.as<Str>()->s < b.as<Str>()->s;
+  if (a.is(OK::Str) && b.is(OK::Str)) return a.as<Str>()->view() < b.as<Str>()->view();
   if ((a.is(OK::Array) && b.is(OK::Array)) || (a.is(OK::Tuple) && b.is(OK::Tuple))) {
     ValueNestGuard guard("ordering");
     auto& x = a.is(OK::Array) ? a.as<Array>()->items : a.as<Tuple>()->items;
@@ -274,7 +280,7 @@ bool contains(Interp& in, const Value& c, const Value& item, const Node* at) {
   if (c.is(OK::Str)) {
     if (!item.is(OK::Str))
       in.error(at, std::string("'in <text>' needs text on the left, got ") + type_name(item));
-    return c.as<Str>()->s.find(item.as<Str>()->s) != std::string::npos;
+    return c.as<Str>()->view().find(item.as<Str>()->view()) != std::string_view::npos;
   }
   if (c.is(OK::Range)) {
     if (!item.is_int()) return false;
@@ -303,7 +309,7 @@ Value index_get(Interp& in, const Value& obj, const Value& idx, const Node* at) 
     return v ? *v : Value();
   }
   if (obj.is(OK::Str)) {
-    const std::string& s = obj.as<Str>()->s;
+    std::string_view s = obj.as<Str>()->view();
     int64_t i = to_i(in, idx, at, "index");
     if (is_ascii(s)) {
       int64_t n = int64_t(s.size());
@@ -354,7 +360,7 @@ Value slice(Interp& in, const Value& obj, const Value& start, const Value& end, 
   int64_t n;
   bool text = obj.is(OK::Str);
   if (text)
-    n = int64_t(utf8_length(obj.as<Str>()->s));
+    n = int64_t(utf8_length(obj.as<Str>()->view()));
   else if (obj.is(OK::Array))
     n = int64_t(obj.as<Array>()->items.size());
   else if (obj.is(OK::Tuple))
@@ -375,10 +381,10 @@ Value slice(Interp& in, const Value& obj, const Value& start, const Value& end, 
     b = std::clamp<int64_t>(b, -1, n - 1);
     e = std::clamp<int64_t>(e, -1, n - 1);
   }
-  if (text && st == 1) return make_str(utf8_substr(obj.as<Str>()->s, b, std::max(b, e)));
+  if (text && st == 1) return make_str(utf8_substr(obj.as<Str>()->view(), b, std::max(b, e)));
   std::vector<Value> out;
   std::vector<std::string> chars;
-  if (text) chars = utf8_chars(obj.as<Str>()->s);
+  if (text) chars = utf8_chars(obj.as<Str>()->view());
   auto& items = text ? out : (obj.is(OK::Array) ? obj.as<Array>()->items : obj.as<Tuple>()->items);
   std::string s;
   for (int64_t i = b; st > 0 ? i < e : i > e; i += st) {

@@ -1,8 +1,10 @@
 // Value helpers: heap list, equality, hashing, display/repr formatting (see value.h).
 #include "value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <new>
 
 #include "ast.h"
 #include "module.h"
@@ -75,7 +77,49 @@ void heap_free_all() {
   g_freeing_all = false;
 }
 
-Value make_str(std::string s) { return Value(new Str(std::move(s))); }
+Str* Str::make(std::string_view s, size_t capacity) {
+  if (s.size() > UINT32_MAX - 1 || capacity > UINT32_MAX - 1) throw std::bad_alloc();
+  size_t cap = std::max(s.size(), capacity);
+  void* mem = obj_heap_alloc(sizeof(Str) + cap + 1);  // as alloc_bytes() says
+  Str* t = new (mem) Str();
+  t->len = uint32_t(s.size());
+  t->cap = uint32_t(cap);
+  if (!s.empty()) std::memcpy(t->chars, s.data(), s.size());
+  t->chars[s.size()] = 0;
+  return t;
+}
+
+Value make_str(std::string_view s) { return Value(Str::make(s)); }
+
+void str_append(Value& v, std::string_view t) {
+  Str* s = v.as<Str>();
+  size_t need = size_t(s->len) + t.size();
+  if (s->rc == 1 && !s->literal && need <= s->cap) {
+    std::memcpy(s->chars + s->len, t.data(), t.size());
+    s->len = uint32_t(need);
+    s->chars[need] = 0;
+    s->hash = 0;
+    return;
+  }
+  // Room to grow: repeated appends (a loop building a text) cost amortized linear time.
+  Str* n = Str::make(s->view(), std::max(need, size_t(s->len) * 2));
+  std::memcpy(n->chars + n->len, t.data(), t.size());
+  n->len = uint32_t(need);
+  n->chars[need] = 0;
+  v = Value(n);
+}
+
+void str_truncate(Value& v, size_t n) {
+  Str* s = v.as<Str>();
+  if (n >= s->len) return;
+  if (s->rc == 1 && !s->literal) {
+    s->len = uint32_t(n);
+    s->chars[n] = 0;
+    s->hash = 0;
+    return;
+  }
+  v = make_str(s->view().substr(0, n));
+}
 Value make_array(std::vector<Value> items) {
   Array* a = new Array();
   a->items = std::move(items);
@@ -101,7 +145,7 @@ bool truthy(const Value& v) {
     case VT::Obj:
       switch (v.obj()->kind) {
         case OK::Str:
-          return !v.as<Str>()->s.empty();
+          return !v.as<Str>()->empty();
         case OK::Array:
           return !v.as<Array>()->items.empty();
         case OK::Dict:
@@ -147,7 +191,7 @@ bool values_equal(const Value& a, const Value& b) {
   Obj* y = b.obj();
   if (x == y) return true;
   if (x->kind != y->kind) return nil_like(a) && nil_like(b);
-  if (x->kind == OK::Str) return a.as<Str>()->s == b.as<Str>()->s;
+  if (x->kind == OK::Str) return a.as<Str>()->view() == b.as<Str>()->view();
   ValueNestGuard guard("comparison");
   switch (x->kind) {
     case OK::Array:
@@ -221,7 +265,7 @@ size_t ValueHash::operator()(const Value& v) const {
   switch (v.obj()->kind) {
     case OK::Str: {
       Str* st = v.as<Str>();
-      if (!st->hash) st->hash = std::hash<std::string_view>()(st->s) | 1;
+      if (!st->hash) st->hash = std::hash<std::string_view>()(st->view()) | 1;
       return st->hash;
     }
     case OK::Tuple: {
@@ -404,10 +448,10 @@ static void show(std::string& out, const Value& v, bool quote, ShowPath& path) {
     case OK::Str:
       if (quote) {
         out += '"';
-        out += v.as<Str>()->s;
+        out += v.as<Str>()->view();
         out += '"';
       } else {
-        out += v.as<Str>()->s;
+        out += v.as<Str>()->view();
       }
       return;
     case OK::Array:
@@ -517,7 +561,7 @@ static void show(std::string& out, const Value& v, bool quote, ShowPath& path) {
 }
 
 std::string display(const Value& v) {
-  if (v.is(OK::Str)) return v.as<Str>()->s;
+  if (v.is(OK::Str)) return v.as<Str>()->str();
   std::string out;
   ShowPath path;
   show(out, v, false, path);

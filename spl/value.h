@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,6 +51,7 @@ struct Obj {
   virtual void clear_refs() {}  // drop references to other objects (shutdown)
   virtual size_t alloc_bytes() const = 0;
   static void* operator new(size_t n) { return obj_heap_alloc(n); }
+  static void* operator new(size_t, void* where) { return where; }  // (variable-size objects)
   static void operator delete(void* p, size_t n) { obj_heap_release(p, n); }
   Obj(const Obj&) = delete;
   Obj& operator=(const Obj&) = delete;
@@ -158,13 +160,33 @@ class Value {
 };
 
 // ---- object types ----
+// Text: UTF-8 bytes stored right after the header (one allocation), NUL-terminated. Text is a
+// value: a Str changes in place only while a single reference holds it, and never grows in
+// place: appending past its capacity makes a bigger Str (str_append).
 struct Str : Obj {
-  SPL_OBJ_BYTES(Str)
-  std::string s;
-  mutable size_t hash = 0;  // cached hash (0: not computed); reset when `s` changes in place
-  bool literal = false;     // owned by a string literal of the program: never changed in place
-  explicit Str(std::string v) : Obj(OK::Str), s(std::move(v)) {}
+  bool literal = false;  // owned by a string literal of the program: never changed in place
+  uint32_t len = 0;
+  uint32_t cap = 0;         // bytes available for chars (the NUL comes after)
+  mutable size_t hash = 0;  // cached hash (0: not computed); reset when the text changes
+  char chars[];             // NOLINT (flexible array member, a GNU extension)
+
+  size_t alloc_bytes() const override { return sizeof(Str) + cap + 1; }
+  std::string_view view() const { return {chars, len}; }
+  std::string str() const { return std::string(chars, len); }
+  const char* data() const { return chars; }
+  size_t size() const { return len; }
+  bool empty() const { return len == 0; }
+  // A new text holding `s`, with room for at least `capacity` bytes.
+  static Str* make(std::string_view s, size_t capacity = 0);
+
+ private:
+  Str() : Obj(OK::Str) {}
 };
+
+// Appends `t` to the text `v` holds (in place when unshared and room allows; else v gets a new
+// Str with room to grow), truncates it to `n` bytes, or makes it empty.
+void str_append(Value& v, std::string_view t);
+void str_truncate(Value& v, size_t n);
 
 struct Array : Obj {
   SPL_OBJ_BYTES(Array)
@@ -372,7 +394,7 @@ struct ValueNestGuard {
 };
 
 // ---- helpers ----
-Value make_str(std::string s);
+Value make_str(std::string_view s);
 Value make_array(std::vector<Value> items = {});
 Value make_tuple(std::vector<Value> items);
 inline Value make_obj(Obj* o) { return Value(o); }

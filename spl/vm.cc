@@ -9,6 +9,7 @@
 #include <alloca.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "bytecode.h"
@@ -175,8 +176,31 @@ Value new_closure(FnDecl* d, Value* regs, Function* cur) {
   return fv;
 }
 
-std::string interpolate(Interp& in, const InterpExpr* ie, const Value* vals) {
-  std::string out;
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, size_t(r.ptr - buf));
+}
+
+// The text of an interpolation, built in a buffer reused across calls (one allocation: the
+// resulting Str). A user to_string() may interpolate while the buffer is in use: nested
+// calls get their own.
+Value interpolate(Interp& in, const InterpExpr* ie, const Value* vals) {
+  static std::string shared;
+  static bool busy = false;
+  std::string own;
+  bool mine = !busy;
+  std::string& out = mine ? shared : own;
+  struct Busy {
+    bool on;
+    explicit Busy(bool b) : on(b) {
+      if (on) busy = true;
+    }
+    ~Busy() {
+      if (on) busy = false;
+    }
+  } guard(mine);
+  out.clear();
   size_t i = 0;
   for (auto& part : ie->parts) {
     if (!part.expr) {
@@ -186,11 +210,11 @@ std::string interpolate(Interp& in, const InterpExpr* ie, const Value* vals) {
     const Value& v = vals[i++];
     if (!part.has_spec) {
       if (v.is(OK::Str))
-        out += v.as<Str>()->s;
+        out += v.as<Str>()->view();
       else if (v.is_int())
-        out += std::to_string(v.as_int());
+        append_int(out, v.as_int());
       else
-        out += in.to_display(v);
+        out += in.to_display(v);  // (may run Simple code, itself interpolating)
       continue;
     }
     std::string piece, why;
@@ -199,7 +223,7 @@ std::string interpolate(Interp& in, const InterpExpr* ie, const Value* vals) {
       in.error(part.expr, why);
     out += piece;
   }
-  return out;
+  return make_str(out);
 }
 
 // Arguments of a CALLX / CALLMX: spread arrays and tuples expanded in place.
@@ -236,7 +260,7 @@ void for_prep(Interp& in, Value* r) {
   if (it.is(OK::Array) || it.is(OK::Tuple)) return;
   if (it.is(OK::Str)) {  // a snapshot of its characters
     std::vector<Value> chars;
-    for (auto& c : utf8_chars(it.as<Str>()->s)) chars.push_back(make_str(c));
+    for (auto& c : utf8_chars(it.as<Str>()->view())) chars.push_back(make_str(c));
     it = make_array(std::move(chars));
     return;
   }
@@ -406,7 +430,7 @@ Value call_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
       type.as<BoundMethod>()->fn.is(OK::Str)) {
     BoundMethod* b = type.as<BoundMethod>();
     Value et = b->self;
-    return in.call_method(et, intern(b->fn.as<Str>()->s), argv, argc, site, names);
+    return in.call_method(et, intern(b->fn.as<Str>()->str()), argv, argc, site, names);
   }
   if (!type.is(OK::StructType)) {
     if (type.is(OK::EnumType))
@@ -793,12 +817,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_ADD:
       // `s += t` on a text nothing else holds appends in place.
       if (pc->a == pc->b && R[pc->b].is(OK::Str) && R[pc->c].is(OK::Str)) {
-        Str* s = R[pc->b].as<Str>();
-        if (s->rc == 1 && !s->literal) {
-          s->s += R[pc->c].as<Str>()->s;
-          s->hash = 0;
-          NEXT();
-        }
+        str_append(R[pc->a], R[pc->c].as<Str>()->view());
+        NEXT();
       }
       goto do_Add;
     do_SUB:
@@ -1208,7 +1228,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_INTERP : {
       SAVE();
-      R[pc->a] = make_str(interpolate(in, p->interps[pc->c].expr, &R[pc->b]));
+      R[pc->a] = interpolate(in, p->interps[pc->c].expr, &R[pc->b]);
       NEXT();
     }
     do_GETFIELD : {
@@ -1366,7 +1386,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_PANIC : {
       SAVE();
-      in.error(nullptr, K[pc->bx].as<Str>()->s);
+      in.error(nullptr, K[pc->bx].as<Str>()->str());
     }
     } catch (RuntimeError& e) {
       // An error unwinds frames of this loop, innermost first. In each, the exit handlers of

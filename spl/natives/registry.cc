@@ -104,7 +104,7 @@ bool NativeCall::bool_arg(int i) {
 std::string NativeCall::text_arg(int i) {
   if (i >= argc_)
     return fail(std::string(name_) + ": missing argument " + std::to_string(i + 1)), std::string();
-  if (argv_[i].is(OK::Str)) return argv_[i].as<Str>()->s;
+  if (argv_[i].is(OK::Str)) return argv_[i].as<Str>()->str();
   fail(arg_error(name_, i, "text", argv_[i]));
   return {};
 }
