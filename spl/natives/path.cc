@@ -1,16 +1,19 @@
 // Native table "path": the file-system facts the `cli` std_lib module needs for real argument
 // validation (working directory, stat, access checks, realpath, terminals) plus the small
 // operations `file.fs` offers and specs use to build fixtures (temp dirs, writing text or
-// bytes, truncate, chmod, mkdir, mkfifo, symlinks, removal).
+// bytes, truncate, chmod, mkdir, mkfifo, symlinks, removal), listing a folder, glob patterns
+// (fnmatch(3) per path component, `**` walked here) and the process environment.
 // Every fallible call returns a Result: Ok(value) or Err("ENAME: strerror text"), so Simple code
 // can tell "ENOENT" from "EACCES" by prefix. Nothing here guesses or returns a fake value.
 // Not here: path string manipulation (normalize, join, ...) -- that is pure Simple in cli/file.spl.
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -561,6 +564,245 @@ Value rt_path_chdir(NativeCall& c) {
   return c.ok(c.boolean(true));
 }
 
+// The names in directory `dir` (without "." and ".."), into *names; 0 or the errno.
+int read_names(const std::string& dir, std::vector<std::string>* names) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return errno;
+  for (;;) {
+    errno = 0;
+    struct dirent* ent = readdir(d);
+    if (ent == nullptr) break;
+    const char* n = ent->d_name;
+    if (std::strcmp(n, ".") != 0 && std::strcmp(n, "..") != 0) names->push_back(n);
+  }
+  int e = errno;
+  closedir(d);
+  return e;
+}
+
+// rt_path_list_dir(path) -> Result[[names], text]: the entries of a folder, sorted by bytes,
+// without "." and "..".
+Value rt_path_list_dir(NativeCall& c) {
+  std::string p;
+  Value err;
+  if (!path_arg(c, 0, p, err)) return err;
+  std::vector<std::string> names;
+  if (int e = read_names(p, &names)) return errno_err(c, e, p);
+  std::sort(names.begin(), names.end());
+  std::vector<Value> items;
+  items.reserve(names.size());
+  for (auto& n : names) items.push_back(c.text(std::move(n)));
+  return c.ok(c.array(std::move(items)));
+}
+
+// One glob(dir, pattern) run: the pattern's components, matched one folder level at a time
+// with fnmatch(3) (FNM_PERIOD: a leading dot must be matched by a dot), `**` as a whole
+// component matching any number of folders. The matches are paths relative to the base.
+class Glob {
+ public:
+  Glob(std::string base, const std::string& pattern) : base_(std::move(base)) {
+    size_t start = 0;
+    while (start <= pattern.size()) {
+      size_t slash = pattern.find('/', start);
+      if (slash == std::string::npos) slash = pattern.size();
+      if (slash > start) parts_.push_back(pattern.substr(start, slash - start));
+      start = slash + 1;
+    }
+    dirs_only_ = !pattern.empty() && pattern.back() == '/';
+  }
+
+  // 0, or the errno of the first folder that could not be read (*where names it).
+  int run(std::vector<std::string>* out, std::string* where) {
+    match("", 0);
+    std::sort(found_.begin(), found_.end());
+    found_.erase(std::unique(found_.begin(), found_.end()), found_.end());
+    *out = std::move(found_);
+    *where = where_;
+    return err_;
+  }
+
+ private:
+  std::string full(const std::string& rel) const {
+    if (rel.empty()) return base_;
+    return base_.back() == '/' ? base_ + rel : base_ + "/" + rel;
+  }
+  static std::string join(const std::string& rel, const std::string& name) {
+    return rel.empty() ? name : rel + "/" + name;
+  }
+  static bool has_magic(const std::string& part) {
+    return part.find_first_of("*?[\\") != std::string::npos;
+  }
+  // What stat(2) says of rel: 1 a folder, 0 something else, -1 missing, -2 an error (recorded).
+  int kind(const std::string& rel, bool follow) {
+    struct stat st;
+    std::string p = full(rel);
+    if ((follow ? stat(p.c_str(), &st) : lstat(p.c_str(), &st)) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return -1;
+      fail(errno, p);
+      return -2;
+    }
+    return S_ISDIR(st.st_mode) ? 1 : 0;
+  }
+  void fail(int e, const std::string& p) {
+    if (err_ == 0) {
+      err_ = e;
+      where_ = p;
+    }
+  }
+  void add(const std::string& rel) {
+    if (rel.empty()) return;
+    if (dirs_only_ && kind(rel, true) != 1) return;
+    found_.push_back(rel);
+  }
+  // The names in folder rel; false (after recording the error) when it cannot be read. A
+  // folder that vanished or was replaced by a file since it was seen has no names.
+  bool names_in(const std::string& rel, std::vector<std::string>* names) {
+    int e = read_names(full(rel), names);
+    if (e == 0 || e == ENOENT || e == ENOTDIR) return true;
+    fail(e, full(rel));
+    return false;
+  }
+  // Matches parts_[i..] inside folder rel.
+  void match(const std::string& rel, size_t i) {
+    if (err_ != 0) return;
+    if (i == parts_.size()) return add(rel);
+    const std::string& part = parts_[i];
+    bool last = i + 1 == parts_.size();
+    if (part == "**") return match_any_depth(rel, i);
+    if (!has_magic(part)) {
+      std::string next = join(rel, part);
+      int k = kind(next, true);
+      if (k >= 0 && (last || k == 1)) match(next, i + 1);
+      return;
+    }
+    std::vector<std::string> names;
+    if (!names_in(rel, &names)) return;
+    for (const auto& n : names) {
+      if (fnmatch(part.c_str(), n.c_str(), FNM_PERIOD) != 0) continue;
+      std::string next = join(rel, n);
+      if (last || kind(next, true) == 1) match(next, i + 1);
+      if (err_ != 0) return;
+    }
+  }
+  // `**` at parts_[i]: the rest of the pattern matched in rel and in every folder below it
+  // (hidden folders and symlinks to folders are not entered, so no walk can loop). A final
+  // `**` matches every entry below rel.
+  void match_any_depth(const std::string& rel, size_t i) {
+    bool last = i + 1 == parts_.size();
+    if (!last) match(rel, i + 1);
+    std::vector<std::string> names;
+    if (!names_in(rel, &names)) return;
+    for (const auto& n : names) {
+      if (n[0] == '.') continue;
+      std::string next = join(rel, n);
+      int k = kind(next, false);
+      if (k == -2) return;
+      if (last && k >= 0) add(next);
+      if (k == 1) match_any_depth(next, i);
+      if (err_ != 0) return;
+    }
+  }
+
+  std::string base_;
+  std::vector<std::string> parts_;
+  bool dirs_only_ = false;
+  std::vector<std::string> found_;
+  int err_ = 0;
+  std::string where_;
+};
+
+// rt_path_glob(dir, pattern) -> Result[[paths], text]: the paths under folder dir that
+// pattern matches, as dir + "/" + the relative path, sorted by bytes. pattern is relative
+// (a leading '/' is EINVAL); its components go to fnmatch(3): `*`, `?`, `[...]`, `\` escapes;
+// names starting with '.' only match a pattern that starts with '.'. A component `**` matches
+// any number of folders (zero included); a trailing '/' keeps only folders. A folder that
+// cannot be read is an error naming it (nothing is silently skipped); a missing dir too.
+Value rt_path_glob(NativeCall& c) {
+  std::string dir, pattern;
+  Value err;
+  if (!path_arg(c, 0, dir, err)) return err;
+  pattern = c.text_arg(1);
+  if (c.failed()) return c.nil();
+  if (pattern.find('\0') != std::string::npos)
+    return c.err(c.text("EINVAL: pattern contains a NUL byte: " + shown(pattern)));
+  if (pattern.empty() || pattern.find_first_not_of('/') == std::string::npos)
+    return c.err(c.text("EINVAL: the glob pattern is empty"));
+  if (pattern[0] == '/')
+    return c.err(
+        c.text("EINVAL: the glob pattern must be relative to the folder: " + shown(pattern)));
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) return errno_err(c, errno, dir);
+  if (!S_ISDIR(st.st_mode)) return errno_err(c, ENOTDIR, dir);
+  std::vector<std::string> found;
+  std::string where;
+  Glob g(dir, pattern);
+  if (int e = g.run(&found, &where)) return errno_err(c, e, where);
+  std::vector<Value> items;
+  items.reserve(found.size());
+  std::string prefix = dir.back() == '/' ? dir : dir + "/";
+  for (auto& rel : found) items.push_back(c.text(prefix + rel));
+  return c.ok(c.array(std::move(items)));
+}
+
+// Why setenv(3) would refuse name (empty, or holding '=' or a NUL byte), or "".
+std::string env_name_problem(const std::string& name) {
+  if (name.empty()) return "an environment variable name cannot be empty";
+  if (name.find('=') != std::string::npos || name.find('\0') != std::string::npos)
+    return "an environment variable name cannot hold '=' or a NUL byte: " + shown(name);
+  return "";
+}
+
+// rt_path_env_get(name) -> Option[text]: the variable's value, None when it is not set (a
+// name no variable can have, such as "A=B" or "", is never set).
+Value rt_path_env_get(NativeCall& c) {
+  std::string name = c.text_arg(0);
+  if (c.failed()) return c.nil();
+  if (!env_name_problem(name).empty()) return c.none();
+  const char* v = std::getenv(name.c_str());
+  return v ? c.some(c.text(v)) : c.none();
+}
+
+// rt_path_env_set(name, value) -> Result[bool, text]: sets (or replaces) the variable for this
+// process and the processes it starts. Err("EINVAL: ...") for a name that is empty or holds
+// '=' or a NUL byte, and for a value holding a NUL byte.
+Value rt_path_env_set(NativeCall& c) {
+  std::string name = c.text_arg(0);
+  std::string value = c.text_arg(1);
+  if (c.failed()) return c.nil();
+  std::string problem = env_name_problem(name);
+  if (!problem.empty()) return c.err(c.text("EINVAL: " + problem));
+  if (value.find('\0') != std::string::npos)
+    return c.err(
+        c.text("EINVAL: an environment variable's value cannot hold a NUL byte: " + shown(name)));
+  if (setenv(name.c_str(), value.c_str(), 1) != 0) return errno_err(c, errno, name);
+  return c.ok(c.boolean(true));
+}
+
+// rt_path_env_unset(name) -> Result[bool, text]: removes the variable (not set: nothing to do).
+Value rt_path_env_unset(NativeCall& c) {
+  std::string name = c.text_arg(0);
+  if (c.failed()) return c.nil();
+  std::string problem = env_name_problem(name);
+  if (!problem.empty()) return c.err(c.text("EINVAL: " + problem));
+  if (unsetenv(name.c_str()) != 0) return errno_err(c, errno, name);
+  return c.ok(c.boolean(true));
+}
+
+// rt_path_env_vars() -> [[name, value]]: every variable of the process, sorted by name.
+Value rt_path_env_vars(NativeCall& c) {
+  std::vector<std::pair<std::string, std::string>> vars;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq == nullptr) continue;  // not NAME=VALUE: not a variable getenv could find
+    vars.emplace_back(std::string(*e, size_t(eq - *e)), std::string(eq + 1));
+  }
+  std::sort(vars.begin(), vars.end());
+  std::vector<Value> items;
+  items.reserve(vars.size());
+  for (auto& [k, v] : vars) items.push_back(c.array({c.text(k), c.text(v)}));
+  return c.array(std::move(items));
+}
+
 const NativeReg kPath[] = {
     {"rt_path_cwd", 0, 0, rt_path_cwd},
     {"rt_path_stat", 1, 1, rt_path_stat},
@@ -579,6 +821,12 @@ const NativeReg kPath[] = {
     {"rt_path_truncate", 2, 2, rt_path_truncate},
     {"rt_path_is_privileged", 0, 0, rt_path_is_privileged},
     {"rt_path_isatty", 1, 1, rt_path_isatty},
+    {"rt_path_list_dir", 1, 1, rt_path_list_dir},
+    {"rt_path_glob", 2, 2, rt_path_glob},
+    {"rt_path_env_get", 1, 1, rt_path_env_get},
+    {"rt_path_env_set", 2, 2, rt_path_env_set},
+    {"rt_path_env_unset", 1, 1, rt_path_env_unset},
+    {"rt_path_env_vars", 0, 0, rt_path_env_vars},
 };
 
 }  // namespace
