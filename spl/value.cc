@@ -333,6 +333,10 @@ const char* type_name(const Value& v) {
       break;
   }
   switch (v.obj()->kind) {
+    case OK::BoxedInt:  // (never: a Value holding one reports an int)
+      return "int";
+    case OK::Resource:
+      return "resource";
     case OK::Str:
       return "text";
     case OK::Array:
@@ -445,6 +449,14 @@ static void show(std::string& out, const Value& v, bool quote, ShowPath& path) {
     }
   } pop{path, container};
   switch (kind) {
+    case OK::BoxedInt:  // (never: a Value holding one reports an int)
+      out += std::to_string(static_cast<const BoxedInt*>(v.obj())->value);
+      return;
+    case OK::Resource: {
+      auto* r = static_cast<const Resource*>(v.obj());
+      out += "<resource " + std::to_string(r->id) + (r->released ? " (released)>" : ">");
+      return;
+    }
     case OK::Str:
       if (quote) {
         out += '"';

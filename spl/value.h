@@ -17,7 +17,6 @@
 
 namespace spl {
 
-// Nil is 0: zero-filled memory is nil Values (the VM stacks rely on it).
 enum class VT : uint8_t { Nil, Undef, Bool, Int, Float, Obj };
 
 enum class OK : uint8_t {
@@ -39,6 +38,8 @@ enum class OK : uint8_t {
   TraitType,
   Matcher,
   Expectation,
+  BoxedInt,  // an int beyond 48 bits (never seen as an object: Value reports an int)
+  Resource,  // a native resource (a file handle...) released when its last reference goes
 };
 
 // Every object lives in the object heap (obj_heap.h), which can enumerate them: shutdown frees
@@ -61,103 +62,136 @@ struct Obj {
 
 void obj_free(Obj* o);
 
+// An int too large for a Value's 48-bit inline payload (from 2^47 on): boxed on the heap. It is
+// an int to everything but Value itself (is_int, as_int, tag()).
+struct BoxedInt : Obj {
+  SPL_OBJ_BYTES(BoxedInt)
+  int64_t value;
+  explicit BoxedInt(int64_t v) : Obj(OK::BoxedInt), value(v) {}
+};
+
+// A Value is 8 bytes, NaN-boxed: a double is stored as itself (NaNs as one canonical quiet
+// NaN); everything else lives in the negative quiet-NaN space above it, the top 16 bits being
+// the tag and the low 48 the payload:
+//   0xFFF9 int (48-bit two's complement)      0xFFFA nil (0), undef (1), false (2), true (3)
+//   0xFFFC object pointer                      0xFFFD boxed int pointer (ints beyond 48 bits)
+// Objects and boxed ints are reference-counted.
 class Value {
  public:
-  Value() : t_(VT::Nil), i_(0) {}
-  static Value undef() {
-    Value v;
-    v.t_ = VT::Undef;
-    return v;
-  }
-  static Value boolean(bool b) {
-    Value v;
-    v.t_ = VT::Bool;
-    v.i_ = b;
-    return v;
-  }
+  Value() : b_(kNil) {}
+  static Value undef() { return Value(kUndef, 0); }
+  static Value boolean(bool b) { return Value(b ? kTrue : kFalse, 0); }
   static Value integer(int64_t i) {
-    Value v;
-    v.t_ = VT::Int;
-    v.i_ = i;
-    return v;
+    if (i >= -(int64_t(1) << 47) && i < (int64_t(1) << 47))
+      return Value(kIntTag | (uint64_t(i) & kPayload), 0);
+    return Value(static_cast<Obj*>(new BoxedInt(i)), kBoxTag);
   }
   static Value floating(double f) {
-    Value v;
-    v.t_ = VT::Float;
-    v.f_ = f;
-    return v;
+    uint64_t b;
+    std::memcpy(&b, &f, 8);
+    if (f != f) b = kCanonicalNaN;
+    return Value(b, 0);
   }
-  explicit Value(Obj* o) : t_(VT::Obj), o_(o) { o->rc++; }
-  Value(const Value& v) : t_(v.t_), i_(v.i_) {
-    if (t_ == VT::Obj) o_->rc++;
+  explicit Value(Obj* o) : Value(o, kObjTag) {}
+  Value(const Value& v) : b_(v.b_) {
+    if (v.refcounted()) v.ptr()->rc++;
   }
-  Value(Value&& v) noexcept : t_(v.t_), i_(v.i_) { v.t_ = VT::Nil; }
+  Value(Value&& v) noexcept : b_(v.b_) { v.b_ = kNil; }
   Value& operator=(const Value& v) {
-    if (v.t_ == VT::Obj) v.o_->rc++;
+    if (v.refcounted()) v.ptr()->rc++;
     release();
-    t_ = v.t_;
-    i_ = v.i_;
+    b_ = v.b_;
     return *this;
   }
   Value& operator=(Value&& v) noexcept {
     if (this != &v) {
       release();
-      t_ = v.t_;
-      i_ = v.i_;
-      v.t_ = VT::Nil;
+      b_ = v.b_;
+      v.b_ = kNil;
     }
     return *this;
   }
   ~Value() { release(); }
 
-  // Becomes nil, releasing a held object (cheaper than assigning a nil Value).
+  // Becomes nil, releasing a held object.
   void clear() {
-    if (t_ == VT::Obj) {
-      Obj* o = o_;
-      t_ = VT::Nil;
-      if (--o->rc == 0) obj_free(o);
-    } else {
-      t_ = VT::Nil;
-    }
+    uint64_t old = b_;
+    b_ = kNil;
+    if (is_ref_bits(old)) unref(ptr_of(old));
   }
   // Releases a held object (becoming nil); other values stay as they are.
   void drop() {
-    if (t_ == VT::Obj) {
-      Obj* o = o_;
-      t_ = VT::Nil;
-      if (--o->rc == 0) obj_free(o);
+    if (refcounted()) clear();
+  }
+  VT tag() const {
+    uint64_t t = b_ >> 48;
+    if (t < 0xFFF9) return VT::Float;
+    switch (t) {
+      case 0xFFF9:
+      case 0xFFFD:
+        return VT::Int;
+      case 0xFFFC:
+        return VT::Obj;
+      default:
+        return b_ == kNil ? VT::Nil : b_ == kUndef ? VT::Undef : VT::Bool;
     }
   }
-  VT tag() const { return t_; }
-  bool is_undef() const { return t_ == VT::Undef; }
-  bool is_nil() const { return t_ == VT::Nil; }
-  bool is_bool() const { return t_ == VT::Bool; }
-  bool is_int() const { return t_ == VT::Int; }
-  bool is_float() const { return t_ == VT::Float; }
-  bool is_num() const { return t_ == VT::Int || t_ == VT::Float; }
-  bool is_obj() const { return t_ == VT::Obj; }
-  bool is(OK k) const { return t_ == VT::Obj && o_->kind == k; }
-  bool as_bool() const { return i_ != 0; }
-  int64_t as_int() const { return i_; }
-  double as_float() const { return f_; }
-  double as_num() const { return t_ == VT::Int ? double(i_) : f_; }
-  Obj* obj() const { return o_; }
+  bool is_undef() const { return b_ == kUndef; }
+  bool is_nil() const { return b_ == kNil; }
+  bool is_bool() const { return (b_ | 1) == kTrue; }
+  bool is_small_int() const { return (b_ >> 48) == 0xFFF9; }
+  bool is_int() const { return is_small_int() || (b_ >> 48) == 0xFFFD; }
+  bool is_float() const { return b_ < (uint64_t(0xFFF9) << 48); }
+  bool is_num() const { return is_float() || is_int(); }
+  bool is_obj() const { return (b_ >> 48) == 0xFFFC; }
+  bool is(OK k) const { return is_obj() && ptr()->kind == k; }
+  bool as_bool() const { return b_ & 1; }
+  int64_t small_int() const { return int64_t(b_ << 16) >> 16; }
+  // An int's value (a bool gives 0 or 1, as code that treats bools as ints expects).
+  int64_t as_int() const {
+    if (is_small_int()) return small_int();
+    if ((b_ >> 48) == 0xFFFD) return static_cast<BoxedInt*>(ptr())->value;
+    return int64_t(b_ & 1);
+  }
+  double as_float() const {
+    double d;
+    std::memcpy(&d, &b_, 8);
+    return d;
+  }
+  double as_num() const { return is_int() ? double(as_int()) : as_float(); }
+  Obj* obj() const { return ptr(); }
   template <class T>
   T* as() const {
-    return static_cast<T*>(o_);
+    return static_cast<T*>(ptr());
   }
+  uint64_t bits() const { return b_; }
 
  private:
-  void release() {
-    if (t_ == VT::Obj && --o_->rc == 0) obj_free(o_);
+  static constexpr uint64_t kPayload = (uint64_t(1) << 48) - 1;
+  static constexpr uint64_t kIntTag = uint64_t(0xFFF9) << 48;
+  static constexpr uint64_t kNil = uint64_t(0xFFFA) << 48;
+  static constexpr uint64_t kUndef = kNil + 1;
+  static constexpr uint64_t kFalse = kNil + 2;
+  static constexpr uint64_t kTrue = kNil + 3;
+  static constexpr uint64_t kObjTag = uint64_t(0xFFFC) << 48;
+  static constexpr uint64_t kBoxTag = uint64_t(0xFFFD) << 48;
+  static constexpr uint64_t kCanonicalNaN = uint64_t(0x7FF8) << 48;
+
+  Value(uint64_t b, int) : b_(b) {}
+  Value(Obj* o, uint64_t tag) : b_(tag | reinterpret_cast<uint64_t>(o)) { o->rc++; }
+  static bool is_ref_bits(uint64_t b) { return (b >> 49) == (0xFFFCu >> 1); }
+  static Obj* ptr_of(uint64_t b) { return reinterpret_cast<Obj*>(b & kPayload); }
+  static void unref(Obj* o) {
+    if (--o->rc == 0) obj_free(o);
   }
-  VT t_;
-  union {
-    int64_t i_;
-    double f_;
-    Obj* o_;
-  };
+  bool refcounted() const { return is_ref_bits(b_); }
+  Obj* ptr() const { return ptr_of(b_); }
+  void release() {
+    if (refcounted()) unref(ptr());
+  }
+  uint64_t b_;
 };
+static_assert(sizeof(Value) == 8, "a Value is 8 bytes");
 
 // ---- object types ----
 // Text: UTF-8 bytes stored right after the header (one allocation), NUL-terminated. Text is a
@@ -363,6 +397,24 @@ struct RangeObj : Obj {
   bool inclusive;
   RangeObj(int64_t s, int64_t e, bool inc) : Obj(OK::Range), start(s), end(e), inclusive(inc) {}
   int64_t stop() const { return inclusive ? end + 1 : end; }
+};
+
+// A native resource owned by Simple values: `release(id)` runs exactly once, when the program
+// releases it explicitly (natives call release_now) or when the last reference goes (or at
+// shutdown). A file module's region is closed that way when the program drops it unclosed.
+struct Resource : Obj {
+  SPL_OBJ_BYTES(Resource)
+  using ReleaseFn = void (*)(uint64_t id);
+  uint64_t id;
+  ReleaseFn release;
+  bool released = false;
+  Resource(uint64_t i, ReleaseFn fn) : Obj(OK::Resource), id(i), release(fn) {}
+  void release_now() {
+    if (released) return;
+    released = true;
+    if (release) release(id);
+  }
+  ~Resource() override { release_now(); }
 };
 
 // BDD matcher (eq(5), contain("x"), ...) and expectation (expect(v)).

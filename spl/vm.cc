@@ -519,8 +519,8 @@ Value vm_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
     const Instr& i = *pc;                                                  \
     Value& x = R[i.b];                                                     \
     Value& y = R[i.c];                                                     \
-    if (x.is_int() && y.is_int()) {                                        \
-      int64_t u = x.as_int(), w = y.as_int(), z;                           \
+    if (x.is_small_int() && y.is_small_int()) {                            \
+      int64_t u = x.small_int(), w = y.small_int(), z;                     \
       INTCASE                                                              \
     } else if (x.is_num() && y.is_num() && x.is_float() && y.is_float()) { \
       R[i.a] = Value::floating(x.as_float() OP y.as_float());              \
@@ -770,7 +770,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       Value& v = R[pc->b].as<Cell>()->v;
       if (v.is_undef()) {
         SAVE();
-        used_before_assigned(in, Sym(K[pc->c].as_int()));
+        used_before_assigned(in, Sym(K[pc->c].small_int()));
       }
       R[pc->a] = v;
       NEXT();
@@ -783,7 +783,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       Value& v = fn->captures[pc->b].as<Cell>()->v;
       if (v.is_undef()) {
         SAVE();
-        used_before_assigned(in, Sym(K[pc->c].as_int()));
+        used_before_assigned(in, Sym(K[pc->c].small_int()));
       }
       R[pc->a] = v;
       NEXT();
@@ -832,8 +832,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         R[pc->a] = Value::floating(x.as_float() / y.as_float());
         NEXT();
       }
-      if (x.is_int() && y.is_int() && y.as_int() > 0) {
-        R[pc->a] = Value::integer(x.as_int() / y.as_int());
+      if (x.is_small_int() && y.is_small_int() && y.small_int() > 0) {
+        R[pc->a] = Value::integer(x.small_int() / y.small_int());
         NEXT();
       }
       SAVE();
@@ -843,8 +843,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_MOD : {
       Value& x = R[pc->b];
       Value& y = R[pc->c];
-      if (x.is_int() && y.is_int() && y.as_int() > 0 && x.as_int() >= 0) {
-        R[pc->a] = Value::integer(x.as_int() % y.as_int());
+      if (x.is_small_int() && y.is_small_int() && y.small_int() > 0 && x.small_int() >= 0) {
+        R[pc->a] = Value::integer(x.small_int() % y.small_int());
         NEXT();
       }
       SAVE();
@@ -864,8 +864,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_BAND : {
       Value& x = R[pc->b];
       Value& y = R[pc->c];
-      if (x.is_int() && y.is_int()) {
-        R[pc->a] = Value::integer(x.as_int() & y.as_int());
+      if (x.is_small_int() && y.is_small_int()) {
+        R[pc->a] = Value::integer(x.small_int() & y.small_int());
         NEXT();
       }
       SAVE();
@@ -875,8 +875,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_BOR : {
       Value& x = R[pc->b];
       Value& y = R[pc->c];
-      if (x.is_int() && y.is_int()) {
-        R[pc->a] = Value::integer(x.as_int() | y.as_int());
+      if (x.is_small_int() && y.is_small_int()) {
+        R[pc->a] = Value::integer(x.small_int() | y.small_int());
         NEXT();
       }
       SAVE();
@@ -886,8 +886,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_BXOR : {
       Value& x = R[pc->b];
       Value& y = R[pc->c];
-      if (x.is_int() && y.is_int()) {
-        R[pc->a] = Value::integer(x.as_int() ^ y.as_int());
+      if (x.is_small_int() && y.is_small_int()) {
+        R[pc->a] = Value::integer(x.small_int() ^ y.small_int());
         NEXT();
       }
       SAVE();
@@ -908,7 +908,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       Value& x = R[pc->b];
       int64_t imm = int16_t(pc->c);
       int64_t z;
-      if (x.is_int() && !__builtin_add_overflow(x.as_int(), imm, &z)) {
+      if (x.is_small_int() && !__builtin_add_overflow(x.small_int(), imm, &z)) {
         R[pc->a] = Value::integer(z);
         NEXT();
       }
@@ -925,8 +925,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_EQ : {
       Value& x = R[pc->b];
       Value& y = R[pc->c];
-      if (x.is_int() && y.is_int()) {
-        R[pc->a] = Value::boolean(x.as_int() == y.as_int());
+      if (x.is_small_int() && y.is_small_int()) {
+        R[pc->a] = Value::boolean(x.small_int() == y.small_int());
         NEXT();
       }
       SAVE();  // (nested values may be too deep to compare)
@@ -936,8 +936,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_NE : {
       Value& x = R[pc->b];
       Value& y = R[pc->c];
-      if (x.is_int() && y.is_int()) {
-        R[pc->a] = Value::boolean(x.as_int() != y.as_int());
+      if (x.is_small_int() && y.is_small_int()) {
+        R[pc->a] = Value::boolean(x.small_int() != y.small_int());
         NEXT();
       }
       SAVE();
@@ -947,8 +947,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_LT : {
       Value& x = R[pc->b];
       Value& y = R[pc->c];
-      if (x.is_int() && y.is_int()) {
-        R[pc->a] = Value::boolean(x.as_int() < y.as_int());
+      if (x.is_small_int() && y.is_small_int()) {
+        R[pc->a] = Value::boolean(x.small_int() < y.small_int());
         NEXT();
       }
       SAVE();
@@ -958,8 +958,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_LE : {
       Value& x = R[pc->b];
       Value& y = R[pc->c];
-      if (x.is_int() && y.is_int()) {
-        R[pc->a] = Value::boolean(x.as_int() <= y.as_int());
+      if (x.is_small_int() && y.is_small_int()) {
+        R[pc->a] = Value::boolean(x.small_int() <= y.small_int());
         NEXT();
       }
       SAVE();
@@ -983,8 +983,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_NEG : {
       Value& x = R[pc->b];
-      if (x.is_int() && x.as_int() != INT64_MIN) {
-        R[pc->a] = Value::integer(-x.as_int());
+      if (x.is_small_int()) {
+        R[pc->a] = Value::integer(-x.small_int());
         NEXT();
       }
       if (x.is_float()) {
@@ -1033,20 +1033,20 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       }
       NEXT();
     }
-#define CMP_BRANCH(NAME, INTOP, SLOW)          \
-  do_##NAME : {                                \
-    Value& x = R[pc->a];                       \
-    Value& y = R[pc->b];                       \
-    bool cond;                                 \
-    if (x.is_int() && y.is_int()) {            \
-      cond = x.as_int() INTOP y.as_int();      \
-    } else if (x.is_float() && y.is_float()) { \
-      cond = x.as_float() INTOP y.as_float();  \
-    } else {                                   \
-      SAVE();                                  \
-      cond = SLOW;                             \
-    }                                          \
-    BRANCH(cond == bool(pc->k));               \
+#define CMP_BRANCH(NAME, INTOP, SLOW)           \
+  do_##NAME : {                                 \
+    Value& x = R[pc->a];                        \
+    Value& y = R[pc->b];                        \
+    bool cond;                                  \
+    if (x.is_small_int() && y.is_small_int()) { \
+      cond = x.small_int() INTOP y.small_int(); \
+    } else if (x.is_float() && y.is_float()) {  \
+      cond = x.as_float() INTOP y.as_float();   \
+    } else {                                    \
+      SAVE();                                   \
+      cond = SLOW;                              \
+    }                                           \
+    BRANCH(cond == bool(pc->k));                \
   }
       CMP_BRANCH(BEQ, ==, values_equal(x, y))
       CMP_BRANCH(BNE, !=, !values_equal(x, y))
@@ -1058,8 +1058,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     Value& x = R[pc->a];                                                         \
     int64_t imm = int16_t(pc->b);                                                \
     bool cond;                                                                   \
-    if (x.is_int()) {                                                            \
-      cond = x.as_int() INTOP imm;                                               \
+    if (x.is_small_int()) {                                                      \
+      cond = x.small_int() INTOP imm;                                            \
     } else if (x.is_float()) {                                                   \
       cond = x.as_float() INTOP double(imm);                                     \
     } else {                                                                     \
@@ -1100,7 +1100,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       Value& obj = R[pc->a];
       int argc = pc->b;
       InlineCache& ic = p->caches[size_t(pc - code)];
-      Sym name = Sym(K[pc->c].as_int());
+      Sym name = Sym(K[pc->c].small_int());
       if (obj.is_obj()) {
         Obj* o = obj.obj();
         if (o->kind == OK::Instance) {
@@ -1143,7 +1143,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_TEXTMUT : {
       SAVE();
       bool text = R[pc->b].is(OK::Str);
-      Sym name = Sym(K[pc->c].as_int());
+      Sym name = Sym(K[pc->c].small_int());
       if (R[pc->b].is_obj() && !R[pc->b].is(OK::Instance))
         R[pc->a] = call_builtin_method(in, p->caches[size_t(pc - code)], R[pc->b], &R[pc->a + 1],
                                        pc->k, name);
@@ -1241,7 +1241,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
           NEXT();
         }
         StructType* st = inst->stype();
-        auto it = st->field_index.find(Sym(K[pc->c].as_int()));
+        auto it = st->field_index.find(Sym(K[pc->c].small_int()));
         if (it != st->field_index.end()) {
           st->rc++;  // pinned (see CALLM)
           ic.type = st;
@@ -1251,7 +1251,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         }
       }
       SAVE();
-      R[pc->a] = in.get_field(obj, Sym(K[pc->c].as_int()), nullptr);
+      R[pc->a] = in.get_field(obj, Sym(K[pc->c].small_int()), nullptr);
       NEXT();
     }
     do_SETFIELD : {
@@ -1264,7 +1264,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
           NEXT();
         }
         StructType* st = inst->stype();
-        auto it = st->field_index.find(Sym(K[pc->c].as_int()));
+        auto it = st->field_index.find(Sym(K[pc->c].small_int()));
         if (it != st->field_index.end()) {
           st->rc++;
           ic.type = st;
@@ -1274,15 +1274,15 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         }
       }
       SAVE();
-      in.set_field(obj, Sym(K[pc->c].as_int()), R[pc->b], nullptr);
+      in.set_field(obj, Sym(K[pc->c].small_int()), R[pc->b], nullptr);
       NEXT();
     }
     do_GETINDEX : {
       Value& obj = R[pc->b];
       Value& idx = R[pc->c];
-      if (obj.is(OK::Array) && idx.is_int()) {
+      if (obj.is(OK::Array) && idx.is_small_int()) {
         auto& items = obj.as<Array>()->items;
-        int64_t i = idx.as_int();
+        int64_t i = idx.small_int();
         if (i < 0) i += int64_t(items.size());
         if (i >= 0 && size_t(i) < items.size()) {
           R[pc->a] = items[size_t(i)];
@@ -1301,9 +1301,9 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_SETINDEX : {
       Value& obj = R[pc->a];
       Value& idx = R[pc->b];
-      if (obj.is(OK::Array) && idx.is_int()) {
+      if (obj.is(OK::Array) && idx.is_small_int()) {
         auto& items = obj.as<Array>()->items;
-        int64_t i = idx.as_int();
+        int64_t i = idx.small_int();
         if (i < 0) i += int64_t(items.size());
         if (i >= 0 && size_t(i) < items.size()) {
           items[size_t(i)] = R[pc->c];
@@ -1327,7 +1327,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_CAST : {
       SAVE();
-      R[pc->a] = cast_to(in, R[pc->b], Sym(K[pc->c].as_int()), nullptr);
+      R[pc->a] = cast_to(in, R[pc->b], Sym(K[pc->c].small_int()), nullptr);
       NEXT();
     }
     do_UNPACK : {

@@ -80,6 +80,9 @@ class NativeCall {
   double num_arg(int i);
   bool bool_arg(int i);
   std::string text_arg(int i);
+  // The id of a resource argument (made by resource() below; a plain int is accepted too, for
+  // callers that keep ids as numbers); 0 with an error recorded otherwise.
+  uint64_t resource_arg(int i);
 
   // Record an error (the first one wins); the interpreter raises it when the native returns.
   Value fail(const std::string& message);
@@ -98,6 +101,13 @@ class NativeCall {
   Value ok(Value v);
   Value err(Value v);
   PendingFuture pending_future() { return make_pending_future(in_); }
+  // A value owning native resource `id`: release(id) runs once, when the program releases it
+  // (release_resource) or when its last reference goes. Must not throw.
+  Value resource(uint64_t id, void (*release)(uint64_t id)) {
+    return Value(new Resource(id, release));
+  }
+  // Releases the resource argument i now (idempotent); false if it is not a resource.
+  bool release_resource(int i);
 
  private:
   Interp& in_;

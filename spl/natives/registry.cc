@@ -108,6 +108,19 @@ std::string NativeCall::text_arg(int i) {
   fail(arg_error(name_, i, "text", argv_[i]));
   return {};
 }
+uint64_t NativeCall::resource_arg(int i) {
+  if (i >= argc_)
+    return fail(std::string(name_) + ": missing argument " + std::to_string(i + 1)), 0;
+  if (argv_[i].is(OK::Resource)) return argv_[i].as<Resource>()->id;
+  if (argv_[i].is_int() && argv_[i].as_int() >= 0) return uint64_t(argv_[i].as_int());
+  fail(arg_error(name_, i, "a resource", argv_[i]));
+  return 0;
+}
+bool NativeCall::release_resource(int i) {
+  if (i >= argc_ || !argv_[i].is(OK::Resource)) return false;
+  argv_[i].as<Resource>()->release_now();
+  return true;
+}
 Value NativeCall::some(Value v) { return in_.some(std::move(v)); }
 Value NativeCall::none() { return in_.none(); }
 Value NativeCall::ok(Value v) { return in_.ok(std::move(v)); }
