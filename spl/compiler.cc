@@ -81,10 +81,28 @@ class Compiler {
       ins.k = s >= p_->first_param && s < p_->first_param + p_->nparams ? 1 : 0;
     }
     cur_off_ = d->body ? d->body->off : d->off;
-    uint16_t result = alloc();
-    block_value(d->body, result);
-    emit(Opc::RETURN, result);
+    function_body(d->body);
     finish();
+  }
+
+  // A function's statements; the value of the last one (an expression) is returned.
+  void function_body(Block* b) {
+    if (!b || b->stmts.empty()) {
+      emit(Opc::RETNIL);
+      return;
+    }
+    size_t n = b->stmts.size();
+    for (size_t i = 0; i + 1 < n; i++) stmt(b->stmts[i]);
+    Stmt* last = b->stmts[n - 1];
+    cur_off_ = last->off;
+    if (last->kind == SK::Expr) {
+      Expr* e = static_cast<ExprStmt*>(last)->expr;
+      uint16_t r = (e->kind == EK::If || e->kind == EK::Match) ? expr(e, alloc()) : operand(e);
+      emit(Opc::RETURN, r);
+      return;
+    }
+    stmt(last);
+    if (last->kind != SK::Return) emit(Opc::RETNIL);
   }
 
   void compile_module(Module* m, const std::vector<Stmt*>& stmts) {
@@ -737,10 +755,19 @@ class Compiler {
     uint32_t mark = top_;
     uint16_t base;
     uint16_t r = call_base(dst, c->args.size(), &base);
-    expr(c->callee, base);
+    // A module-level function called by name: CALLG reads it from its global storage (no
+    // copy into a register).
+    auto* callee_name = c->callee->kind == EK::Name ? static_cast<NameExpr*>(c->callee) : nullptr;
+    bool global = callee_name && !c->has_named && !c->has_spread &&
+                  (callee_name->ref == RefKind::Global || callee_name->ref == RefKind::Builtin);
+    uint32_t g = global ? g_slot(callee_name->slot, callee_name->name) : 0;
+    if (g > 0xFFFF) global = false;
+    if (!global) expr(c->callee, base);
     int shape = args_into(c->args, base + 1, c->has_named, c->has_spread, c, 0);
     cur_off_ = c->off;
-    if (shape >= 0)
+    if (global)
+      emit(Opc::CALLG, base, uint16_t(c->args.size()), uint16_t(g));
+    else if (shape >= 0)
       emit(Opc::CALLX, base, uint16_t(c->args.size()), uint16_t(shape));
     else
       emit(Opc::CALL, base, uint16_t(c->args.size()));

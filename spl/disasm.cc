@@ -47,6 +47,12 @@ void list(const Proto& p, std::string& out, std::vector<const FnDecl*>& nested) 
                   ? " (" + sym_name(p.global_names[in.bx]) + ")"
                   : "");
         break;
+      case Opc::CALLG:
+        s += " b=" + std::to_string(in.b) + " G" + std::to_string(in.c) +
+             (in.c < p.global_names.size() && p.global_names[in.c]
+                  ? " (" + sym_name(p.global_names[in.c]) + ")"
+                  : "");
+        break;
       case Opc::GETNAME:
         s += " " + sym_name(p.late_names[in.bx]->name) + " (late-bound)";
         break;

@@ -37,6 +37,8 @@ struct Frame {
   const Instr* pc = nullptr;     // last call or possible error (see offset())
   uint16_t ret_reg = 0;          // VM: the caller's register that receives the result
   bool entry = false;            // VM: entered from C++ (returning leaves the dispatch loop)
+  bool pinned = false;           // VM: fn was called from its global storage (CALLG) and is
+                                 // held by this frame while it runs
   Frame* deeper = nullptr;       // VmStack's list of frame records (see vm_stack.h)
   Frame* shallower = nullptr;
   uint32_t offset() const;  // source offset of what the frame is executing

@@ -91,6 +91,8 @@ Str* Str::make(std::string_view s, size_t capacity) {
 
 Value make_str(std::string_view s) { return Value(Str::make(s)); }
 
+Value Value::boxed(int64_t i) { return Value(static_cast<Obj*>(new BoxedInt(i)), kBoxTag); }
+
 void str_append(Value& v, std::string_view t) {
   Str* s = v.as<Str>();
   size_t need = size_t(s->len) + t.size();

@@ -62,6 +62,8 @@ struct Obj {
 
 void obj_free(Obj* o);
 
+#define SPL_INLINE __attribute__((always_inline)) inline
+
 // An int too large for a Value's 48-bit inline payload (from 2^47 on): boxed on the heap. It is
 // an int to everything but Value itself (is_int, as_int, tag()).
 struct BoxedInt : Obj {
@@ -81,10 +83,10 @@ class Value {
   Value() : b_(kNil) {}
   static Value undef() { return Value(kUndef, 0); }
   static Value boolean(bool b) { return Value(b ? kTrue : kFalse, 0); }
-  static Value integer(int64_t i) {
-    if (i >= -(int64_t(1) << 47) && i < (int64_t(1) << 47))
+  SPL_INLINE static Value integer(int64_t i) {
+    if (__builtin_expect(i >= -(int64_t(1) << 47) && i < (int64_t(1) << 47), 1))
       return Value(kIntTag | (uint64_t(i) & kPayload), 0);
-    return Value(static_cast<Obj*>(new BoxedInt(i)), kBoxTag);
+    return boxed(i);
   }
   static Value floating(double f) {
     uint64_t b;
@@ -93,17 +95,17 @@ class Value {
     return Value(b, 0);
   }
   explicit Value(Obj* o) : Value(o, kObjTag) {}
-  Value(const Value& v) : b_(v.b_) {
+  SPL_INLINE Value(const Value& v) : b_(v.b_) {
     if (v.refcounted()) v.ptr()->rc++;
   }
-  Value(Value&& v) noexcept : b_(v.b_) { v.b_ = kNil; }
-  Value& operator=(const Value& v) {
+  SPL_INLINE Value(Value&& v) noexcept : b_(v.b_) { v.b_ = kNil; }
+  SPL_INLINE Value& operator=(const Value& v) {
     if (v.refcounted()) v.ptr()->rc++;
     release();
     b_ = v.b_;
     return *this;
   }
-  Value& operator=(Value&& v) noexcept {
+  SPL_INLINE Value& operator=(Value&& v) noexcept {
     if (this != &v) {
       release();
       b_ = v.b_;
@@ -111,16 +113,16 @@ class Value {
     }
     return *this;
   }
-  ~Value() { release(); }
+  SPL_INLINE ~Value() { release(); }
 
   // Becomes nil, releasing a held object.
-  void clear() {
+  SPL_INLINE void clear() {
     uint64_t old = b_;
     b_ = kNil;
     if (is_ref_bits(old)) unref(ptr_of(old));
   }
   // Releases a held object (becoming nil); other values stay as they are.
-  void drop() {
+  SPL_INLINE void drop() {
     if (refcounted()) clear();
   }
   VT tag() const {
@@ -181,12 +183,13 @@ class Value {
   Value(Obj* o, uint64_t tag) : b_(tag | reinterpret_cast<uint64_t>(o)) { o->rc++; }
   static bool is_ref_bits(uint64_t b) { return (b >> 49) == (0xFFFCu >> 1); }
   static Obj* ptr_of(uint64_t b) { return reinterpret_cast<Obj*>(b & kPayload); }
-  static void unref(Obj* o) {
+  SPL_INLINE static void unref(Obj* o) {
     if (--o->rc == 0) obj_free(o);
   }
+  static Value boxed(int64_t i);  // (out of line: allocates)
   bool refcounted() const { return is_ref_bits(b_); }
   Obj* ptr() const { return ptr_of(b_); }
-  void release() {
+  SPL_INLINE void release() {
     if (refcounted()) unref(ptr());
   }
   uint64_t b_;

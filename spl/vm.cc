@@ -574,6 +574,15 @@ namespace {
 
 inline void release_window(Value* r, uint32_t n);
 
+// A frame that held its function (CALLG) lets go of it when it is popped.
+inline void unpin(Frame* f) {
+  if (f->pinned) {
+    f->pinned = false;
+    Function* fn = f->fn;
+    if (--fn->rc == 0) obj_free(fn);
+  }
+}
+
 // The entry frame of a dispatch loop is left by an exception.
 void unwind_entry(Interp& in, VmStack& vs, Frame* fr, Value* entry_top) {
   release_window(fr->locals, fr->proto->nregs);
@@ -646,6 +655,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
   fr->proto = p;
   fr->pc = nullptr;
   fr->entry = true;
+  fr->pinned = false;
   fr->ret_reg = 0;
   in.frame_ = fr;
   vs.set_top(R + p->nregs);
@@ -688,7 +698,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
 // A flat call of compiled code: the callee's window starts at nR (its arguments are there
 // already); registers past the arguments are cleared (they may hold the caller's dead
 // temporaries).
-#define FLAT_CALL(F, Q, NR, NARGS, RET)                                  \
+#define FLAT_CALL(F, Q, NR, NARGS, RET, PIN)                             \
   do {                                                                   \
     Function* f_ = (F);                                                  \
     Proto* q_ = (Q);                                                     \
@@ -707,6 +717,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     nf_->pc = nullptr;                                                   \
     nf_->entry = false;                                                  \
     nf_->ret_reg = (RET);                                                \
+    nf_->pinned = (PIN);                                                 \
+    if (PIN) f_->rc++;                                                   \
     ENTER_FRAME(nf_);                                                    \
     pc = code + q_->body_pc;                                             \
     DISPATCH();                                                          \
@@ -1084,10 +1096,28 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         FnDecl* fd = f->decl;
         if (!fd->is_async && !fd->is_method && fd->body) {
           Proto* q = fd->proto ? fd->proto : compile_function(in, fd);
-          if (pc->b == q->nparams && !q->variadic) FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a);
+          if (pc->b == q->nparams && !q->variadic)
+            FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a, false);
         }
       }
       R[pc->a] = in.call(callee, &R[pc->a + 1], pc->b, nullptr);
+      NEXT();
+    }
+    do_CALLG : {
+      Value& callee = *p->globals[pc->c];
+      SAVE();
+      if (callee.is(OK::Function)) {
+        Function* f = callee.as<Function>();
+        FnDecl* fd = f->decl;
+        if (!fd->is_async && !fd->is_method && fd->body) {
+          Proto* q = fd->proto ? fd->proto : compile_function(in, fd);
+          if (pc->b == q->nparams && !q->variadic)
+            FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a, true);  // the frame holds f
+        }
+      }
+      if (callee.is_undef()) used_before_assigned(in, p->global_names[pc->c]);
+      R[pc->a] = callee;  // (held in a register during the call)
+      R[pc->a] = in.call(R[pc->a], &R[pc->a + 1], pc->b, nullptr);
       NEXT();
     }
     do_CALLX : {
@@ -1109,7 +1139,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
             Function* f = static_cast<Function*>(ic.fn);
             Proto* q = f->decl->proto;
             if (q && uint32_t(argc) == q->nparams && !q->variadic)
-              FLAT_CALL(f, q, R + pc->a, uint32_t(argc) + 1, pc->a);  // self is R[a]
+              FLAT_CALL(f, q, R + pc->a, uint32_t(argc) + 1, pc->a, false);  // self is R[a]
             R[pc->a] =
                 vm_enter(in, nullptr, f, nullptr, &R[pc->a + 1], argc, &obj, nullptr, nullptr);
             NEXT();
@@ -1157,6 +1187,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       {
         Frame* caller = fr->parent;
         return_value(R, p->nregs, pc->a, &caller->locals[fr->ret_reg]);
+        unpin(fr);
         vs.pop_frame();
         ENTER_FRAME(caller);
         pc = caller->pc + 1;
@@ -1408,6 +1439,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
             while (!fr->entry) {
               Frame* caller = fr->parent;
               release_window(R, p->nregs);
+              unpin(fr);
               vs.pop_frame();
               ENTER_FRAME(caller);
             }
@@ -1427,6 +1459,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         }
         Frame* caller = fr->parent;
         release_window(R, p->nregs);
+        unpin(fr);
         vs.pop_frame();
         ENTER_FRAME(caller);
         pc = caller->pc;
@@ -1437,6 +1470,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       while (!fr->entry) {
         Frame* caller = fr->parent;
         release_window(R, p->nregs);
+        unpin(fr);
         vs.pop_frame();
         ENTER_FRAME(caller);
       }
