@@ -398,6 +398,8 @@ struct FnDecl : Stmt {
   uint32_t index = 0;
   Value* slot = nullptr;
   struct Proto* proto = nullptr;  // compiled body (owned by the module), once compiled
+  struct Proto* flat = nullptr;   // the proto when a plain call can run it flat in the VM
+                                  // (compiled, not async, not a method, not variadic)
   FnDecl() : Stmt(SK::Fn) {}
 };
 struct FieldDecl {

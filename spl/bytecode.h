@@ -167,6 +167,11 @@ struct CallShape {
   bool has_named = false;
   bool has_spread = false;
   const Node* site = nullptr;
+  // Construction cache: the struct type last constructed here (pinned) when it has no
+  // __init__ and the arguments set each of its fields once; ctor_fields[i] is argument i's
+  // field.
+  mutable Value ctor_type;
+  mutable std::vector<uint32_t> ctor_fields;
 };
 
 // One `{...}` interpolation: literal pieces and how the expression registers are formatted.

@@ -355,14 +355,11 @@ Value Interp::call(const Value& callee, Value* argv, int argc, const Node* site,
 
 Value Interp::construct(const Value& type, Value* argv, int argc, const Node* site,
                         const std::vector<Arg>* names) {
-  static const Sym s_init = intern("__init__");
   StructType* st = type.as<StructType>();
-  Instance* obj = new Instance();
+  Instance* obj = Instance::make(type, uint32_t(st->fields.size()));
   Value ov(obj);
-  obj->type = type;
-  obj->fields.resize(st->fields.size(), Value::undef());
-  auto init = st->methods.find(s_init);
-  if (init == st->methods.end()) {
+  const Value* init = st->init;
+  if (!init) {
     // Field-wise construction: W(1, 2), W(x: 1, y: 2), W { x: 1 }. A name the declaration
     // lacks becomes a field of this instance only.
     for (int i = 0; i < argc; i++) {
@@ -379,22 +376,24 @@ Value Interp::construct(const Value& type, Value* argv, int argc, const Node* si
         error(site, "too many arguments to construct '" + sym_name(st->name) + "' (it has " +
                         std::to_string(st->fields.size()) + " fields)");
       }
-      obj->fields[idx] = argv[i];
+      obj->fields()[idx] = argv[i];
     }
   }
-  Frame mf;
-  mf.module = st->module;
-  mf.parent = frame_;
-  for (size_t i = 0; i < obj->fields.size(); i++) {
-    if (!obj->fields[i].is_undef()) continue;
-    if (!st->defaults[i])
-      obj->fields[i] = Value();
-    else
-      obj->fields[i] = use_vm_ ? vm_eval_expression(*this, st->module, st->defaults[i])
-                               : eval(st->defaults[i], mf);
+  for (size_t i = 0; i < obj->fields().size(); i++) {
+    if (!obj->fields()[i].is_undef()) continue;
+    if (!st->defaults[i]) {
+      obj->fields()[i] = Value();
+    } else if (use_vm_) {
+      obj->fields()[i] = vm_eval_expression(*this, st->module, st->defaults[i]);
+    } else {
+      Frame mf;
+      mf.module = st->module;
+      mf.parent = frame_;
+      obj->fields()[i] = eval(st->defaults[i], mf);
+    }
   }
   // A class: __init__(args) runs on the new instance (fields it does not set stay nil).
-  if (init != st->methods.end()) call(init->second, argv, argc, site, &ov, names);
+  if (init) call(*init, argv, argc, site, &ov, names);
   return ov;
 }
 
@@ -496,8 +495,8 @@ Value Interp::call_method(Value& obj, Sym name, Value* argv, int argc, const Nod
           if (it != st->methods.end()) return call(it->second, argv, argc, site, &obj, names);
           auto fi = st->field_index.find(name);
           if (fi != st->field_index.end() &&
-              fi->second < static_cast<Instance*>(o)->fields.size()) {
-            Value fv = static_cast<Instance*>(o)->fields[fi->second];
+              fi->second < static_cast<Instance*>(o)->fields().size()) {
+            Value fv = static_cast<Instance*>(o)->fields()[fi->second];
             return call(fv, argv, argc, site, nullptr, names);
           }
           if (Value* x = static_cast<Instance*>(o)->extra_field(name)) {
@@ -630,8 +629,8 @@ Value Interp::get_field(const Value& obj, Sym name, const Node* site, FieldExpr*
   if (obj.is(OK::Instance)) {
     Instance* in = obj.as<Instance>();
     StructType* st = in->stype();
-    if (cache && cache->cache_type == st && cache->cache_index < in->fields.size())
-      return in->fields[cache->cache_index];
+    if (cache && cache->cache_type == st && cache->cache_index < in->fields().size())
+      return in->fields()[cache->cache_index];
     auto it = st->field_index.find(name);
     if (it != st->field_index.end()) {
       if (cache && cache->cache_type != st) {
@@ -639,7 +638,7 @@ Value Interp::get_field(const Value& obj, Sym name, const Node* site, FieldExpr*
         cache->cache_type = st;
         cache->cache_index = it->second;
       }
-      return it->second < in->fields.size() ? in->fields[it->second] : Value();
+      return it->second < in->fields().size() ? in->fields()[it->second] : Value();
     }
     if (Value* x = in->extra_field(name)) return *x;
     auto m = st->methods.find(name);
@@ -727,7 +726,7 @@ void Interp::set_field(const Value& obj, Sym name, Value v, const Node* site) {
       in->set_extra(name, std::move(v));  // a field of this instance only
       return;
     }
-    in->fields[it->second] = std::move(v);
+    in->fields()[it->second] = std::move(v);
     return;
   }
   if (obj.is(OK::Module)) {
@@ -861,6 +860,7 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
         st->defaults.push_back(fd.def);
       }
       add_methods(in, st->methods, d->methods, f, tv);
+      st->refresh_init();
       store_decl(f, d->ref, d->index, d->slot, tv);
       break;
     }
@@ -923,6 +923,7 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
           for (auto& [k, v] : tv.as<TraitType>()->defaults)
             if (!table->count(k)) (*table)[k] = v;
       }
+      if (owner.is(OK::StructType)) owner.as<StructType>()->refresh_init();
       break;
     }
     case SK::Use: {

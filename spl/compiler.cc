@@ -1565,6 +1565,7 @@ Proto* compile_function(Interp& in, FnDecl* d) {
   Proto* p = new_proto(d->module);
   Compiler(in, p, d->module).compile_function(d);
   d->proto = p;
+  if (!d->is_async && !d->is_method && !p->variadic) d->flat = p;
   return p;
 }
 

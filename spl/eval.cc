@@ -196,7 +196,7 @@ static bool match_pattern(Interp& in, Pattern* p, const Value& v, Frame& f) {
             if (it == st->field_index.end()) return false;
             idx = it->second;
           }
-          if (idx >= obj->fields.size() || !match_pattern(in, p->subs[i], obj->fields[idx], f))
+          if (idx >= obj->fields().size() || !match_pattern(in, p->subs[i], obj->fields()[idx], f))
             return false;
         }
         return true;

@@ -1364,6 +1364,8 @@ void Parser::parse_call_args(std::vector<Arg>& args, bool* has_named) {
       a.name = intern(advance().text);
       advance();
       *has_named = true;
+      for (auto& prev : args)
+        if (prev.name == a.name) fail(a.off, "argument '" + sym_name(a.name) + "' is given twice");
     } else if (*has_named) {
       // positional after named: allowed only for trailing lambdas; keep as positional
     }
@@ -1406,6 +1408,8 @@ Expr* Parser::parse_struct_literal(Expr* type) {
   while (!at(Tok::RBrace)) {
     uint32_t off = cur().offset;
     Sym f = expect_ident("a field name");
+    for (auto& prev : s->fields)
+      if (prev.first == f) fail(off, "field '" + sym_name(f) + "' is given twice");
     Expr* v;
     if (accept(Tok::Colon)) {
       v = parse_expr();

@@ -91,6 +91,22 @@ Str* Str::make(std::string_view s, size_t capacity) {
 
 Value make_str(std::string_view s) { return Value(Str::make(s)); }
 
+void StructType::refresh_init() {
+  static const Sym s_init = intern("__init__");
+  auto it = methods.find(s_init);
+  init = it == methods.end() ? nullptr : &it->second;
+}
+
+Instance* Instance::make(const Value& type, uint32_t n) {
+  void* mem = obj_heap_alloc(sizeof(Instance) + n * sizeof(Value));  // as alloc_bytes() says
+  Instance* obj = new (mem) Instance();
+  obj->type = type;
+  Value* f = obj->slots();
+  for (uint32_t i = 0; i < n; i++) new (&f[i]) Value(Value::undef());
+  obj->nfields = n;
+  return obj;
+}
+
 Value Value::boxed(int64_t i) { return Value(static_cast<Obj*>(new BoxedInt(i)), kBoxTag); }
 
 void str_append(Value& v, std::string_view t) {
@@ -225,8 +241,8 @@ bool values_equal(const Value& a, const Value& b) {
       Instance* p = a.as<Instance>();
       Instance* q = b.as<Instance>();
       if (p->type.obj() != q->type.obj()) return false;
-      for (size_t i = 0; i < p->fields.size(); i++)
-        if (!values_equal(p->fields[i], q->fields[i])) return false;
+      for (size_t i = 0; i < p->fields().size(); i++)
+        if (!values_equal(p->fields()[i], q->fields()[i])) return false;
       size_t np = p->extra ? p->extra->size() : 0, nq = q->extra ? q->extra->size() : 0;
       if (np != nq) return false;
       for (size_t i = 0; i < np; i++) {
@@ -498,11 +514,11 @@ static void show(std::string& out, const Value& v, bool quote, ShowPath& path) {
       out += sym_name(st->name);
       out += " { ";
       size_t shown = 0;
-      for (size_t i = 0; i < st->fields.size() && i < in->fields.size(); i++) {
+      for (size_t i = 0; i < st->fields.size() && i < in->fields().size(); i++) {
         if (shown++) out += ", ";
         out += sym_name(st->fields[i]);
         out += ": ";
-        show(out, in->fields[i], true, path);
+        show(out, in->fields()[i], true, path);
       }
       if (in->extra)
         for (auto& [k, x] : *in->extra) {

@@ -168,6 +168,10 @@ class Value {
   }
   uint64_t bits() const { return b_; }
 
+ public:
+  // Holds a reference-counted object (an Obj or a boxed int).
+  bool refcounted() const { return is_ref_bits(b_); }
+
  private:
   static constexpr uint64_t kPayload = (uint64_t(1) << 48) - 1;
   static constexpr uint64_t kIntTag = uint64_t(0xFFF9) << 48;
@@ -187,7 +191,6 @@ class Value {
     if (--o->rc == 0) obj_free(o);
   }
   static Value boxed(int64_t i);  // (out of line: allocates)
-  bool refcounted() const { return is_ref_bits(b_); }
   Obj* ptr() const { return ptr_of(b_); }
   SPL_INLINE void release() {
     if (refcounted()) unref(ptr());
@@ -275,18 +278,39 @@ struct StructType : Obj {
   std::vector<Expr*> defaults;  // may be null
   std::unordered_map<Sym, uint32_t> field_index;
   MethodTable methods;
+  const Value* init = nullptr;  // methods["__init__"] (a class), kept by refresh_init()
   StructType() : Obj(OK::StructType) {}
-  void clear_refs() override { methods.clear(); }
+  void refresh_init();  // after methods change
+  void clear_refs() override {
+    init = nullptr;
+    methods.clear();
+  }
 };
 
 struct Instance : Obj {
-  SPL_OBJ_BYTES(Instance)
+  size_t alloc_bytes() const override { return sizeof(Instance) + nfields * sizeof(Value); }
   Value type;  // StructType
-  std::vector<Value> fields;
   // Fields of this instance only, beyond its type's (a struct literal or an assignment naming a
   // field the declaration lacks: `P { x: 1, extra: 2 }`); never added to the type. Rare.
   std::unique_ptr<std::vector<std::pair<Sym, Value>>> extra;
-  Instance() : Obj(OK::Instance) {}
+  uint32_t nfields = 0;  // its type's fields, stored inline after the object (slots())
+
+  // A new instance of `type` with n fields, all undef (one allocation).
+  static Instance* make(const Value& type, uint32_t n);
+  ~Instance() override {
+    Value* f = slots();
+    for (uint32_t i = 0; i < nfields; i++) f[i].~Value();
+  }
+  Value* slots() { return reinterpret_cast<Value*>(this + 1); }
+  const Value* slots() const { return reinterpret_cast<const Value*>(this + 1); }
+  // The type's fields in declaration order: fields()[i], fields().size().
+  struct Fields {
+    Value* p;
+    uint32_t n;
+    size_t size() const { return n; }
+    Value& operator[](size_t i) const { return p[i]; }
+  };
+  Fields fields() { return {slots(), nfields}; }
   StructType* stype() const { return type.as<StructType>(); }
   Value* extra_field(Sym name) {
     if (extra)
@@ -303,11 +327,16 @@ struct Instance : Obj {
     extra->emplace_back(name, std::move(v));
   }
   void clear_refs() override {
-    fields.clear();
+    Value* f = slots();
+    for (uint32_t i = 0; i < nfields; i++) f[i] = Value();
     extra.reset();
     type = Value();
   }
+
+ private:
+  Instance() : Obj(OK::Instance) {}
 };
+static_assert(sizeof(Instance) % alignof(Value) == 0, "fields follow an Instance");
 
 struct Variant {
   Sym name;

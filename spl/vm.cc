@@ -154,8 +154,8 @@ bool vm_match(Interp& in, const Proto* p, Pattern* pat, const Value& v, Value* r
             if (it == st->field_index.end()) return false;
             idx = it->second;
           }
-          if (idx >= obj->fields.size() ||
-              !vm_match(in, p, pat->subs[i], obj->fields[idx], regs, fn))
+          if (idx >= obj->fields().size() ||
+              !vm_match(in, p, pat->subs[i], obj->fields()[idx], regs, fn))
             return false;
         }
         return true;
@@ -443,8 +443,41 @@ Value call_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
 
 // CALLX / CALLMX: calls with named or spread arguments (callee or receiver in r[0], arguments
 // in r[1..argc]).
+// Fills the construction cache of a CALLX site if `st` qualifies (see CallShape).
+bool cache_constructor(const CallShape& shape, const Value& type, int argc) {
+  StructType* st = type.as<StructType>();
+  if (st->init || shape.has_spread || size_t(argc) != st->fields.size()) return false;
+  std::vector<uint32_t> slots(static_cast<size_t>(argc));
+  std::vector<bool> seen(static_cast<size_t>(argc));
+  for (int i = 0; i < argc; i++) {
+    uint32_t idx = uint32_t(i);
+    if (shape.has_named && shape.args[size_t(i)].name) {
+      auto it = st->field_index.find(shape.args[size_t(i)].name);
+      if (it == st->field_index.end()) return false;  // an instance's own field
+      idx = it->second;
+    }
+    if (seen[idx]) return false;  // (the general path reports it)
+    seen[idx] = true;
+    slots[size_t(i)] = idx;
+  }
+  shape.ctor_type = type;
+  shape.ctor_fields = std::move(slots);
+  return true;
+}
+
 Value call_shaped(Interp& in, const CallShape& shape, Value* r, int argc) {
   Value* argv = r + 1;
+  // A struct built from named arguments (`P(x: 1, y: 2)`, `P { x: 1, y: 2 }`): the fields
+  // straight from the registers, in the order this site's cache says.
+  if (!shape.method && r[0].is(OK::StructType) &&
+      ((shape.ctor_type.bits() == r[0].bits() && !r[0].as<StructType>()->init) ||
+       cache_constructor(shape, r[0], argc))) {
+    Instance* obj = Instance::make(r[0], uint32_t(argc));
+    Value ov(obj);
+    Value* f = obj->slots();
+    for (int i = 0; i < argc; i++) f[shape.ctor_fields[size_t(i)]] = std::move(argv[i]);
+    return ov;
+  }
   std::vector<Value> expanded;
   if (shape.has_spread) {
     expanded = spread_args(in, shape, argv, argc);
@@ -583,6 +616,16 @@ inline void unpin(Frame* f) {
   }
 }
 
+// A function with a body not compiled yet: compiles it (true) so that the call instruction
+// can run again and take the flat path if it qualifies.
+bool first_call(Interp& in, Function* f) {
+  FnDecl* d = f->decl;
+  if (d->proto || !d->body) return false;
+  compile_function(in, d);
+  d->called = true;
+  return true;
+}
+
 // The entry frame of a dispatch loop is left by an exception.
 void unwind_entry(Interp& in, VmStack& vs, Frame* fr, Value* entry_top) {
   release_window(fr->locals, fr->proto->nregs);
@@ -594,6 +637,9 @@ void unwind_entry(Interp& in, VmStack& vs, Frame* fr, Value* entry_top) {
 // Releases the values a frame's registers hold (numbers may stay behind: a frame clears its
 // own locals when it starts, and writes every temporary before reading it).
 inline void release_window(Value* r, uint32_t n) {
+  bool any = false;  // (a branch-free scan first: windows of numbers are the common case)
+  for (uint32_t i = 0; i < n; i++) any |= r[i].refcounted();
+  if (!any) return;
   for (uint32_t i = 0; i < n; i++) r[i].drop();
 }
 
@@ -693,7 +739,6 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     R = fr->locals;                    \
     K = p->consts.data();              \
     code = p->code.data();             \
-    vs.set_top(R + p->nregs);          \
   } while (0)
 // A flat call of compiled code: the callee's window starts at nR (its arguments are there
 // already); registers past the arguments are cleared (they may hold the caller's dead
@@ -706,7 +751,6 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     if (!vs.room_for(nr_, q_->nregs)) in.stack_overflow(nullptr);        \
     if (Scheduler::interrupt_pending()) Scheduler::check_interrupt();    \
     for (uint32_t i_ = (NARGS); i_ < q_->nlocals; i_++) nr_[i_].clear(); \
-    f_->decl->called = true;                                             \
     Frame* nf_ = vs.push_frame();                                        \
     nf_->locals = nr_;                                                   \
     nf_->fn = f_;                                                        \
@@ -720,6 +764,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     nf_->pinned = (PIN);                                                 \
     if (PIN) f_->rc++;                                                   \
     ENTER_FRAME(nf_);                                                    \
+    vs.set_top(R + p->nregs);                                            \
     pc = code + q_->body_pc;                                             \
     DISPATCH();                                                          \
   } while (0)
@@ -1093,12 +1138,9 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       SAVE();
       if (callee.is(OK::Function)) {
         Function* f = callee.as<Function>();
-        FnDecl* fd = f->decl;
-        if (!fd->is_async && !fd->is_method && fd->body) {
-          Proto* q = fd->proto ? fd->proto : compile_function(in, fd);
-          if (pc->b == q->nparams && !q->variadic)
-            FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a, false);
-        }
+        if (Proto* q = f->decl->flat; q && pc->b == q->nparams)
+          FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a, false);
+        if (first_call(in, f)) DISPATCH();  // compiled now: flat from here on
       }
       R[pc->a] = in.call(callee, &R[pc->a + 1], pc->b, nullptr);
       NEXT();
@@ -1108,12 +1150,9 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       SAVE();
       if (callee.is(OK::Function)) {
         Function* f = callee.as<Function>();
-        FnDecl* fd = f->decl;
-        if (!fd->is_async && !fd->is_method && fd->body) {
-          Proto* q = fd->proto ? fd->proto : compile_function(in, fd);
-          if (pc->b == q->nparams && !q->variadic)
-            FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a, true);  // the frame holds f
-        }
+        if (Proto* q = f->decl->flat; q && pc->b == q->nparams)
+          FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a, true);  // the frame holds f
+        if (first_call(in, f)) DISPATCH();
       }
       if (callee.is_undef()) used_before_assigned(in, p->global_names[pc->c]);
       R[pc->a] = callee;  // (held in a register during the call)
@@ -1190,6 +1229,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         unpin(fr);
         vs.pop_frame();
         ENTER_FRAME(caller);
+        vs.lower_top(R + p->nregs);
         pc = caller->pc + 1;
       }
       DISPATCH();
@@ -1268,7 +1308,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         Instance* inst = obj.as<Instance>();
         InlineCache& ic = p->caches[size_t(pc - code)];
         if (ic.type == inst->type.obj()) {
-          R[pc->a] = inst->fields[ic.index];
+          R[pc->a] = inst->fields()[ic.index];
           NEXT();
         }
         StructType* st = inst->stype();
@@ -1277,7 +1317,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
           st->rc++;  // pinned (see CALLM)
           ic.type = st;
           ic.index = it->second;
-          R[pc->a] = inst->fields[it->second];
+          R[pc->a] = inst->fields()[it->second];
           NEXT();
         }
       }
@@ -1291,7 +1331,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         Instance* inst = obj.as<Instance>();
         InlineCache& ic = p->caches[size_t(pc - code)];
         if (ic.type == inst->type.obj()) {
-          inst->fields[ic.index] = R[pc->b];
+          inst->fields()[ic.index] = R[pc->b];
           NEXT();
         }
         StructType* st = inst->stype();
@@ -1300,7 +1340,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
           st->rc++;
           ic.type = st;
           ic.index = it->second;
-          inst->fields[it->second] = R[pc->b];
+          inst->fields()[it->second] = R[pc->b];
           NEXT();
         }
       }
@@ -1442,6 +1482,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
               unpin(fr);
               vs.pop_frame();
               ENTER_FRAME(caller);
+              vs.lower_top(R + p->nregs);
             }
             unwind_entry(in, vs, fr, entry_top);
             throw;
@@ -1462,6 +1503,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         unpin(fr);
         vs.pop_frame();
         ENTER_FRAME(caller);
+        vs.lower_top(R + p->nregs);
         pc = caller->pc;
       }
     } catch (...) {
@@ -1473,6 +1515,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         unpin(fr);
         vs.pop_frame();
         ENTER_FRAME(caller);
+        vs.lower_top(R + p->nregs);
       }
       unwind_entry(in, vs, fr, entry_top);
       throw;

@@ -36,6 +36,7 @@ class VmStack {
     top_ = t;
     if (t > hwm_) hwm_ = t;
   }
+  void lower_top(Value* t) { top_ = t; }  // (t <= top: the high-water mark stays)
   bool room_for(const Value* from, uint32_t n) const { return from + n <= limit_; }
 
   // Frames: LIFO, never moved (the interpreter's frame chain points into them); a frame

@@ -141,5 +141,17 @@ TEST(Parser, InlineIfThenElseAndMatchArms) {
   EXPECT_NE(m->arms[1].guard, nullptr);
 }
 
+TEST(Parser, ArgumentOrFieldGivenTwiceIsAnError) {
+  auto p = parse("f(x: 1, y: 2, x: 3)\n");
+  ASSERT_EQ(p->errors.size(), 1u);
+  EXPECT_EQ(p->errors[0].message, "argument 'x' is given twice");
+  int line, col;
+  p->file->line_col(p->errors[0].offset, &line, &col);
+  EXPECT_EQ(col, 15);
+  auto q = parse("P { x: 1, x: 2 }\n");
+  ASSERT_EQ(q->errors.size(), 1u);
+  EXPECT_EQ(q->errors[0].message, "field 'x' is given twice");
+}
+
 }  // namespace
 }  // namespace spl
