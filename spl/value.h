@@ -391,8 +391,9 @@ struct Cell : Obj {
 struct Function : Obj {
   SPL_OBJ_BYTES(Function)
   FnDecl* decl;
-  std::vector<Value> captures;  // Cells
-  Value owner;                  // StructType/EnumType for methods (nil otherwise)
+  struct Proto* flat = nullptr;  // decl->flat once a call has seen it compiled (VM fast path)
+  std::vector<Value> captures;   // Cells
+  Value owner;                   // StructType/EnumType for methods (nil otherwise)
   explicit Function(FnDecl* d) : Obj(OK::Function), decl(d) {}
   void clear_refs() override {
     captures.clear();

@@ -616,14 +616,17 @@ inline void unpin(Frame* f) {
   }
 }
 
-// A function with a body not compiled yet: compiles it (true) so that the call instruction
-// can run again and take the flat path if it qualifies.
+// A function value's first call through CALL/CALLG: compiles its body if needed and notes
+// whether it can run flat (true: the call instruction runs again and takes the flat path).
 bool first_call(Interp& in, Function* f) {
   FnDecl* d = f->decl;
-  if (d->proto || !d->body) return false;
-  compile_function(in, d);
-  d->called = true;
-  return true;
+  if (f->flat || !d->body) return false;  // (flat already: the arity did not match)
+  if (!d->proto) {
+    compile_function(in, d);
+    d->called = true;
+  }
+  f->flat = d->flat;
+  return f->flat != nullptr;
 }
 
 // The entry frame of a dispatch loop is left by an exception.
@@ -710,9 +713,9 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       SPL_OPCODES(SPL_OP_LABEL)
 #undef SPL_OP_LABEL
   };
-  const Instr* code = p->code.data();
-  const Instr* pc = code + start;
-  const Value* K = p->consts.data();
+  // (the proto's code, constants and the frame's function are read through p and fr: fewer
+  // live variables keep R, pc and fr in machine registers)
+  const Instr* pc = p->code.data() + start;
 #define DISPATCH() goto* labels[unsigned(pc->op)]
 #define NEXT()  \
   do {          \
@@ -735,10 +738,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     fr = (f);                          \
     in.frame_ = fr;                    \
     p = const_cast<Proto*>(fr->proto); \
-    fn = fr->fn;                       \
     R = fr->locals;                    \
-    K = p->consts.data();              \
-    code = p->code.data();             \
   } while (0)
 // A flat call of compiled code: the callee's window starts at nR (its arguments are there
 // already); registers past the arguments are cleared (they may hold the caller's dead
@@ -765,7 +765,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     if (PIN) f_->rc++;                                                   \
     ENTER_FRAME(nf_);                                                    \
     vs.set_top(R + p->nregs);                                            \
-    pc = code + q_->body_pc;                                             \
+    pc = p->code.data() + q_->body_pc;                                   \
     DISPATCH();                                                          \
   } while (0)
   // Rule for the handlers below: a computed goto leaves a scope WITHOUT running destructors,
@@ -780,7 +780,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       NEXT();
     }
     do_LOADK : {
-      R[pc->a] = K[pc->bx];
+      R[pc->a] = p->consts[pc->bx];
       NEXT();
     }
     do_LOADI : {
@@ -827,7 +827,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       Value& v = R[pc->b].as<Cell>()->v;
       if (v.is_undef()) {
         SAVE();
-        used_before_assigned(in, Sym(K[pc->c].small_int()));
+        used_before_assigned(in, Sym(p->consts[pc->c].small_int()));
       }
       R[pc->a] = v;
       NEXT();
@@ -837,16 +837,16 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       NEXT();
     }
     do_GETUPV : {
-      Value& v = fn->captures[pc->b].as<Cell>()->v;
+      Value& v = fr->fn->captures[pc->b].as<Cell>()->v;
       if (v.is_undef()) {
         SAVE();
-        used_before_assigned(in, Sym(K[pc->c].small_int()));
+        used_before_assigned(in, Sym(p->consts[pc->c].small_int()));
       }
       R[pc->a] = v;
       NEXT();
     }
     do_SETUPV : {
-      fn->captures[pc->b].as<Cell>()->v = R[pc->a];
+      fr->fn->captures[pc->b].as<Cell>()->v = R[pc->a];
       NEXT();
     }
     do_MKCELL : {
@@ -1138,7 +1138,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       SAVE();
       if (callee.is(OK::Function)) {
         Function* f = callee.as<Function>();
-        if (Proto* q = f->decl->flat; q && pc->b == q->nparams)
+        if (Proto* q = f->flat; q && pc->b == q->nparams)
           FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a, false);
         if (first_call(in, f)) DISPATCH();  // compiled now: flat from here on
       }
@@ -1150,7 +1150,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       SAVE();
       if (callee.is(OK::Function)) {
         Function* f = callee.as<Function>();
-        if (Proto* q = f->decl->flat; q && pc->b == q->nparams)
+        if (Proto* q = f->flat; q && pc->b == q->nparams)
           FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a, true);  // the frame holds f
         if (first_call(in, f)) DISPATCH();
       }
@@ -1168,8 +1168,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       SAVE();
       Value& obj = R[pc->a];
       int argc = pc->b;
-      InlineCache& ic = p->caches[size_t(pc - code)];
-      Sym name = Sym(K[pc->c].small_int());
+      InlineCache& ic = p->caches[size_t(pc - p->code.data())];
+      Sym name = Sym(p->consts[pc->c].small_int());
       if (obj.is_obj()) {
         Obj* o = obj.obj();
         if (o->kind == OK::Instance) {
@@ -1212,10 +1212,10 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_TEXTMUT : {
       SAVE();
       bool text = R[pc->b].is(OK::Str);
-      Sym name = Sym(K[pc->c].small_int());
+      Sym name = Sym(p->consts[pc->c].small_int());
       if (R[pc->b].is_obj() && !R[pc->b].is(OK::Instance))
-        R[pc->a] = call_builtin_method(in, p->caches[size_t(pc - code)], R[pc->b], &R[pc->a + 1],
-                                       pc->k, name);
+        R[pc->a] = call_builtin_method(in, p->caches[size_t(pc - p->code.data())], R[pc->b],
+                                       &R[pc->a + 1], pc->k, name);
       else
         R[pc->a] = in.call_method(R[pc->b], name, &R[pc->a + 1], pc->k, nullptr);
       pc += text ? 1 : 2;  // the write-back runs only for text
@@ -1294,7 +1294,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       NEXT();
     }
     do_CLOSURE : {
-      R[pc->a] = new_closure(p->lambdas[pc->bx], R, fn);
+      R[pc->a] = new_closure(p->lambdas[pc->bx], R, fr->fn);
       NEXT();
     }
     do_INTERP : {
@@ -1306,13 +1306,13 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       Value& obj = R[pc->b];
       if (obj.is(OK::Instance)) {
         Instance* inst = obj.as<Instance>();
-        InlineCache& ic = p->caches[size_t(pc - code)];
+        InlineCache& ic = p->caches[size_t(pc - p->code.data())];
         if (ic.type == inst->type.obj()) {
           R[pc->a] = inst->fields()[ic.index];
           NEXT();
         }
         StructType* st = inst->stype();
-        auto it = st->field_index.find(Sym(K[pc->c].small_int()));
+        auto it = st->field_index.find(Sym(p->consts[pc->c].small_int()));
         if (it != st->field_index.end()) {
           st->rc++;  // pinned (see CALLM)
           ic.type = st;
@@ -1322,20 +1322,20 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         }
       }
       SAVE();
-      R[pc->a] = in.get_field(obj, Sym(K[pc->c].small_int()), nullptr);
+      R[pc->a] = in.get_field(obj, Sym(p->consts[pc->c].small_int()), nullptr);
       NEXT();
     }
     do_SETFIELD : {
       Value& obj = R[pc->a];
       if (obj.is(OK::Instance)) {
         Instance* inst = obj.as<Instance>();
-        InlineCache& ic = p->caches[size_t(pc - code)];
+        InlineCache& ic = p->caches[size_t(pc - p->code.data())];
         if (ic.type == inst->type.obj()) {
           inst->fields()[ic.index] = R[pc->b];
           NEXT();
         }
         StructType* st = inst->stype();
-        auto it = st->field_index.find(Sym(K[pc->c].small_int()));
+        auto it = st->field_index.find(Sym(p->consts[pc->c].small_int()));
         if (it != st->field_index.end()) {
           st->rc++;
           ic.type = st;
@@ -1345,7 +1345,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         }
       }
       SAVE();
-      in.set_field(obj, Sym(K[pc->c].small_int()), R[pc->b], nullptr);
+      in.set_field(obj, Sym(p->consts[pc->c].small_int()), R[pc->b], nullptr);
       NEXT();
     }
     do_GETINDEX : {
@@ -1398,7 +1398,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_CAST : {
       SAVE();
-      R[pc->a] = cast_to(in, R[pc->b], Sym(K[pc->c].small_int()), nullptr);
+      R[pc->a] = cast_to(in, R[pc->b], Sym(p->consts[pc->c].small_int()), nullptr);
       NEXT();
     }
     do_UNPACK : {
@@ -1409,7 +1409,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_MATCH : {
       SAVE();
       Pattern* pat = p->patterns[pc->bx];
-      bool ok = vm_match(in, p, pat, R[pc->a], R, fn);
+      bool ok = vm_match(in, p, pat, R[pc->a], R, fr->fn);
       if (pc->k) {
         if (!ok) in.error(nullptr, "value " + repr(R[pc->a]) + " does not match the pattern");
         NEXT();
@@ -1457,7 +1457,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_PANIC : {
       SAVE();
-      in.error(nullptr, K[pc->bx].as<Str>()->str());
+      in.error(nullptr, p->consts[pc->bx].as<Str>()->str());
     }
     } catch (RuntimeError& e) {
       // An error unwinds frames of this loop, innermost first. In each, the exit handlers of
@@ -1465,7 +1465,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       // innermost first; one that returns true suppresses the error (never a cancellation or a
       // failed expectation) and execution goes on after that with.
       for (;;) {
-        uint32_t at = uint32_t(pc - code);
+        uint32_t at = uint32_t(pc - p->code.data());
         bool resumed = false;
         for (const WithHandler& h : p->handlers) {
           if (at < h.begin || at >= h.end) continue;
@@ -1488,7 +1488,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
             throw;
           }
           if (suppressed && !info->cancelled && !info->expectation) {
-            pc = code + h.after;
+            pc = p->code.data() + h.after;
             resumed = true;
             break;
           }
