@@ -292,6 +292,8 @@ Value Interp::call(const Value& callee, Value* argv, int argc, const Node* site,
                    const std::vector<Arg>* names) {
   if (callee.is(OK::Function)) {
     Function* fn = callee.as<Function>();
+    if (__builtin_expect(use_vm_ && !fn->decl->is_async, 1))
+      return vm_execute(*this, fn, argv, argc, self, names, site);
     if (fn->decl->is_async) {
       std::vector<Value> args(argv, argv + argc);
       if (names) {

@@ -748,24 +748,24 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     Function* f_ = (F);                                                  \
     Proto* q_ = (Q);                                                     \
     Value* nr_ = (NR);                                                   \
+    uint16_t ret_ = (RET);                                               \
     if (!vs.room_for(nr_, q_->nregs)) in.stack_overflow(nullptr);        \
     if (Scheduler::interrupt_pending()) Scheduler::check_interrupt();    \
     for (uint32_t i_ = (NARGS); i_ < q_->nlocals; i_++) nr_[i_].clear(); \
     Frame* nf_ = vs.push_frame();                                        \
     nf_->locals = nr_;                                                   \
     nf_->fn = f_;                                                        \
-    nf_->module = f_->decl->module;                                      \
+    nf_->module = q_->module;                                            \
     nf_->parent = fr;                                                    \
-    nf_->off = f_->decl->off;                                            \
     nf_->proto = q_;                                                     \
-    nf_->pc = nullptr;                                                   \
+    pc = q_->code.data() + q_->body_pc;                                  \
+    nf_->pc = pc; /* (where errors before the first SAVE point) */       \
     nf_->entry = false;                                                  \
-    nf_->ret_reg = (RET);                                                \
+    nf_->ret_reg = ret_;                                                 \
     nf_->pinned = (PIN);                                                 \
     if (PIN) f_->rc++;                                                   \
     ENTER_FRAME(nf_);                                                    \
     vs.set_top(R + p->nregs);                                            \
-    pc = p->code.data() + q_->body_pc;                                   \
     DISPATCH();                                                          \
   } while (0)
   // Rule for the handlers below: a computed goto leaves a scope WITHOUT running destructors,
