@@ -29,6 +29,21 @@ std::string block_name(Interp& in, CallArgs& a) {
   return a.argc ? in.to_display(a.argv[0]) : std::string("(unnamed)");
 }
 
+// An example (or hook) whose block returned Err(e) — directly or through `?` — failed: raise
+// that as its error, with e's message.
+void returned_err(Interp& in, const Value& r, const Node* site, const char* what) {
+  if (!in.is_variant(r, 2, 1)) return;
+  Value inner(r.as<EnumVal>()->payload);
+  std::string msg;
+  try {
+    msg = in.error_message(inner);
+  } catch (RuntimeError& e) {
+    if (e.info->cancelled) throw;
+    msg = repr(r);
+  }
+  throw RuntimeError{in.make_error(site, std::string(what) + " returned an error: " + msg)};
+}
+
 Value b_describe(Interp& in, CallArgs& a) {
   want_args(in, a, 1, 2);
   BddState& st = in.bdd();
@@ -39,6 +54,7 @@ Value b_describe(Interp& in, CallArgs& a) {
   try {
     in.call0(a.argv[1]);
   } catch (RuntimeError& e) {
+    if (e.info->cancelled) throw;  // (Ctrl-C, timeouts: never a test result)
     st.failed++;
     in.flush_output();
     out(indent(st.depth) + "✗ error outside of an example\n");
@@ -65,16 +81,21 @@ Value b_it(Interp& in, CallArgs& a) {
   std::shared_ptr<ErrorInfo> failure;
   try {
     for (auto& g : st.groups)
-      for (auto& h : g.before_each) in.call0(h);
-    in.call0(a.argv[1]);
+      for (auto& h : g.before_each) returned_err(in, in.call0(h), a.site, "a before_each hook");
+    returned_err(in, in.call0(a.argv[1]), a.site, "the example");
   } catch (RuntimeError& e) {
+    if (e.info->cancelled) {
+      st.in_example = false;
+      throw;
+    }
     failure = e.info;
   }
   for (size_t gi = st.groups.size(); gi-- > 0;) {
     for (auto& h : st.groups[gi].after_each) {
       try {
-        in.call0(h);
+        returned_err(in, in.call0(h), a.site, "an after_each hook");
       } catch (RuntimeError& e) {
+        if (e.info->cancelled) throw;
         if (!failure) failure = e.info;
       }
     }
@@ -281,7 +302,7 @@ bool check(Interp& in, const std::string& kind, const Value& actual, const Value
     try {
       in.call0(actual);
     } catch (RuntimeError& e) {
-      if (e.info->expectation) throw;
+      if (e.info->expectation || e.info->cancelled) throw;
       if (exp.is(OK::Str)) {
         desc = "raise an error containing " + repr(exp);
         return e.info->message.find(exp.as<Str>()->view()) != std::string::npos;
