@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "bdd.h"
 #include "bytecode.h"
@@ -324,7 +325,15 @@ static int dispatch(int argc, char** argv) {
 int spl_main(int argc, char** argv) {
   reopen_closed_std_fds();
   if (!isatty(1)) std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
-  int code = dispatch(argc, argv);
+  int code;
+  try {
+    code = dispatch(argc, argv);
+  } catch (std::bad_alloc&) {  // outside any Simple code (loading a huge program, ...)
+    static const char msg[] = "error: out of memory\n";
+    ssize_t ignored = ::write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    return 1;
+  }
   // Output that could not be written is an error (full disk, /dev/full), not a success. A
   // closed pipe (EPIPE) ends quietly, as GNU tools do.
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {

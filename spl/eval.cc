@@ -486,7 +486,11 @@ static Flow exec_with(Interp& in, WithStmt* w, size_t idx, Frame& f) {
   };
   Flow fl;
   try {
-    fl = exec_with(in, w, idx + 1, f);
+    try {
+      fl = exec_with(in, w, idx + 1, f);
+    } catch (std::bad_alloc&) {
+      in.out_of_memory();  // (as an error, so that the exit handler runs)
+    }
   } catch (RuntimeError& e) {
     if (e.info->expectation) {
       call_exit(nullptr);

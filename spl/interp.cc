@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <new>
 
 #include "bdd.h"
 #include "bytecode.h"
@@ -87,6 +88,20 @@ Interp::Interp() {
   sched_ = std::make_unique<Scheduler>(*this);
   bdd_ = make_bdd_state();
   install_builtins();
+  refill_memory_reserve();
+}
+
+namespace {
+constexpr size_t kMemoryReserve = 1 << 20;
+}
+
+void Interp::out_of_memory() {
+  memory_reserve_.reset();
+  error(nullptr, "out of memory");
+}
+
+void Interp::refill_memory_reserve() {
+  if (!memory_reserve_) memory_reserve_.reset(new (std::nothrow) char[kMemoryReserve]);
 }
 
 Interp::~Interp() {

@@ -126,6 +126,11 @@ class Interp {
   std::shared_ptr<ErrorInfo> make_error(const Node* at, std::string msg);
   void report_error(const ErrorInfo& e);
   Frame* frame() { return frame_; }
+  // An allocation failed: raises "out of memory" at the current place, first giving back a
+  // reserve of memory held for this so that the report and the unwinding can allocate.
+  [[noreturn]] void out_of_memory();
+  // Takes the reserve again (after an out-of-memory error was handled); no-op if held.
+  void refill_memory_reserve();
 
   // ---- values ----
   Value some(Value v);
@@ -206,6 +211,7 @@ class Interp {
   // The VM stack for code that runs outside any task (tests, loading); tasks have their own.
   std::unique_ptr<Value[]> native_values_;
   VmStack native_vm_stack_;
+  std::unique_ptr<char[]> memory_reserve_;  // see out_of_memory()
   std::unordered_map<const Expr*, Proto*> expression_protos_;
   std::unordered_map<std::string, Value> modules_;  // by canonical path
   std::vector<Module*> module_order_;

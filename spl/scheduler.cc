@@ -62,7 +62,20 @@ struct TimerEntry {
   bool is_timeout;
 };
 
-Scheduler::Scheduler(Interp& in) : in_(in) { uv_loop_init(&loop_); }
+// "out of memory" without allocating: a static report shared by every use.
+static std::shared_ptr<ErrorInfo> out_of_memory_error() {
+  static const std::shared_ptr<ErrorInfo> info = [] {
+    auto i = std::make_shared<ErrorInfo>();
+    i->message = "out of memory";
+    return i;
+  }();
+  return info;
+}
+
+Scheduler::Scheduler(Interp& in) : in_(in) {
+  uv_loop_init(&loop_);
+  (void)out_of_memory_error();  // made now: when it is needed, allocation may fail
+}
 
 static void timer_closed(uv_handle_t* h) { delete static_cast<TimerEntry*>(h->data); }
 
@@ -196,7 +209,12 @@ void Scheduler::task_entry(void* arg) {
     } catch (ExitRequest& x) {
       if (s->exit_code_ < 0) s->exit_code_ = x.code;
       exit_req = true;
+    } catch (std::bad_alloc&) {
+      // (the tree walker's errors, and allocations outside Simple frames; the VM reports
+      // them where they happen)
+      err = out_of_memory_error();
     }
+    if (err && err->message == "out of memory") s->in_.refill_memory_reserve();
     t->body = nullptr;
     Future* f = t->future.as<Future>();
     f->producer = nullptr;

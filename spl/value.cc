@@ -29,7 +29,11 @@ void obj_free(Obj* o) {
   static std::vector<Obj*> pending;
   static bool freeing = false;
   if (freeing) {
-    pending.push_back(o);
+    try {
+      pending.push_back(o);
+    } catch (std::bad_alloc&) {
+      obj_destroy(o);  // out of memory: freed right away (recursively) instead of queued
+    }
     return;
   }
   freeing = true;

@@ -771,8 +771,16 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
   // Rule for the handlers below: a computed goto leaves a scope WITHOUT running destructors,
   // so no handler may hold a local with one (Value, vector, string) when it dispatches: such
   // work goes into the helper functions above, or assigns a temporary directly to a register.
+  bool out_of_memory = false;
   for (;;) {
     try {
+      if (__builtin_expect(out_of_memory, 0)) {
+        // An allocation failed at pc: raised here as an error of that instruction, so that
+        // `with` exit handlers run and the report has a place and a stack trace. (If making
+        // the report fails too, the bad_alloc itself leaves this loop.)
+        SAVE();
+        in.out_of_memory();
+      }
       DISPATCH();
 
     do_MOVE : {
@@ -1506,9 +1514,25 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         vs.lower_top(R + p->nregs);
         pc = caller->pc;
       }
+    } catch (std::bad_alloc&) {
+      if (!out_of_memory) {
+        out_of_memory = true;  // (raised as an error at the top of the loop)
+        continue;
+      }
+      out_of_memory = false;
+      while (!fr->entry) {
+        Frame* caller = fr->parent;
+        release_window(R, p->nregs);
+        unpin(fr);
+        vs.pop_frame();
+        ENTER_FRAME(caller);
+        vs.lower_top(R + p->nregs);
+      }
+      unwind_entry(in, vs, fr, entry_top);
+      throw;
     } catch (...) {
-      // Anything else (`?` at top level, sys_exit, out of memory) leaves every frame of this
-      // loop, releasing its registers.
+      // Anything else (`?` at top level, sys_exit) leaves every frame of this loop, releasing
+      // its registers.
       while (!fr->entry) {
         Frame* caller = fr->parent;
         release_window(R, p->nregs);

@@ -86,6 +86,19 @@ memory_limit)
     [ $code = 0 ] || [ -s "$tmp/err" ] || fail "ulimit -v $kb: failed without a message"
   done
   ;;
+out_of_memory)
+  skip_sanitized
+  for engine in vm tree; do
+    (ulimit -v 400000; SPL_ENGINE=$engine timeout 120 "$spl" run "$here/oom_text.spl" >"$tmp/out" 2>"$tmp/err")
+    expect_code 1 $? "oom_text ($engine)"
+    expect_err "error: out of memory"
+    grep -qx "cleanup ran" "$tmp/out" || fail "oom_text ($engine): the with's __exit__ did not run"
+    (ulimit -v 400000; SPL_ENGINE=$engine timeout 120 "$spl" run "$here/oom_arrays.spl" >"$tmp/out" 2>"$tmp/err")
+    expect_code 1 $? "oom_arrays ($engine)"
+    expect_err "error: out of memory"
+    [ $engine = vm ] && expect_err "oom_arrays.spl:7:"  # (the VM reports where)
+  done
+  ;;
 sigint_busy|sigint_await)
   prog=busy_cleanup; want="cleanup: interrupted"; ready=busy
   if [ $case = sigint_await ]; then prog=await_cleanup; want="cleanup main: interrupted"; ready=waiting; fi
