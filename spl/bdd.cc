@@ -44,10 +44,40 @@ void returned_err(Interp& in, const Value& r, const Node* site, const char* what
   throw RuntimeError{in.make_error(site, std::string(what) + " returned an error: " + msg)};
 }
 
+// Prints the headings of the groups around an example that is about to be shown.
+void print_headings(BddState& st) {
+  for (auto& h : st.headings) {
+    if (h.printed) continue;
+    out(indent(h.depth) + h.name + "\n");
+    h.printed = true;
+  }
+}
+
+// Whether the example `name` is selected by `spl test -k` (always, without a filter); counts
+// it as deselected if not, and otherwise prints the headings it needs.
+bool selected(BddState& st, const std::string& name) {
+  if (!st.filter.empty()) {
+    std::string full;
+    for (auto& h : st.headings) full += h.name + " ";
+    full += name;
+    if (full.find(st.filter) == std::string::npos) {
+      st.deselected++;
+      return false;
+    }
+  }
+  print_headings(st);
+  return true;
+}
+
 Value b_describe(Interp& in, CallArgs& a) {
   want_args(in, a, 1, 2);
   BddState& st = in.bdd();
-  out(indent(st.depth) + block_name(in, a) + "\n");
+  st.headings.push_back({block_name(in, a), st.depth, false});
+  if (st.filter.empty()) print_headings(st);
+  struct PopHeading {
+    BddState& st;
+    ~PopHeading() { st.headings.pop_back(); }
+  } pop{st};
   if (a.argc < 2) return Value();
   st.depth++;
   st.groups.push_back({});
@@ -55,6 +85,7 @@ Value b_describe(Interp& in, CallArgs& a) {
     in.call0(a.argv[1]);
   } catch (RuntimeError& e) {
     if (e.info->cancelled) throw;  // (Ctrl-C, timeouts: never a test result)
+    print_headings(st);
     st.failed++;
     in.flush_output();
     out(indent(st.depth) + "✗ error outside of an example\n");
@@ -71,6 +102,7 @@ Value b_it(Interp& in, CallArgs& a) {
   BddState& st = in.bdd();
   std::string name = block_name(in, a);
   if (st.in_example) in.error(a.site, "'it' cannot be nested inside another example");
+  if (!selected(st, name)) return Value();
   if (a.argc < 2) {
     st.skipped++;
     out(indent(st.depth) + "○ " + name + " (pending)\n");
@@ -150,8 +182,10 @@ Value b_skip(Interp& in, CallArgs& a) {
     st.skip_signal = info;
     throw RuntimeError{info};
   }
+  std::string name = block_name(in, a);
+  if (!selected(st, name)) return Value();
   st.skipped++;
-  out(indent(st.depth) + "○ " + block_name(in, a) + " (skipped)\n");
+  out(indent(st.depth) + "○ " + name + " (skipped)\n");
   return Value();
 }
 

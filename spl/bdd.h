@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "value.h"
@@ -25,7 +26,18 @@ struct BddState {
   // identity and counts the example as skipped instead of failed.
   std::shared_ptr<ErrorInfo> skip_signal;
   std::vector<BddGroup> groups{BddGroup{}};  // [0] is the file level
-  bool ran_examples() const { return passed + failed + skipped > 0; }
+  // `spl test -k TEXT`: only examples whose description (the names of the groups around
+  // them and their own, joined by spaces) contains `filter` run; the others are counted as
+  // deselected and not shown. Group headings are printed when their first example runs.
+  std::string filter;
+  int deselected = 0;
+  struct Heading {
+    std::string name;
+    int depth;
+    bool printed;
+  };
+  std::vector<Heading> headings;  // the groups being run, outermost first
+  bool ran_examples() const { return passed + failed + skipped + deselected > 0; }
 };
 
 }  // namespace spl

@@ -191,7 +191,7 @@ int cmd_check(const std::vector<std::string>& paths) {
   return code;
 }
 
-int cmd_test(const std::vector<std::string>& paths) {
+int cmd_test(const std::vector<std::string>& paths, const std::string& filter) {
   std::vector<std::string> files;
   for (auto& p : paths) {
     struct stat st;
@@ -207,13 +207,14 @@ int cmd_test(const std::vector<std::string>& paths) {
       return 5;
     }
   }
-  int passed = 0, failed = 0, skipped = 0;
+  int passed = 0, failed = 0, skipped = 0, deselected = 0;
   for (auto& f : files) {
     std::printf("%s\n", f.c_str());
     std::fflush(stdout);
     Interp in;
     in.set_args({f});
     in.set_stdlib_dir(default_stdlib_dir());
+    in.bdd().filter = filter;
     std::vector<Diagnostic> errors;
     Module* m = in.load_main(f, errors);
     if (!m) {
@@ -227,13 +228,21 @@ int cmd_test(const std::vector<std::string>& paths) {
     passed += in.bdd().passed;
     failed += in.bdd().failed;
     skipped += in.bdd().skipped;
+    deselected += in.bdd().deselected;
     if (code != 0 && in.bdd().failed == 0) {
       std::printf("✗ %s ended with an error\n", f.c_str());
       failed++;
     }
   }
-  std::printf("\n%d passed, %d failed, %d skipped\n", passed, failed, skipped);
-  return failed ? 1 : 0;
+  std::printf("\n%d passed, %d failed, %d skipped", passed, failed, skipped);
+  if (!filter.empty()) std::printf(", %d deselected by -k", deselected);
+  std::printf("\n");
+  if (failed) return 1;
+  if (!filter.empty() && passed + skipped == 0) {
+    std::fprintf(stderr, "error: no example's description contains '%s' (-k)\n", filter.c_str());
+    return 5;
+  }
+  return 0;
 }
 
 // A standard descriptor that the parent closed (`spl run p.spl >&-`) is reopened on
@@ -302,6 +311,7 @@ static int dispatch(int argc, char** argv) {
   }
   if (cmd == "test") {
     std::vector<std::string> paths;
+    std::string filter;
     for (int i = 2; i < argc; i++) {
       if (is_help_flag(argv[i])) {
         std::printf(
@@ -310,10 +320,18 @@ static int dispatch(int argc, char** argv) {
             kTestUsage);
         return 0;
       }
+      if (std::strcmp(argv[i], "-k") == 0) {
+        if (i + 1 >= argc) return usage_error("'-k' needs a TEXT", kTestUsage);
+        filter = argv[++i];
+        if (filter.empty()) return usage_error("'-k' needs a non-empty TEXT", kTestUsage);
+        continue;
+      }
+      if (argv[i][0] == '-' && argv[i][1] != 0)
+        return usage_error(std::string("unknown option '") + argv[i] + "'", kTestUsage);
       paths.push_back(argv[i]);
     }
     if (paths.empty()) paths.push_back(".");
-    return cmd_test(paths);
+    return cmd_test(paths, filter);
   }
   if (cmd.size() > 4 && cmd.compare(cmd.size() - 4, 4, ".spl") == 0)
     return cmd_run(cmd, std::vector<std::string>(argv + 2, argv + argc));

@@ -10,7 +10,8 @@ namespace spl {
 std::string default_stdlib_dir();  // $SPL_STDLIB_PATH, else simple_std/ found above the binary
 int cmd_run(const std::string& file, const std::vector<std::string>& args);
 int cmd_check(const std::vector<std::string>& files);
-int cmd_test(const std::vector<std::string>& paths);
+// `spl test [-k TEXT] PATH...`: filter "" runs every example.
+int cmd_test(const std::vector<std::string>& paths, const std::string& filter);
 int spl_main(int argc, char** argv);
 
 }  // namespace spl

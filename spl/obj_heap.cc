@@ -23,8 +23,9 @@ LargeHeader g_large{&g_large, &g_large, 0, 0};
 size_t g_live = 0;
 
 void* large_alloc(size_t bytes) {
-  auto* h = static_cast<LargeHeader*>(std::malloc(sizeof(LargeHeader) + bytes));
-  if (!h) throw std::bad_alloc();
+  // (operator new, like every other allocation: a replaced one, as the run fuzz target's
+  // memory budget is, sees the whole heap)
+  auto* h = static_cast<LargeHeader*>(::operator new(sizeof(LargeHeader) + bytes));
   h->bytes = bytes;
   h->next = g_large.next;
   h->prev = &g_large;
@@ -37,7 +38,7 @@ void large_release(void* p) {
   LargeHeader* h = static_cast<LargeHeader*>(p) - 1;
   h->prev->next = h->next;
   h->next->prev = h->prev;
-  std::free(h);
+  ::operator delete(h);
 }
 
 #if !defined(SPL_SANITIZED)
@@ -70,9 +71,10 @@ void* small_alloc(size_t cls) {
   }
   size_t slot = (cls + 1) * kGranule;
   if (!c.bump || c.bump + slot > c.end) {
+    c.chunks.reserve(c.chunks.size() + 1);  // (first: the push below cannot fail then)
     // Zero-filled: never-used slots read as free.
-    char* chunk = static_cast<char*>(std::calloc(1, kChunkBytes));
-    if (!chunk) throw std::bad_alloc();
+    char* chunk = static_cast<char*>(::operator new(kChunkBytes));
+    std::memset(chunk, 0, kChunkBytes);
     c.chunks.push_back(chunk);
     c.bump = chunk;
     c.end = chunk + kChunkBytes;
@@ -133,7 +135,7 @@ void obj_heap_each(const std::function<void(void*)>& fn) {
 void obj_heap_reset() {
 #if !defined(SPL_SANITIZED)
   for (SizeClass& c : g_classes) {
-    for (char* chunk : c.chunks) std::free(chunk);
+    for (char* chunk : c.chunks) ::operator delete(chunk);
     c = SizeClass();
   }
 #endif

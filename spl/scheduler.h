@@ -113,7 +113,18 @@ class Scheduler {
   void cancel_future(Future* f);
 
   // Ctrl-C: checked by the evaluator at calls and loop back-edges (one relaxed load).
-  static bool interrupt_pending() { return sigint_pending_.load(std::memory_order_relaxed); }
+  static bool interrupt_pending() {
+#ifdef SPL_FUZZ_BUDGET
+    // The run fuzz target's instruction budget: each check is a tick; once the budget is
+    // spent every check interrupts, as Ctrl-C would (the program's tasks are cancelled).
+    if (fuzz_budget_ > 1) --fuzz_budget_;
+    if (fuzz_budget_ == 1) sigint_pending_.store(true, std::memory_order_relaxed);
+#endif
+    return sigint_pending_.load(std::memory_order_relaxed);
+  }
+#ifdef SPL_FUZZ_BUDGET
+  static inline uint64_t fuzz_budget_ = 0;  // ticks left + 1 (0: no budget)
+#endif
   static void check_interrupt() {
     if (interrupt_pending()) handle_interrupt_here();
   }
