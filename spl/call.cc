@@ -292,6 +292,28 @@ Value Interp::call(const Value& callee, Value* argv, int argc, const Node* site,
                    const std::vector<Arg>* names) {
   if (callee.is(OK::Function)) {
     Function* fn = callee.as<Function>();
+    if (self && !fn->decl->is_method) {
+      // A plain function in a method table (what a method's decorator returned): the
+      // receiver is its first argument, as Python binds functions found on a class.
+      std::vector<Value> all;
+      all.reserve(size_t(argc) + 1);
+      all.push_back(*self);
+      all.insert(all.end(), argv, argv + argc);
+      std::vector<Arg> all_names;
+      if (names) {
+        all_names.push_back(Arg{});
+        all_names.insert(all_names.end(), names->begin(), names->end());
+      }
+      return call(callee, all.data(), argc + 1, site, nullptr, names ? &all_names : nullptr);
+    }
+    if (!self && fn->decl->explicit_self && argc >= 1 && !(names && (*names)[0].name)) {
+      // A method called as a plain function (`f(obj, x)` where f is `fn m(self, x)`, as a
+      // decorator's wrapper does): its first argument is the receiver.
+      Value receiver = argv[0];
+      std::vector<Arg> rest_names;
+      if (names) rest_names.assign(names->begin() + 1, names->end());
+      return call(callee, argv + 1, argc - 1, site, &receiver, names ? &rest_names : nullptr);
+    }
     if (__builtin_expect(use_vm_ && !fn->decl->is_async, 1))
       return vm_execute(*this, fn, argv, argc, self, names, site);
     if (fn->decl->is_async) {
@@ -539,27 +561,35 @@ Value Interp::call_method(Value& obj, Sym name, Value* argv, int argc, const Nod
             Value r(ev);
             ev->type = obj;
             ev->variant = vi->second;
+            // Named values must name the variant's fields, each once.
+            std::vector<size_t> slot(static_cast<size_t>(argc));
+            std::vector<bool> taken(static_cast<size_t>(argc));
+            for (int i = 0; i < argc; i++) {
+              size_t idx = size_t(i);
+              if (names && (*names)[i].name) {
+                auto f =
+                    std::find(var.field_names.begin(), var.field_names.end(), (*names)[i].name);
+                if (f == var.field_names.end()) {
+                  std::vector<std::string> c;
+                  for (Sym fn : var.field_names) c.push_back(sym_name(fn));
+                  std::string h = closest_name(sym_name((*names)[i].name), c);
+                  error(site, "variant '" + sym_name(et->name) + "." + sym_name(name) +
+                                  "' has no field '" + sym_name((*names)[i].name) + "'" +
+                                  (h.empty() ? "" : " (did you mean '" + h + "'?)"));
+                }
+                idx = size_t(f - var.field_names.begin());
+              }
+              if (taken[idx])
+                error(site, "variant '" + sym_name(et->name) + "." + sym_name(name) +
+                                "' is given its field " + std::to_string(idx + 1) + " twice");
+              taken[idx] = true;
+              slot[size_t(i)] = idx;
+            }
             if (argc == 1) {
               ev->payload = argv[0];
             } else if (argc > 1) {
               std::vector<Value> items(static_cast<size_t>(argc));
-              for (int i = 0; i < argc; i++) {
-                size_t idx = size_t(i);
-                if (names && (*names)[i].name) {
-                  auto f =
-                      std::find(var.field_names.begin(), var.field_names.end(), (*names)[i].name);
-                  if (f == var.field_names.end()) {
-                    std::vector<std::string> c;
-                    for (Sym fn : var.field_names) c.push_back(sym_name(fn));
-                    std::string h = closest_name(sym_name((*names)[i].name), c);
-                    error(site, "variant '" + sym_name(et->name) + "." + sym_name(name) +
-                                    "' has no field '" + sym_name((*names)[i].name) + "'" +
-                                    (h.empty() ? "" : " (did you mean '" + h + "'?)"));
-                  }
-                  idx = size_t(f - var.field_names.begin());
-                }
-                items[idx] = argv[i];
-              }
+              for (int i = 0; i < argc; i++) items[slot[size_t(i)]] = argv[i];
               ev->payload = make_tuple(std::move(items));
             }
             return r;

@@ -180,9 +180,9 @@ void Interp::exec_module(Module* m) {
     ~Restore() { in.frame_ = f; }
   } restore{*this, saved};
   auto& stmts = m->body->stmts;
-  // Declarations first, by kind (so they may be used in any order); decorated functions after
-  // the plain ones, since their decorators are called when they are declared; then the
-  // statements. The VM runs the decorated functions and the statements as compiled code.
+  // Declarations first, by kind (so they may be used in any order): plain functions, types
+  // (whose method decorators are called now), decorated functions (their decorators are
+  // called when they are declared); then the statements. The VM runs the decorated functions and the statements as compiled code.
   auto decorated = [](Stmt* s) {
     return s->kind == SK::Fn && !static_cast<FnDecl*>(s)->decorators.empty();
   };
@@ -197,9 +197,10 @@ void Interp::exec_module(Module* m) {
       if (pred(s)) declare(s);
   };
   run_kind([](Stmt* s) { return s->kind == SK::Use || s->kind == SK::Export; });
+  // (plain functions before types: a method's decorator may be a function of the module)
+  run_kind([&](Stmt* s) { return s->kind == SK::Fn && !decorated(s); });
   run_kind(
       [](Stmt* s) { return s->kind == SK::Struct || s->kind == SK::Enum || s->kind == SK::Trait; });
-  run_kind([&](Stmt* s) { return s->kind == SK::Fn && !decorated(s); });
   std::vector<Stmt*> decorated_fns, rest;
   for (Stmt* s : stmts) {
     SK k = s->kind;

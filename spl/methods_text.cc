@@ -236,9 +236,12 @@ M(t_removesuffix) {
     return make_str(s.substr(0, s.size() - p.size()));
   return self;
 }
+M(t_split_whitespace);
 M(t_split) {
   want_args(in, a, 0, 1);
-  std::string sep(a.argc ? arg_text(in, a, 0) : std::string_view(" "));
+  // No separator: words between runs of whitespace (as Python's str.split()).
+  if (a.argc == 0) return t_split_whitespace(in, self, a);
+  std::string sep(arg_text(in, a, 0));
   std::string_view s = SELF_S;
   std::vector<Value> out;
   if (sep.empty()) {

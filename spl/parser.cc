@@ -160,6 +160,7 @@ class Parser {
   int depth_ = 0;
   int pending_gt_ = 0;  // '>>' closing two generic lists
   bool no_as_ = false;  // `with x as y`: 'as' is not a cast
+  bool in_pattern_ = false;  // a literal pattern: '->' ends it (`case 1 -> x`)
   bool too_many_ = false;
 };
 
@@ -866,7 +867,9 @@ void Parser::parse_params(FnDecl* fn, Tok close) {
     uint32_t off = cur().offset;
     accept(Tok::Amp);
     accept(Tok::KwMut);
-    if (at(Tok::Ident) && cur().text == "self") {
+    if (fn->is_method && at(Tok::Ident) && cur().text == "self") {
+      // (a method's receiver; outside types `self` is an ordinary parameter, as in a
+      // decorator's wrapper `fn wrapper(self): ...`)
       advance();
       fn->explicit_self = true;
       if (accept(Tok::Colon)) parse_type();
@@ -1528,6 +1531,7 @@ Expr* Parser::parse_postfix(Expr* e, bool stop_at_try) {
         }
         return e;
       case Tok::Arrow:
+        if (in_pattern_) return e;  // `case 1 -> body`
         fail(off, "functional update '->' is not supported yet");
       case Tok::LArrow:
         fail(off, kChannelMessage);
@@ -1718,6 +1722,8 @@ Pattern* Parser::parse_pattern_single() {
     case Tok::Minus:
     case Tok::Symbol: {
       p->kind = PK::Literal;
+      bool was = in_pattern_;
+      in_pattern_ = true;
       p->literal = parse_unary();
       if (at(Tok::DotDot) || at(Tok::DotDotEq)) {
         p->inclusive = at(Tok::DotDotEq);
@@ -1725,6 +1731,7 @@ Pattern* Parser::parse_pattern_single() {
         p->kind = PK::Range;
         p->literal_end = parse_unary();
       }
+      in_pattern_ = was;
       return p;
     }
     case Tok::LParen: {

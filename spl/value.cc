@@ -431,6 +431,43 @@ static bool on_path(const ShowPath& path, const Obj* o) {
   return false;
 }
 
+// A text as a Simple literal: quotes, and escapes for backslash, quote and control
+// characters (\n \t \r \0, others as \u{XX}); everything else as it is.
+static void quote_text(std::string& out, std::string_view t) {
+  out += '"';
+  for (char c : t) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      default:
+        if ((unsigned char)c < 0x20 || c == 0x7f) {
+          char buf[12];
+          std::snprintf(buf, sizeof buf, "\\u{%02X}", (unsigned char)c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
 static void show(std::string& out, const Value& v, bool quote, ShowPath& path) {
   switch (v.tag()) {
     case VT::Undef:
@@ -481,9 +518,7 @@ static void show(std::string& out, const Value& v, bool quote, ShowPath& path) {
     }
     case OK::Str:
       if (quote) {
-        out += '"';
-        out += v.as<Str>()->view();
-        out += '"';
+        quote_text(out, v.as<Str>()->view());
       } else {
         out += v.as<Str>()->view();
       }

@@ -218,7 +218,7 @@ Value interpolate(Interp& in, const InterpExpr* ie, const Value* vals) {
       continue;
     }
     std::string piece, why;
-    if (!format_with_spec(v, v.is_num() ? std::string() : in.to_display(v), part.spec, &piece,
+    if (!format_with_spec(v, v.is_num() && part.spec.type != 's' ? std::string() : in.to_display(v), part.spec, &piece,
                           &why))
       in.error(part.expr, why);
     out += piece;
@@ -1193,6 +1193,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
           }
           auto it = st->methods.find(name);
           if (it != st->methods.end() && it->second.is(OK::Function) &&
+              it->second.as<Function>()->decl->is_method &&
               !it->second.as<Function>()->decl->is_async) {
             // The cache pins what it points to (freed at shutdown): a type freed and
             // reallocated at the same address can never match a stale entry.
