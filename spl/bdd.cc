@@ -1,5 +1,5 @@
-// The BDD DSL as builtins (reference §8): describe/context print a heading and run their
-// block, `it` runs hooks + block and prints "✓ name" or "✗ name" with the failure.
+// The BDD DSL as builtins (docs/language.md, "The BDD test DSL"): describe/context print a heading
+// and run their block, `it` runs hooks + block and prints "✓ name" or "✗ name" with the failure.
 // `skip(name, block)` (and `xit`) beside `it` declares a skipped example, "○ name (skipped)";
 // `skip("reason")` inside a running example stops it there (like RSpec's skip): its after_each
 // hooks still run and it prints "○ name (skipped: reason)". expect(v) returns an expectation

@@ -941,7 +941,7 @@ class Compiler {
     if (p->kind == PK::Wildcard) return;
     p_->patterns.push_back(p);
     uint32_t saved = cur_off_;
-    cur_off_ = p->off;  // (a mismatch is reported at the pattern)
+    cur_off_ = p->off;                                 // (a mismatch is reported at the pattern)
     Instr& i = code_at(emit(Opc::MATCH, v, 0, 0, 1));  // k=1: error when it does not match
     cur_off_ = saved;
     i.bx = uint32_t(p_->patterns.size() - 1);

@@ -694,7 +694,8 @@ Value Interp::eval(Expr* e, Frame& f) {
           continue;
         }
         std::string piece, why;
-        if (!format_with_spec(v, v.is_num() && p.spec.type != 's' ? std::string() : to_display(v), p.spec, &piece, &why))
+        if (!format_with_spec(v, v.is_num() && p.spec.type != 's' ? std::string() : to_display(v),
+                              p.spec, &piece, &why))
           error(p.expr, why);
         out += piece;
       }

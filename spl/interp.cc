@@ -182,7 +182,8 @@ void Interp::exec_module(Module* m) {
   auto& stmts = m->body->stmts;
   // Declarations first, by kind (so they may be used in any order): plain functions, types
   // (whose method decorators are called now), decorated functions (their decorators are
-  // called when they are declared); then the statements. The VM runs the decorated functions and the statements as compiled code.
+  // called when they are declared); then the statements. The VM runs the decorated functions and
+  // the statements as compiled code.
   auto decorated = [](Stmt* s) {
     return s->kind == SK::Fn && !static_cast<FnDecl*>(s)->decorators.empty();
   };

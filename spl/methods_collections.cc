@@ -1,5 +1,5 @@
-// Methods on arrays, dicts, tuples and ranges (reference §7). Arrays and dicts are shared
-// references: mutators change the receiver in place.
+// Methods on arrays, dicts, tuples and ranges (docs/language.md, "Methods of builtin types").
+// Arrays and dicts are shared references: mutators change the receiver in place.
 #include <algorithm>
 
 #include "builtins_util.h"

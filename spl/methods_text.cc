@@ -1,5 +1,5 @@
-// Methods on text values (reference §7), plus scalar (int/float/bool) methods. Text is UTF-8;
-// lengths and indexes count code points.
+// Methods on text values (docs/language.md, "Methods of builtin types"), plus scalar
+// (int/float/bool) methods. Text is UTF-8; lengths and indexes count code points.
 #include <utf8proc.h>
 
 #include <algorithm>

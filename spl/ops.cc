@@ -1,6 +1,6 @@
-// Operator semantics (reference §4.2): int op int is int (overflow is an error), mixing with
-// float gives float, `/` on ints truncates, `//` floors, `+` joins text and arrays, `==` is
-// structural, text compares lexicographically.
+// Operator semantics (docs/language.md, "Numbers" and "Comparisons"): int op int is int (overflow
+// is an error), mixing with float gives float, `/` on ints truncates, `//` floors, `+` joins text
+// and arrays, `==` is structural, text compares lexicographically.
 #include "ops.h"
 
 #include <cmath>

@@ -1,6 +1,6 @@
-// Recursive-descent parser with precedence climbing (reference §4.1). Statement-level error
-// recovery: on an error the parser records it, skips to the next line at the same block level
-// and continues. Type annotations are parsed and dropped (types are dynamic).
+// Recursive-descent parser with precedence climbing (docs/language.md, "Operators and precedence").
+// Statement-level error recovery: on an error the parser records it, skips to the next line at the
+// same block level and continues. Type annotations are parsed and dropped (types are dynamic).
 #include "parser.h"
 
 #include <algorithm>
@@ -158,8 +158,8 @@ class Parser {
   std::vector<std::vector<StrPart>> strings_;
   size_t pos_ = 0;
   int depth_ = 0;
-  int pending_gt_ = 0;  // '>>' closing two generic lists
-  bool no_as_ = false;  // `with x as y`: 'as' is not a cast
+  int pending_gt_ = 0;       // '>>' closing two generic lists
+  bool no_as_ = false;       // `with x as y`: 'as' is not a cast
   bool in_pattern_ = false;  // a literal pattern: '->' ends it (`case 1 -> x`)
   bool too_many_ = false;
 };
@@ -1188,9 +1188,9 @@ Stmt* Parser::parse_export() {
 
 // ---------------------------------------------------------------- expressions
 
-// Binary operators by precedence, lowest first (reference §4.1). parse_binary() climbs this
-// table: one loop that reads an operator, parses its right operand at a higher level and
-// builds the node. The shape says how an operator combines:
+// Binary operators by precedence, lowest first (docs/language.md, "Operators and precedence").
+// parse_binary() climbs this table: one loop that reads an operator, parses its right operand at a
+// higher level and builds the node. The shape says how an operator combines:
 //   kLeft   left-associative BinaryExpr (a - b - c is (a - b) - c)
 //   kLogic  left-associative LogicExpr (`and`, `or`; short-circuit)
 //   kChain  comparisons: a < b <= c is one CompareExpr (a single one stays a BinaryExpr);

@@ -218,8 +218,8 @@ Value interpolate(Interp& in, const InterpExpr* ie, const Value* vals) {
       continue;
     }
     std::string piece, why;
-    if (!format_with_spec(v, v.is_num() && part.spec.type != 's' ? std::string() : in.to_display(v), part.spec, &piece,
-                          &why))
+    if (!format_with_spec(v, v.is_num() && part.spec.type != 's' ? std::string() : in.to_display(v),
+                          part.spec, &piece, &why))
       in.error(part.expr, why);
     out += piece;
   }
