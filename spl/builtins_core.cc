@@ -11,6 +11,20 @@
 
 namespace spl {
 
+void arg_type_error(Interp& in, CallArgs& a, int i, const char* what) {
+  in.error(a.site, "'" + sym_name(a.name) + "': argument " + std::to_string(i + 1) + " must be " +
+                       what + ", got " + (i < a.argc ? type_name(a.argv[i]) : "nothing"));
+}
+
+void arg_count_error(Interp& in, CallArgs& a, int min, int max) {
+  std::string want = min == max ? std::to_string(min)
+                     : max < 0  ? "at least " + std::to_string(min)
+                                : std::to_string(min) + " to " + std::to_string(max);
+  in.error(a.site, "'" + sym_name(a.name) + "' takes " + want + " argument" +
+                       (max == 1 && min == 1 ? "" : "s") + " but " + std::to_string(a.argc) +
+                       " were given");
+}
+
 namespace {
 
 std::string join_args(Interp& in, CallArgs& a) {

@@ -1,5 +1,6 @@
 // Small helpers for writing builtin functions and methods: argument checks with uniform
-// messages. Only used by builtins_*.cc and methods_*.cc.
+// messages. Only used by builtins_*.cc and methods_*.cc. The checks are inline; building an
+// error message is out of line (builtins_core.cc), so a passing check costs a compare.
 #pragma once
 
 #include <string>
@@ -9,34 +10,29 @@
 
 namespace spl {
 
+// "'name': argument i+1 must be <what>, got <type>" (or "got nothing").
+[[noreturn]] __attribute__((noinline, cold)) void arg_type_error(Interp& in, CallArgs& a, int i,
+                                                                 const char* what);
+// "'name' takes N arguments but M were given".
+[[noreturn]] __attribute__((noinline, cold)) void arg_count_error(Interp& in, CallArgs& a, int min,
+                                                                  int max);
+
 inline std::string_view arg_text(Interp& in, CallArgs& a, int i) {
-  if (i >= a.argc || !a.argv[i].is(OK::Str))
-    in.error(a.site, "'" + sym_name(a.name) + "': argument " + std::to_string(i + 1) +
-                         " must be text, got " + (i < a.argc ? type_name(a.argv[i]) : "nothing"));
+  if (__builtin_expect(i >= a.argc || !a.argv[i].is(OK::Str), 0)) arg_type_error(in, a, i, "text");
   return a.argv[i].as<Str>()->view();
 }
 inline int64_t arg_int(Interp& in, CallArgs& a, int i) {
-  if (i >= a.argc || !(a.argv[i].is_int() || a.argv[i].is_bool()))
-    in.error(a.site, "'" + sym_name(a.name) + "': argument " + std::to_string(i + 1) +
-                         " must be an int, got " + (i < a.argc ? type_name(a.argv[i]) : "nothing"));
+  if (__builtin_expect(i >= a.argc || !(a.argv[i].is_int() || a.argv[i].is_bool()), 0))
+    arg_type_error(in, a, i, "an int");
   return a.argv[i].as_int();
 }
 inline double arg_num(Interp& in, CallArgs& a, int i) {
-  if (i >= a.argc || !a.argv[i].is_num())
-    in.error(a.site, "'" + sym_name(a.name) + "': argument " + std::to_string(i + 1) +
-                         " must be a number, got " +
-                         (i < a.argc ? type_name(a.argv[i]) : "nothing"));
+  if (__builtin_expect(i >= a.argc || !a.argv[i].is_num(), 0)) arg_type_error(in, a, i, "a number");
   return a.argv[i].as_num();
 }
 inline void want_args(Interp& in, CallArgs& a, int min, int max) {
-  if (a.argc < min || (max >= 0 && a.argc > max)) {
-    std::string want = min == max ? std::to_string(min)
-                       : max < 0  ? "at least " + std::to_string(min)
-                                  : std::to_string(min) + " to " + std::to_string(max);
-    in.error(a.site, "'" + sym_name(a.name) + "' takes " + want + " argument" +
-                         (max == 1 && min == 1 ? "" : "s") + " but " + std::to_string(a.argc) +
-                         " were given");
-  }
+  if (__builtin_expect(a.argc < min || (max >= 0 && a.argc > max), 0))
+    arg_count_error(in, a, min, max);
 }
 
 }  // namespace spl

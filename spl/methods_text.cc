@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 
 #include "builtins_util.h"
@@ -241,13 +242,17 @@ M(t_split) {
   want_args(in, a, 0, 1);
   // No separator: words between runs of whitespace (as Python's str.split()).
   if (a.argc == 0) return t_split_whitespace(in, self, a);
-  std::string sep(arg_text(in, a, 0));
+  std::string_view sep = arg_text(in, a, 0);
   std::string_view s = SELF_S;
   std::vector<Value> out;
   if (sep.empty()) {
     for (auto& c : utf8_chars(s)) out.push_back(make_str(c));
     return make_array(std::move(out));
   }
+  // (one allocation for the list: the pieces are counted first)
+  size_t n = 1;
+  for (size_t q = s.find(sep); q != std::string_view::npos; q = s.find(sep, q + sep.size())) n++;
+  out.reserve(n);
   size_t b = 0;
   while (true) {
     size_t p = s.find(sep, b);
@@ -294,19 +299,23 @@ M(t_replace) {
   want_args(in, a, 2, 2);
   std::string_view from = arg_text(in, a, 0);
   std::string_view to = arg_text(in, a, 1);
-  if (from.empty()) return self;
-  std::string s(SELF_S), out;
+  std::string_view s = SELF_S;
+  size_t p = from.empty() ? std::string_view::npos : s.find(from);
+  if (p == std::string_view::npos) return self;  // nothing to replace: the same text
+  static const Sym s_first = intern("replace_first");
+  bool first_only = a.name == s_first;
+  std::string out;
+  out.reserve(s.size() + (to.size() > from.size() ? 4 * (to.size() - from.size()) : 0));
   size_t b = 0;
-  while (true) {
-    size_t p = s.find(from, b);
-    if (p == std::string::npos) break;
-    out += s.substr(b, p - b);
-    out += to;
+  do {
+    out.append(s.substr(b, p - b));
+    out.append(to);
     b = p + from.size();
-    if (sym_name(a.name) == "replace_first") break;
-  }
-  out += s.substr(b);
-  return make_str(std::move(out));
+    if (first_only) break;
+    p = s.find(from, b);
+  } while (p != std::string_view::npos);
+  out.append(s.substr(b));
+  return make_str(out);
 }
 M(t_slice) {
   want_args(in, a, 1, 2);
@@ -325,17 +334,19 @@ M(t_reverse) {
   for (size_t i = chars.size(); i-- > 0;) out += chars[i];
   return make_str(std::move(out));
 }
-static bool parse_int_text(std::string_view s0, int64_t* out) {
-  std::string s(s0);
+static bool parse_int_text(std::string_view s, int64_t* out) {
+  // Decimal, surrounding whitespace allowed, an optional sign; no allocation.
   size_t b = 0, e = s.size();
   while (b < e && is_space(s[b])) b++;
   while (e > b && is_space(s[e - 1])) e--;
-  s = s.substr(b, e - b);
-  if (s.empty()) return false;
-  char* end;
-  errno = 0;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  if (*end || errno) return false;
+  if (b < e && s[b] == '+') {
+    b++;
+    if (b < e && (s[b] == '-' || s[b] == '+')) return false;
+  }
+  if (b == e) return false;
+  int64_t v;
+  auto [end, ec] = std::from_chars(s.data() + b, s.data() + e, v, 10);
+  if (ec != std::errc() || end != s.data() + e) return false;
   *out = v;
   return true;
 }
