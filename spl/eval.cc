@@ -405,6 +405,11 @@ static Flow exec_for(Interp& in, ForStmt* s, Frame& f) {
       Value pair = t->kind == PK::Bind ? make_tuple({k, v}) : make_tuple({k, v});
       if ((r = body(pair))) break;
     }
+  } else if (it.is(OK::NativeIter)) {
+    NativeIter* ni = it.as<NativeIter>();
+    Value v;
+    while (ni->next(in, &v))
+      if ((r = body(v))) break;
   } else if (Value next = in.find_method(it, intern("next")); !next.is_nil()) {
     // Iterator protocol for user types: next() gives Some(v) until None (e.g. LineIter).
     for (;;) {

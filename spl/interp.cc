@@ -8,6 +8,7 @@
 
 #include "bdd.h"
 #include "bytecode.h"
+#include "iter.h"
 #include "natives/registry.h"
 #include "resolver.h"
 #include "vm.h"
@@ -125,6 +126,7 @@ void Interp::install_builtins() {
   install_core_builtins(*this);
   install_text_methods(*this);
   install_collection_methods(*this);
+  install_iter_methods(*this);
   install_enum_methods(*this);
   install_async_builtins(*this);
   install_bdd_builtins(*this);

@@ -359,6 +359,8 @@ const char* type_name(const Value& v) {
       return "int";
     case OK::Resource:
       return "resource";
+    case OK::NativeIter:
+      return static_cast<const NativeIter*>(v.obj())->name();
     case OK::Str:
       return "text";
     case OK::Array:
@@ -516,6 +518,9 @@ static void show(std::string& out, const Value& v, bool quote, ShowPath& path) {
       out += "<resource " + std::to_string(r->id) + (r->released ? " (released)>" : ">");
       return;
     }
+    case OK::NativeIter:
+      out += std::string("<") + static_cast<const NativeIter*>(v.obj())->name() + ">";
+      return;
     case OK::Str:
       if (quote) {
         quote_text(out, v.as<Str>()->view());

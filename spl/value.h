@@ -38,8 +38,9 @@ enum class OK : uint8_t {
   TraitType,
   Matcher,
   Expectation,
-  BoxedInt,  // an int beyond 48 bits (never seen as an object: Value reports an int)
-  Resource,  // a native resource (a file handle...) released when its last reference goes
+  BoxedInt,    // an int beyond 48 bits (never seen as an object: Value reports an int)
+  Resource,    // a native resource (a file handle...) released when its last reference goes
+  NativeIter,  // an iterator implemented in C++ (iter.h)
 };
 
 // Every object lives in the object heap (obj_heap.h), which can enumerate them: shutdown frees
@@ -448,6 +449,17 @@ struct Resource : Obj {
     if (release) release(id);
   }
   ~Resource() override { release_now(); }
+};
+
+class Interp;
+
+// A native iterator (iter.h): `for`, next(), collect() and enumerate() drive it directly,
+// without a Simple-level next() per item.
+struct NativeIter : Obj {
+  NativeIter() : Obj(OK::NativeIter) {}
+  // The next item into *out; false at the end (and every time after). May raise errors.
+  virtual bool next(Interp& in, Value* out) = 0;
+  virtual const char* name() const = 0;  // its type name for users ("LineIter")
 };
 
 // BDD matcher (eq(5), contain("x"), ...) and expectation (expect(v)).

@@ -14,6 +14,7 @@
 
 #include "bytecode.h"
 #include "format_spec.h"
+#include "iter.h"
 #include "ops.h"
 
 namespace spl {
@@ -245,64 +246,6 @@ std::vector<Value> spread_args(Interp& in, const CallShape& shape, Value* argv, 
           std::string("only an array or a tuple can be spread with '...', got ") + type_name(v));
   }
   return out;
-}
-
-// Sets up R[a..a+2] to iterate over R[a] (see FORNEXT).
-void for_prep(Interp& in, Value* r) {
-  Value& it = r[0];
-  if (it.is(OK::Range)) {
-    RangeObj* rg = it.as<RangeObj>();
-    r[1] = Value::integer(rg->start);
-    r[2] = Value::integer(rg->stop());
-    return;
-  }
-  r[1] = Value::integer(0);
-  if (it.is(OK::Array) || it.is(OK::Tuple)) return;
-  if (it.is(OK::Str)) {  // a snapshot of its characters
-    std::vector<Value> chars;
-    for (auto& c : utf8_chars(it.as<Str>()->view())) chars.push_back(make_str(c));
-    it = make_array(std::move(chars));
-    return;
-  }
-  if (it.is(OK::Dict)) {  // a snapshot of its (key, value) pairs
-    std::vector<Value> pairs;
-    for (auto& [k, v] : it.as<Dict>()->entries) pairs.push_back(make_tuple({k, v}));
-    it = make_array(std::move(pairs));
-    return;
-  }
-  static const Sym s_next = intern("next");
-  Value next = in.find_method(it, s_next);
-  if (next.is_nil()) in.error(nullptr, std::string("cannot iterate over ") + type_name(it));
-  r[1] = next;  // iterator protocol: next() gives Some(v) until None (e.g. LineIter)
-}
-
-// The next item into *out; false when the iteration is done.
-bool for_next(Interp& in, Value* r, Value* out) {
-  Value& it = r[0];
-  if (it.is(OK::Range)) {
-    int64_t i = r[1].as_int();
-    if (i >= r[2].as_int()) return false;
-    *out = Value::integer(i);
-    r[1] = Value::integer(i + 1);
-    return true;
-  }
-  if (it.is(OK::Array) || it.is(OK::Tuple)) {
-    const std::vector<Value>& items =
-        it.is(OK::Array) ? it.as<Array>()->items : it.as<Tuple>()->items;
-    int64_t i = r[1].as_int();
-    if (size_t(i) >= items.size()) return false;
-    *out = items[size_t(i)];
-    r[1] = Value::integer(i + 1);
-    return true;
-  }
-  Value item = in.call(r[1], nullptr, 0, nullptr, &it);
-  if (in.is_variant(item, 1, 0)) {
-    *out = Value(item.as<EnumVal>()->payload);
-    return true;
-  }
-  if (in.is_variant(item, 1, 1)) return false;
-  in.error(nullptr, std::string("next() of ") + type_name(it) +
-                        " must give Some(value) or None, got " + type_name(item));
 }
 
 Value exit_arg(const std::shared_ptr<ErrorInfo>& e) {
@@ -1427,7 +1370,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_FORPREP : {
       SAVE();
-      for_prep(in, &R[pc->a]);
+      iter_prep(in, &R[pc->a]);
       NEXT();
     }
     do_FORNEXT : {
@@ -1440,7 +1383,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         BRANCH(false);
       }
       SAVE();
-      BRANCH(!for_next(in, st, &R[pc->b]));
+      if (st[0].is(OK::NativeIter)) BRANCH(!st[0].as<NativeIter>()->next(in, &R[pc->b]));
+      BRANCH(!iter_next(in, st, &R[pc->b]));
     }
     do_WITHENTER : {
       SAVE();
