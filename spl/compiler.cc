@@ -75,10 +75,10 @@ class Compiler {
       }
     }
     p_->body_pc = here();  // every parameter given: start here
-    // Captured locals live in cells (parameters keep their value).
+    // Captured locals live in cells (parameters, self included, keep their value).
     for (uint32_t s : d->cell_slots) {
       Instr& ins = code_at(emit(Opc::MKCELL, uint16_t(s)));
-      ins.k = s >= p_->first_param && s < p_->first_param + p_->nparams ? 1 : 0;
+      ins.k = s < p_->first_param + p_->nparams ? 1 : 0;  // (self is slot 0 of a method)
     }
     cur_off_ = d->body ? d->body->off : d->off;
     function_body(d->body);

@@ -1,0 +1,194 @@
+// The file module's line cursor, native table "file_lines": `region.lines()` walks a loaded
+// region's lines as a native iterator (iter.h) that `for` drives directly, one text per line.
+// The cursor copies the region in batches (64 KiB, extended to the end of the last line)
+// through the C ABI's guarded copy, so a file truncated underneath gives an error, never
+// SIGBUS, and a line's text is made from private memory; each batch is checked as UTF-8 in
+// bulk (an ASCII fast path, 8 bytes at a time). Lines end at "\n", which is not part of the
+// line; a last line without one is still a line. The region's `closed` field is checked on
+// every step, so closing the region (or the handle that owns it) stops its cursors at once.
+// Errors are raised with the message the region's `line_error(code)` gives (file.spl).
+// Not here: reading the region otherwise (natives/file.cc), Bytes views.
+#include <cstring>
+#include <string>
+
+#include "interp.h"
+#include "iter.h"
+#include "natives/native_api.h"
+#include "spl/file.h"
+
+namespace spl {
+
+namespace {
+
+constexpr size_t kBatch = 64 * 1024;
+
+// Offset of the first byte of s[0, n) that is not valid UTF-8 (n if all are). Overlong
+// forms, surrogates and code points past U+10FFFF are invalid, as in the runtime's scans.
+size_t first_invalid_utf8(const unsigned char* s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    if (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s + i, 8);
+      if ((w & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; k++) {
+      if ((s[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += len;
+  }
+  return n;
+}
+
+class LineCursor : public NativeIter {
+ public:
+  SPL_OBJ_BYTES(LineCursor)
+  LineCursor(spl_handle_t h, uint64_t at, uint64_t end, Value region, uint32_t closed_field,
+             std::string path, Value on_error)
+      : h_(h),
+        next_off_(at),
+        end_(end),
+        region_(std::move(region)),
+        closed_field_(closed_field),
+        path_(std::move(path)),
+        on_error_(std::move(on_error)) {}
+
+  const char* name() const override { return "LineIter"; }
+
+  void clear_refs() override {
+    region_ = Value();
+    on_error_ = Value();
+  }
+
+  bool next(Interp& in, Value* out) override {
+    if (truthy(region_.as<Instance>()->fields()[closed_field_])) fail(in, SPL_ECLOSED);
+    for (;;) {
+      if (pos_ < complete_) {
+        const char* b = buf_.data() + pos_;
+        const void* nl = std::memchr(b, '\n', complete_ - pos_);
+        size_t stop = nl ? size_t(static_cast<const char*>(nl) - buf_.data()) : complete_;
+        *out = make_str(std::string_view(b, stop - pos_));
+        pos_ = nl ? stop + 1 : stop;
+        return true;
+      }
+      if (next_off_ >= end_) return false;
+      refill(in);
+    }
+  }
+
+ private:
+  // Appends the next batch (and more, until a line ends or the range does), validates the
+  // complete lines it adds and moves `complete_` past the last one.
+  void refill(Interp& in) {
+    if (pos_ > 0) {  // (drop what was handed out)
+      buf_.erase(0, pos_);
+      complete_ -= pos_;
+      validated_ -= pos_;
+      pos_ = 0;
+    }
+    for (;;) {
+      size_t n = size_t(std::min<uint64_t>(kBatch, end_ - next_off_));
+      size_t old = buf_.size();
+      buf_.resize(old + n);
+      int rc = spl_scan_copy(h_, next_off_, n, buf_.data() + old);
+      if (rc < 0) {
+        buf_.resize(old);
+        fail(in, rc);
+      }
+      next_off_ += n;
+      if (next_off_ >= end_) {
+        complete_ = buf_.size();  // (the last line may lack its "\n")
+        break;
+      }
+      const void* last = memrchr(buf_.data() + old, '\n', n);
+      if (last) {
+        complete_ = size_t(static_cast<const char*>(last) - buf_.data()) + 1;
+        break;
+      }
+    }
+    auto* bytes = reinterpret_cast<const unsigned char*>(buf_.data());
+    size_t bad = validated_ + first_invalid_utf8(bytes + validated_, complete_ - validated_);
+    if (bad < complete_) {
+      uint64_t at = next_off_ - buf_.size() + bad;
+      in.error(nullptr, "invalid UTF-8 at byte " + std::to_string(at) + " of " + path_ +
+                            " (as_bytes() reads binary data)");
+    }
+    validated_ = complete_;
+  }
+
+  // The region's message for `code` (line_error(code) in file.spl).
+  [[noreturn]] void fail(Interp& in, int code) {
+    Value msg = in.call1(on_error_, Value::integer(code));
+    in.error(nullptr, text_of(in, msg));
+  }
+
+  static std::string text_of(Interp& in, const Value& v) {
+    return v.is(OK::Str) ? std::string(v.as<Str>()->view()) : in.to_display(v);
+  }
+
+  spl_handle_t h_;
+  uint64_t next_off_;  // region offset of the next byte to copy
+  uint64_t end_;
+  Value region_;  // the MmapRegion (its `closed` field is checked on every step)
+  uint32_t closed_field_;
+  std::string path_;  // as messages show it
+  Value on_error_;    // code -> message
+  std::string buf_;   // copied bytes: [0, pos_) handed out, [pos_, complete_) whole lines
+  size_t pos_ = 0;
+  size_t complete_ = 0;
+  size_t validated_ = 0;  // [0, validated_) checked as UTF-8
+};
+
+// (region, handle, at, end, shown path, on_error) -> a LineIter over [at, end) of the region.
+Value rt_region_lines(NativeCall& c) {
+  const Value& region = c.arg(0);
+  int64_t h = c.int_arg(1), at = c.int_arg(2), end = c.int_arg(3);
+  if (c.failed()) return c.nil();
+  if (!region.is(OK::Instance)) return c.fail("rt_region_lines: argument 1 must be a region");
+  StructType* st = region.as<Instance>()->stype();
+  auto f = st->field_index.find(intern("closed"));
+  if (f == st->field_index.end())
+    return c.fail("rt_region_lines: the region has no 'closed' field");
+  if (at < 0 || end < at) return c.fail("rt_region_lines: bad range");
+  std::string path = c.text_arg(4);
+  if (c.failed()) return c.nil();
+  return Value(new LineCursor(spl_handle_t(h), uint64_t(at), uint64_t(end), region, f->second,
+                              std::move(path), c.arg(5)));
+}
+
+const NativeReg kLines[] = {
+    {"rt_region_lines", 6, 6, rt_region_lines},
+};
+
+}  // namespace
+
+SPL_NATIVE_MODULE(file_lines, "file_lines", kLines);
+
+}  // namespace spl
