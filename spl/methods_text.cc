@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "builtins_util.h"
 #include "ops.h"
@@ -249,10 +250,19 @@ M(t_split) {
     for (auto& c : utf8_chars(s)) out.push_back(make_str(c));
     return make_array(std::move(out));
   }
-  // (one allocation for the list: the pieces are counted first)
-  size_t n = 1;
-  for (size_t q = s.find(sep); q != std::string_view::npos; q = s.find(sep, q + sep.size())) n++;
-  out.reserve(n);
+  if (sep.size() == 1) {  // (the common case: memchr, one pass)
+    out.reserve(8);
+    const char* p = s.data();
+    const char* e = p + s.size();
+    for (;;) {
+      const void* q = std::memchr(p, sep[0], size_t(e - p));
+      if (!q) break;
+      out.push_back(make_str(std::string_view(p, size_t(static_cast<const char*>(q) - p))));
+      p = static_cast<const char*>(q) + 1;
+    }
+    out.push_back(make_str(std::string_view(p, size_t(e - p))));
+    return make_array(std::move(out));
+  }
   size_t b = 0;
   while (true) {
     size_t p = s.find(sep, b);

@@ -20,7 +20,6 @@ struct LargeHeader {  // before every large (or, in sanitizer builds, every) obj
 static_assert(sizeof(LargeHeader) % 16 == 0);
 
 LargeHeader g_large{&g_large, &g_large, 0, 0};
-size_t g_live = 0;
 
 void* large_alloc(size_t bytes) {
   // (operator new, like every other allocation: a replaced one, as the run fuzz target's
@@ -42,18 +41,14 @@ void large_release(void* p) {
 }
 
 #if !defined(SPL_SANITIZED)
-constexpr size_t kGranule = 16;
-constexpr size_t kMaxSmall = 512;
-constexpr size_t kClasses = kMaxSmall / kGranule;
+using obj_heap_detail::class_of;
+using obj_heap_detail::FreeSlot;
+using obj_heap_detail::g_free;
+using obj_heap_detail::kClasses;
+using obj_heap_detail::kGranule;
 constexpr size_t kChunkBytes = 64 * 1024;
 
-struct FreeSlot {
-  uintptr_t zero;  // where a live object's vtable pointer is
-  FreeSlot* next;
-};
-
 struct SizeClass {
-  FreeSlot* free = nullptr;
   char* bump = nullptr;  // next never-used slot of the newest chunk
   char* end = nullptr;
   std::vector<char*> chunks;
@@ -61,14 +56,10 @@ struct SizeClass {
 
 SizeClass g_classes[kClasses];
 
-inline size_t class_of(size_t bytes) { return (bytes + kGranule - 1) / kGranule - 1; }
-
-void* small_alloc(size_t cls) {
+// A slot of class `cls` from the newest chunk (a new chunk when it is used up); the free
+// list was empty.
+void* small_alloc_fresh(size_t cls) {
   SizeClass& c = g_classes[cls];
-  if (FreeSlot* s = c.free) {
-    c.free = s->next;
-    return s;
-  }
   size_t slot = (cls + 1) * kGranule;
   if (!c.bump || c.bump + slot > c.end) {
     c.chunks.reserve(c.chunks.size() + 1);  // (first: the push below cannot fail then)
@@ -87,35 +78,30 @@ void* small_alloc(size_t cls) {
 
 }  // namespace
 
-void* obj_heap_alloc(size_t bytes) {
+namespace obj_heap_detail {
+
+FreeSlot* g_free[kClasses];
+size_t g_live = 0;
+
+void* alloc_slow(size_t bytes) {
   void* p;
 #if defined(SPL_SANITIZED)
   p = large_alloc(bytes);
 #else
-  p = bytes <= kMaxSmall ? small_alloc(class_of(bytes)) : large_alloc(bytes);
+  p = bytes <= obj_heap_detail::kMaxSmall ? small_alloc_fresh(class_of(bytes)) : large_alloc(bytes);
 #endif
   g_live++;
   return p;
 }
 
-void obj_heap_release(void* p, size_t bytes) {
+void release_slow(void* p, size_t) {
   g_live--;
-#if !defined(SPL_SANITIZED)
-  if (bytes <= kMaxSmall) {
-    auto* s = static_cast<FreeSlot*>(p);
-    s->zero = 0;
-    SizeClass& c = g_classes[class_of(bytes)];
-    s->next = c.free;
-    c.free = s;
-    return;
-  }
-#else
-  (void)bytes;
-#endif
   large_release(p);
 }
 
-size_t obj_heap_live() { return g_live; }
+}  // namespace obj_heap_detail
+
+size_t obj_heap_live() { return obj_heap_detail::g_live; }
 
 void obj_heap_each(const std::function<void(void*)>& fn) {
 #if !defined(SPL_SANITIZED)
@@ -138,9 +124,10 @@ void obj_heap_reset() {
     for (char* chunk : c.chunks) ::operator delete(chunk);
     c = SizeClass();
   }
+  for (FreeSlot*& f : g_free) f = nullptr;
 #endif
   while (g_large.next != &g_large) large_release(g_large.next + 1);
-  g_live = 0;
+  obj_heap_detail::g_live = 0;
 }
 
 }  // namespace spl

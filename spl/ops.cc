@@ -4,6 +4,7 @@
 #include "ops.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace spl {
 
@@ -14,10 +15,21 @@ bool is_ascii(std::string_view s) {
 }
 
 size_t utf8_length(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) n++;
-  return n;
+  // Characters = bytes - continuation bytes (10xxxxxx), counted 8 bytes at a time.
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size(), i = 0, cont = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    uint64_t hi = w & 0x8080808080808080ULL;
+    if (!hi) continue;  // (all ASCII)
+    // a continuation byte has bit 7 set and bit 6 clear
+    uint64_t c = hi & ~((w << 1) & 0x8080808080808080ULL);
+    cont += size_t(__builtin_popcountll(c));
+  }
+  for (; i < n; i++)
+    if ((p[i] & 0xC0) == 0x80) cont++;
+  return n - cont;
 }
 
 std::vector<std::string> utf8_chars(std::string_view s) {

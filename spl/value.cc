@@ -13,9 +13,15 @@ namespace spl {
 
 namespace {
 bool g_freeing_all = false;
+std::vector<Obj*> g_pending;  // see obj_free
+bool g_freeing = false;
 }  // namespace
 
 static void obj_destroy(Obj* o) {
+  if (o->kind == OK::Str) {  // (the commonest object, with nothing to destroy: no virtual calls)
+    obj_heap_release(o, sizeof(Str) + static_cast<Str*>(o)->cap + 1);
+    return;
+  }
   size_t n = o->alloc_bytes();
   o->~Obj();
   obj_heap_release(o, n);
@@ -26,24 +32,22 @@ static void obj_destroy(Obj* o) {
 // 300,000 nested arrays needs no deep native stack.
 void obj_free(Obj* o) {
   if (g_freeing_all) return;  // heap_free_all deletes everything itself
-  static std::vector<Obj*> pending;
-  static bool freeing = false;
-  if (freeing) {
+  if (g_freeing) {
     try {
-      pending.push_back(o);
+      g_pending.push_back(o);
     } catch (std::bad_alloc&) {
       obj_destroy(o);  // out of memory: freed right away (recursively) instead of queued
     }
     return;
   }
-  freeing = true;
+  g_freeing = true;
   obj_destroy(o);
-  while (!pending.empty()) {
-    Obj* next = pending.back();
-    pending.pop_back();
+  while (!g_pending.empty()) {
+    Obj* next = g_pending.back();
+    g_pending.pop_back();
     obj_destroy(next);
   }
-  freeing = false;
+  g_freeing = false;
 }
 
 namespace {
