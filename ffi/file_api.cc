@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ffi/error_codes.h"
 #include "ffi/handle_table.h"
@@ -136,6 +137,31 @@ int Submit(const char* path, const rt::LoadOptions& o, spl_handle_t* out) {
   return 0;
 }
 
+// The batch behind spl_submit_many: every id and job made first (nothing queued if that
+// fails), then one StartMany.
+int SubmitMany(const char* const* paths, size_t count, const rt::LoadOptions& o,
+               spl_handle_t* out) {
+  rt::Loader* loader = nullptr;
+  if (int rc = GetLoader(&loader)) return rc;
+  std::vector<uint64_t> ids;
+  std::vector<std::shared_ptr<rt::Job>> jobs;
+  try {
+    ids.reserve(count);
+    jobs.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      ids.push_back(G().table.Reserve());
+      jobs.push_back(loader->Prepare(paths[i], o, ids.back()));
+      G().table.Fill(ids.back(), jobs.back());
+    }
+  } catch (...) {
+    for (uint64_t id : ids) G().table.Remove(id);  // nothing was queued: give the ids back
+    throw;
+  }
+  loader->StartMany(jobs);
+  for (size_t i = 0; i < count; ++i) out[i] = ids[i];
+  return 0;
+}
+
 // Makes o load from a duplicate of fd (taken now, so the caller may close fd at once).
 int SourceOf(int fd, const char* name, rt::LoadOptions* o) {
   int dup = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
@@ -250,6 +276,22 @@ int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* o
   });
 }
 
+int spl_submit_many(const char* const* paths, size_t count, const spl_open_options_t* opts,
+                    spl_handle_t* out) {
+  return Guarded([&]() -> int {
+    if (count == 0) return 0;
+    if (paths == nullptr || out == nullptr) return Fail(SPL_EINVAL, "paths or out is NULL");
+    for (size_t i = 0; i < count; ++i) {
+      if (paths[i] == nullptr) {
+        return Fail(SPL_EINVAL, fmt::format("paths[{}] is NULL", i).c_str());
+      }
+    }
+    rt::LoadOptions o;
+    if (int rc = ToOptions(paths[0], opts, &o)) return rc;
+    return SubmitMany(paths, count, o, out);
+  });
+}
+
 int spl_submit_fd(int fd, const char* name, const spl_open_options_t* opts, spl_handle_t* out) {
   return Guarded([&]() -> int {
     rt::LoadOptions o;
@@ -303,6 +345,17 @@ int spl_file_result(spl_handle_t h) {
   });
 }
 
+int spl_file_run_if_cached(spl_handle_t h) {
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    if (job->is_done()) return 1;
+    rt::Loader* loader = RunningLoader();
+    if (loader == nullptr) return 0;
+    return loader->RunIfCached(job) ? 1 : 0;
+  });
+}
+
 int spl_file_cancel(spl_handle_t h) {
   return Guarded([&]() -> int {
     std::shared_ptr<rt::Job> job;
@@ -337,6 +390,8 @@ int spl_file_close(spl_handle_t h) {
     return 0;
   });
 }
+
+uint64_t spl_handle_count(void) { return G().table.live(); }
 
 int spl_region_len(spl_handle_t h, uint64_t* len) {
   return Guarded([&]() -> int {

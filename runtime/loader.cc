@@ -21,18 +21,22 @@ struct LoopLink {
   Job* tail = nullptr;          // guarded by mu
   CompletionFn on_complete;     // set and used on the loop thread only
 
+  // Only the job that makes the queue non-empty wakes the loop: the loop thread drains the
+  // whole queue at once, so loads finishing together cost one wake-up (and one callback
+  // batch), not one each.
   void Announce(std::shared_ptr<Job> job) noexcept {
     std::lock_guard lock(mu);
     if (async == nullptr) return;
     Job* raw = job.get();
     raw->announce_next_.reset();
-    if (tail != nullptr) {
+    const bool was_empty = tail == nullptr;
+    if (!was_empty) {
       tail->announce_next_ = std::move(job);
     } else {
       head = std::move(job);
     }
     tail = raw;
-    uv_async_send(async);
+    if (was_empty) uv_async_send(async);
   }
 
   // Unlinks every queued job (on detach).
@@ -260,6 +264,105 @@ void Loader::Start(const std::shared_ptr<Job>& job) {
   job->Finish(Status::Error(Code::kCancelled, job->path(), "loader shut down"), nullptr);
 }
 
+void Loader::StartMany(const std::vector<std::shared_ptr<Job>>& jobs) noexcept {
+  if (jobs.empty()) return;
+  if (workers_.empty()) {
+    for (const auto& job : jobs) job->Finish(start_status_, nullptr);
+    return;
+  }
+  size_t queued = 0;
+  bool stopping = false;
+  {
+    std::lock_guard lock(mu_);
+    stopping = stopping_;
+    if (!stopping) {
+      try {
+        for (; queued < jobs.size(); ++queued) queue_.push_back(Task{jobs[queued], false});
+      } catch (...) {
+        // The queue could not grow: the jobs not queued fail below.
+      }
+    }
+  }
+  if (queued == 1) {
+    cv_.notify_one();
+  } else if (queued > 1) {
+    cv_.notify_all();
+  }
+  const Code code = stopping ? Code::kCancelled : Code::kOutOfMemory;
+  for (size_t i = queued; i < jobs.size(); ++i) {
+    Status s;
+    try {
+      s = Status::Error(code, jobs[i]->path(), stopping ? "loader shut down" : "queueing the load");
+    } catch (...) {
+      s = Status::Error(code);  // no memory even for the message: the code alone
+    }
+    jobs[i]->Finish(std::move(s), nullptr);
+  }
+}
+
+bool Loader::RunIfCached(const std::shared_ptr<Job>& job) {
+  if (job->options_.source || workers_.empty()) return false;
+  JobState expected = JobState::kPending;
+  if (!job->state_.compare_exchange_strong(expected, JobState::kLoading,
+                                           std::memory_order_acq_rel)) {
+    return false;  // a worker has it (or it was cancelled)
+  }
+  Result<std::shared_ptr<Region>> r = Status::Error(Code::kNotReady);
+  try {
+    r = OpenRegionIfCached(job->path(), job->options_);
+  } catch (...) {
+    r = StatusFromException(job->path());
+  }
+  if (!r.ok() && r.status().code() == Code::kNotReady) {
+    // Back to the workers. The job's task may still be queued: whichever task a worker takes
+    // first runs it (RunLoad claims the job), the other finds it taken and skips it. A cancel
+    // asked for meanwhile set cancel_requested_, which that run honours.
+    job->state_.store(JobState::kPending, std::memory_order_release);
+    bool queued = false;
+    bool stopping = false;
+    try {
+      std::lock_guard lock(mu_);
+      stopping = stopping_;
+      if (!stopping) {
+        queue_.push_front(Task{job, false});
+        queued = true;
+      }
+    } catch (...) {
+      // No memory to queue it again.
+    }
+    if (queued) {
+      cv_.notify_one();
+      return false;
+    }
+    // A worker may already have dropped the original task (it found the job claimed): run or
+    // end the job here, so that it never stays pending forever.
+    JobState pending = JobState::kPending;
+    if (job->state_.compare_exchange_strong(pending, JobState::kLoading,
+                                            std::memory_order_acq_rel)) {
+      if (stopping) {
+        job->Finish(Status::Error(Code::kCancelled, job->path(), "loader shut down"), nullptr);
+      } else {
+        try {
+          RunClaimed(job);
+        } catch (...) {
+          job->Finish(StatusFromException(job->path()), nullptr);
+        }
+      }
+    }
+    return job->is_done();
+  }
+  if (r.ok()) {
+    std::shared_ptr<Region> region = std::move(r.value());
+    job->strategy_.store(region->strategy(), std::memory_order_relaxed);
+    job->bytes_total_.store(region->size(), std::memory_order_relaxed);
+    job->bytes_done_.store(region->size(), std::memory_order_relaxed);
+    job->Finish(Status::Ok(), std::move(region));
+  } else {
+    job->Finish(r.status(), nullptr);
+  }
+  return true;
+}
+
 Status Loader::AttachLoop(uv_loop_t* loop, CompletionFn on_complete) {
   std::lock_guard lock(link_->mu);
   if (link_->async != nullptr) {
@@ -352,8 +455,12 @@ void Loader::RunLoad(const std::shared_ptr<Job>& job) {
   JobState expected = JobState::kPending;
   if (!job->state_.compare_exchange_strong(expected, JobState::kLoading,
                                            std::memory_order_acq_rel)) {
-    return;  // cancelled before it started: never runs
+    return;  // cancelled before it started (never runs), or run by RunIfCached
   }
+  RunClaimed(job);
+}
+
+void Loader::RunClaimed(const std::shared_ptr<Job>& job) {
   const LoadOptions& opts = job->options_;
   auto opened = OpenRegion(job->path(), opts, &job->cancel_requested_);
   if (!opened.ok()) {

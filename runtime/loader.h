@@ -135,6 +135,16 @@ class Loader {
   // the job (state Pending, not queued), Start queues it.
   std::shared_ptr<Job> Prepare(std::string path, const LoadOptions& options, uint64_t tag = 0);
   void Start(const std::shared_ptr<Job>& job);
+  // Queues prepared jobs together: one lock and one wake-up of the pool for the whole batch
+  // (many small files cost one hand-over instead of one each). Never throws: when the queue
+  // cannot grow (memory), the jobs that did not fit fail with OutOfMemory.
+  void StartMany(const std::vector<std::shared_ptr<Job>>& jobs) noexcept;
+  // For a host about to wait for a job that no worker has started yet: runs the load on the
+  // calling thread when that cannot block (OpenRegionIfCached: a small cached regular file,
+  // or a definite error such as a missing file), which is much cheaper than a hand-over to a
+  // worker and back. True when the job finished here. Otherwise the job is left to the
+  // workers, as queued (it is put back at the front when this thread had claimed it).
+  bool RunIfCached(const std::shared_ptr<Job>& job);
 
   // Attaches a libuv loop: from now on `on_complete` runs on the loop thread for each
   // finished job. The loop's handle starts unreferenced (it alone does not keep uv_run
@@ -162,6 +172,7 @@ class Loader {
   // so `wc - -` gives the data to the first. queue_.end() if none. REQUIRES: mu_ held.
   std::deque<Task>::iterator NextRunnable();
   void RunLoad(const std::shared_ptr<Job>& job);
+  void RunClaimed(const std::shared_ptr<Job>& job);  // REQUIRES: the job is Loading, ours
   void RunPrefaultChunks(const std::shared_ptr<Job>& job);
 
   std::mutex mu_;

@@ -2,6 +2,7 @@
 #include "runtime/strategy.h"
 
 #include <fmt/format.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -163,6 +164,41 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
     (void)region->Advise(options.advice, 0, 0);
   }
   return region;
+}
+
+Result<std::shared_ptr<Region>> OpenRegionIfCached(const std::string& path,
+                                                   const LoadOptions& options) {
+  auto not_now = [&] { return Status::Error(Code::kNotReady, path, "would wait for the disk"); };
+  if (options.source || options.mode != MapMode::kReadOnly) return not_now();
+  ProbeOptions probe;
+  probe.nofollow = options.nofollow;
+  auto probed = ProbeFile(path, probe);
+  if (!probed.ok()) return probed.status();
+  ProbedFile& file = probed.value();
+  if (file.kind == FileKind::kDirectory) return Status::Error(Code::kIsDirectory, path);
+  if (file.kind != FileKind::kRegular) return not_now();
+  const uint64_t size = file.identity.size;
+  if (options.offset > size || (options.length != 0 && options.length > size - options.offset)) {
+    return Status::Error(Code::kOutOfBounds, path,
+                         fmt::format("range starts at {} with length {}, file has {} bytes",
+                                     options.offset, options.length, size));
+  }
+  const uint64_t length = options.length != 0 ? options.length : size - options.offset;
+  if (length == 0) return Region::Empty(path, file.identity, options.mode);
+  if (length >= options.mmap_threshold || length > SIZE_MAX) return not_now();
+  auto buf = TryAlloc(static_cast<size_t>(length));
+  if (!buf) return Status::Error(Code::kOutOfMemory, path, "reading");
+  struct iovec iov {
+    buf.get(), static_cast<size_t>(length)
+  };
+  ssize_t n;
+  do {
+    n = ::preadv2(file.fd.get(), &iov, 1, static_cast<off_t>(options.offset), RWF_NOWAIT);
+  } while (n < 0 && errno == EINTR);
+  // EAGAIN: not all cached; EOPNOTSUPP: the file system cannot say. A short read may mean
+  // either, or a file that shrank: the usual load sorts that out.
+  if (n < 0 || static_cast<uint64_t>(n) != length) return not_now();
+  return Region::FromBuffer(path, file.identity, std::move(buf), length, Strategy::kRead);
 }
 
 Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOptions& options,

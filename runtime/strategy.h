@@ -64,6 +64,14 @@ struct LoadOptions {
 Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOptions& options,
                                            const std::atomic<bool>* cancel = nullptr);
 
+// The same load when it can be done at once without waiting for a disk or a writer: a small
+// regular file (read strategy, ReadOnly) whose bytes are all in the page cache (read with
+// RWF_NOWAIT), or an empty one. NotReady when that is not the case (anything mapped, streams,
+// pseudo files, descriptor sources, data not cached): the caller then loads it the usual way.
+// Other errors (missing file, permission) are the load's answer, as from OpenRegion.
+Result<std::shared_ptr<Region>> OpenRegionIfCached(const std::string& path,
+                                                   const LoadOptions& options);
+
 // OpenRegion, then prefault on the calling thread if options.prefault: the blocking fallback.
 Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOptions& options,
                                          PrefaultMethod* used = nullptr);

@@ -276,5 +276,99 @@ TEST(Loader, NoDescriptorLeftAfterTenThousandCycles) {
   EXPECT_EQ(OpenFdCount(), before);
 }
 
+TEST(Loader, StartManyQueuesABatchThatAllCompletes) {
+  TempDir dir;
+  Loader loader({.threads = 3});
+  std::vector<std::shared_ptr<Job>> jobs;
+  for (int i = 0; i < 500; ++i) {
+    jobs.push_back(loader.Prepare(dir.Write("f" + std::to_string(i), std::string(i + 1, 'x')), {}));
+  }
+  jobs.push_back(loader.Prepare(dir.Join("missing"), {}));
+  for (const auto& j : jobs) EXPECT_EQ(j->state(), JobState::kPending) << "prepared, not queued";
+  loader.StartMany(jobs);
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(jobs[i]->Wait().ok());
+    EXPECT_EQ(jobs[i]->result().value()->size(), static_cast<uint64_t>(i + 1));
+  }
+  EXPECT_EQ(jobs.back()->Wait().code(), Code::kNotFound);
+  loader.StartMany({});  // nothing to do, nothing breaks
+}
+
+TEST(Loader, LoadsThatFinishTogetherReachTheLoopInOneWakeUp) {
+  // The loop does not run while the loads finish; when it runs once, every completion is
+  // delivered in that one iteration (the loader queued them behind one wake-up).
+  TempDir dir;
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  Loader loader({.threads = 4});
+  int seen = 0;
+  ASSERT_TRUE(loader.AttachLoop(&loop, [&](const std::shared_ptr<Job>&) { ++seen; }).ok());
+  ASSERT_TRUE(loader.SetLoopRef(true).ok());
+  std::vector<std::shared_ptr<Job>> jobs;
+  for (int i = 0; i < 64; ++i)
+    jobs.push_back(loader.Prepare(dir.Write("f" + std::to_string(i), "abc"), {}));
+  loader.StartMany(jobs);
+  for (const auto& j : jobs) ASSERT_TRUE(j->Wait().ok());
+  EXPECT_EQ(seen, 0) << "nothing is delivered while the loop does not run";
+  uv_run(&loop, UV_RUN_NOWAIT);
+  EXPECT_EQ(seen, 64) << "all 64 completions in one loop iteration";
+  ASSERT_TRUE(loader.SetLoopRef(false).ok());
+  loader.DetachLoop();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+TEST(Loader, RunIfCachedLoadsAQueuedSmallFileOnTheCallingThread) {
+  // The only worker is held in a load, so the next job stays queued; RunIfCached does it here.
+  TempDir dir;
+  Gate gate;
+  Loader loader({.threads = 1});
+  auto held = loader.Submit(dir.WriteSized("big", 4 << 20), HeldAtFirstChunk(gate));
+  gate.WaitReached();
+  std::string small = dir.Write("small", "cached bytes");
+  std::string cat = "cat " + small + " > /dev/null";
+  ASSERT_EQ(std::system(cat.c_str()), 0);  // in the page cache (it was just written anyway)
+  auto job = loader.Submit(small, {});
+  EXPECT_EQ(job->state(), JobState::kPending);
+  ASSERT_TRUE(loader.RunIfCached(job));
+  ASSERT_TRUE(job->is_ready());
+  EXPECT_EQ(job->result().value()->size(), 12u);
+  EXPECT_EQ(job->result().value()->strategy(), Strategy::kRead);
+  EXPECT_FALSE(loader.RunIfCached(job)) << "already done";
+  // A missing file's answer is definite: given at once too.
+  auto missing = loader.Submit(dir.Join("missing"), {});
+  ASSERT_TRUE(loader.RunIfCached(missing));
+  EXPECT_EQ(missing->Wait().code(), Code::kNotFound);
+  // A mapped file is left to the worker, which still loads it once free.
+  LoadOptions mapped;
+  mapped.mmap_threshold = 1;
+  auto left = loader.Submit(small, mapped);
+  EXPECT_FALSE(loader.RunIfCached(left));
+  EXPECT_EQ(left->state(), JobState::kPending);
+  gate.Open();
+  ASSERT_TRUE(held->Wait().ok());
+  ASSERT_TRUE(left->Wait().ok());
+  EXPECT_EQ(left->result().value()->strategy(), Strategy::kMmap);
+}
+
+TEST(Loader, RunIfCachedRacingTheWorkersLoadsEachJobOnce) {
+  // Workers and this thread race for the same jobs: each ends once, with the right size.
+  TempDir dir;
+  Loader loader({.threads = 2});
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::shared_ptr<Job>> jobs;
+    for (int i = 0; i < 8; ++i) {
+      jobs.push_back(
+          loader.Prepare(dir.Write("r" + std::to_string(i), std::string(i + 1, 'y')), {}));
+    }
+    loader.StartMany(jobs);
+    for (const auto& j : jobs) loader.RunIfCached(j);
+    for (int i = 0; i < 8; ++i) {
+      ASSERT_TRUE(jobs[i]->Wait().ok());
+      EXPECT_EQ(jobs[i]->result().value()->size(), static_cast<uint64_t>(i + 1));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace spl::rt

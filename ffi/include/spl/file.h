@@ -167,6 +167,13 @@ SPL_EXTERN int spl_submit_fd(int fd, const char* name, const spl_open_options_t*
  * starts the loader's threads: SPL_ENOMEM, with nothing queued, when the system refuses every
  * one of them (address-space limit, mappings used up); a later call tries again. */
 SPL_EXTERN int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* out);
+/* Queues `count` background loads with the same options and returns at once: out[i] is the
+ * PENDING handle of paths[i]. The batch is handed to the loader's threads together (one lock,
+ * one wake-up), which is what makes many small files cheap. All or nothing: on an error
+ * (SPL_EINVAL for a NULL path, SPL_ENOMEM) no load is queued and out is untouched. A path
+ * that cannot be loaded still gets a handle, whose wait gives the error, as with spl_submit. */
+SPL_EXTERN int spl_submit_many(const char* const* paths, size_t count,
+                               const spl_open_options_t* opts, spl_handle_t* out);
 
 /* spl_state_t (>= 0) or an error. */
 SPL_EXTERN int spl_file_state(spl_handle_t h);
@@ -181,6 +188,12 @@ SPL_EXTERN int spl_file_progress(spl_handle_t h, uint64_t* done, uint64_t* total
 SPL_EXTERN int spl_file_wait(spl_handle_t h, int64_t timeout_ms);
 /* 0 when READY, the load's error when FAILED, SPL_ENOTREADY while it runs. */
 SPL_EXTERN int spl_file_result(spl_handle_t h);
+/* For a host about to wait: when no loader thread has started the load yet and it can be done
+ * at once without waiting for a disk (a regular file below mmap_threshold whose bytes are all
+ * in the page cache, an empty file, or a load that fails at once such as a missing file),
+ * does it on the calling thread, which costs far less than a hand-over to a loader thread and
+ * back. 1 when the load has ended (here or before), 0 when it is still queued or running. */
+SPL_EXTERN int spl_file_run_if_cached(spl_handle_t h);
 /* Cancels the load: before it starts it never runs; during prefault it stops at the next
  * chunk and releases everything; once finished it is a no-op. Returns 1 if the load ends
  * cancelled, 0 if it had already finished, or an error. */
@@ -191,6 +204,9 @@ SPL_EXTERN int spl_file_strategy(spl_handle_t h);
 SPL_EXTERN int spl_file_prefault_method(spl_handle_t h);
 /* Releases the handle: cancels a running load, unmaps a region. The id becomes stale. */
 SPL_EXTERN int spl_file_close(spl_handle_t h);
+/* How many handles are open (not closed) in the process: for hosts checking that they release
+ * what they load. */
+SPL_EXTERN uint64_t spl_handle_count(void);
 
 /* Region access. REQUIRES: the handle is READY (else SPL_ENOTREADY or the load's error). */
 SPL_EXTERN int spl_region_len(spl_handle_t h, uint64_t* len);
