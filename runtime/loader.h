@@ -1,7 +1,11 @@
 // Loader: loads files in the background on a bounded worker pool of its own (not libuv's
 // shared pool). Submit() returns a Job at once; workers open, classify, map or read, then
 // prefault in chunks (several workers may prefault one big file), checking for cancellation
-// between chunks and counting bytes done. A job's state is published with atomics, so
+// between chunks and counting bytes done. A mapping of stream_threshold bytes or more is
+// Ready as soon as it is mapped, so scanning starts at once; it is prefaulted in the
+// background, at most half its memory window ahead of the scans (not at all for a region
+// that streams through its window: its scans read ahead). The workers also help scans of
+// big regions (Executor). A job's state is published with atomics, so
 // is_ready() and a blocking Wait() work without any event loop. When a libuv loop is attached,
 // completion callbacks run on the loop thread: workers only call uv_async_send.
 // It does not interpret results: the C ABI (ffi/) and hosts do.
@@ -22,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/parallel.h"
 #include "runtime/region.h"
 #include "runtime/status.h"
 #include "runtime/strategy.h"
@@ -117,7 +122,7 @@ struct LoaderOptions {
 // Called on the loop thread for every job that finished after the loop was attached.
 using CompletionFn = std::function<void(const std::shared_ptr<Job>& job)>;
 
-class Loader {
+class Loader : public Executor {
  public:
   // Starts options.threads workers. When the system refuses a thread (memory, limits) the
   // pool runs with the workers it got; when it refuses the first, threads() is 0 and every
@@ -158,6 +163,10 @@ class Loader {
   void DetachLoop();
 
   unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
+
+  // Executor: scans borrow the workers (Help queues ahead of loads waiting to start).
+  unsigned helper_threads() const override { return threads(); }
+  void Help(unsigned n, std::shared_ptr<const std::function<void()>> fn) noexcept override;
   // Why no worker could start (ok when at least one runs).
   const Status& start_status() const { return start_status_; }
 
@@ -165,7 +174,10 @@ class Loader {
   struct Task {
     std::shared_ptr<Job> job;
     bool prefault_helper = false;
+    std::shared_ptr<const std::function<void()>> fn;  // a helper or background task (no job)
   };
+  // After a big mapping is Ready: the rest of its prefault, on up to prefault_workers workers.
+  void PrefaultInBackground(const std::shared_ptr<Job>& job, std::shared_ptr<Region> region);
   void WorkerMain();
   // The first queued task a worker may take: any, except a load from a descriptor source
   // (standard input) while another one runs: those go one at a time, in submission order,

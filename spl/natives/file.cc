@@ -480,17 +480,6 @@ Value rt_file_progress(NativeCall& c) {
   return c.ok(c.floating(p));
 }
 
-// About a microsecond of waiting without giving up the CPU.
-void SpinPause() {
-  for (int i = 0; i < 64; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#else
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-#endif
-  }
-}
-
 // Timeouts longer than this (about 292 years, as in spl_file_wait) mean no limit.
 constexpr int64_t kForeverMs = INT64_MAX / 1000000;
 
@@ -508,13 +497,6 @@ Value rt_file_wait(NativeCall& c) {
   // program that opens and awaits files one by one then costs no more than open_sync).
   if (state == SPL_STATE_PENDING && spl_file_run_if_cached(h) == 1) {
     return Code(c, spl_file_result(h));
-  }
-  // A loader thread has it: a small file is done within microseconds, sooner than a wake-up
-  // through the event loop would arrive. Look again for a moment before suspending the task.
-  for (int i = 0; i < 50; ++i) {
-    state = spl_file_state(h);
-    if (state == SPL_STATE_READY || state == SPL_STATE_FAILED) return Code(c, spl_file_result(h));
-    SpinPause();
   }
   if (timeout == 0) return Code(c, SPL_ETIMEDOUT);
   auto* w = new Waiter{c.pending_future(), h, nullptr};
@@ -680,6 +662,80 @@ Value rt_region_byte_at(NativeCall& c) {
   return IntResult(c, rc, b);
 }
 
+// What rt_region_grep collects from spl_scan_find_lines: the output text in grep -n's format,
+// or only counts.
+struct GrepOut {
+  std::string prefix;  // "file:" or ""
+  bool count_only = false;
+  bool numbers = true;
+  std::string text;
+  int64_t selected = 0;  // lines selected, printed or not
+  int64_t binary = 0;    // selected lines not printed: not valid UTF-8 (grep's binary file)
+  std::vector<uint64_t> starts, lengths;
+  std::vector<size_t> at;  // where each line's bytes go in text
+};
+
+int CollectLines(void* user, const spl_line_match_t* lines, size_t count) {
+  auto* g = static_cast<GrepOut*>(user);
+  for (size_t i = 0; i < count; ++i) {
+    const spl_line_match_t& m = lines[i];
+    if ((m.flags & SPL_LINE_INVALID_UTF8) != 0) {
+      ++g->binary;
+      continue;
+    }
+    g->text += g->prefix;
+    if (g->numbers) {
+      g->text += std::to_string(m.number);
+      g->text += ':';
+    }
+    g->starts.push_back(m.start);
+    g->lengths.push_back(m.length);
+    g->at.push_back(g->text.size());
+    g->text.append(m.length, '\0');  // filled by one spl_scan_copy_ranges below
+    g->text += '\n';
+  }
+  return 0;
+}
+
+// (handle, offset, length, needle, flags, first_line, prefix) ->
+// Ok([text, newlines, selected, binary, first_nul]): the lines of the range holding needle,
+// formatted as `grep -n` prints them (prefix, line number, ':', the line) in one text;
+// newlines: the '\n' bytes of the range (the next range's first line is first_line +
+// newlines); selected: the lines that matched; binary: those left out of text because they
+// are not valid UTF-8; first_nul: the offset of the range's first NUL byte, or -1.
+// flags: 1 ignore case (as GNU grep -i), 2 count only (text stays empty), 4 no line numbers.
+// The range should start at a line's start and end after a '\n' or at the region's end.
+Value rt_region_grep(NativeCall& c) {
+  uint64_t off, len;
+  if (!Range(c, 1, &off, &len)) return c.nil();
+  std::string needle = c.text_arg(3);
+  int64_t flags = c.int_arg(4), first_line = c.int_arg(5);
+  std::string prefix = c.text_arg(6);
+  if (c.failed()) return c.nil();
+  if (flags < 0 || flags > 7) return c.fail("rt_region_grep: invalid flags");
+  spl_handle_t h = HandleArg(c, 0);
+  GrepOut g;
+  g.prefix = std::move(prefix);
+  g.count_only = (flags & 2) != 0;
+  g.numbers = (flags & 4) == 0;
+  uint32_t find_flags =
+      SPL_FIND_CHECK_UTF8 | SPL_FIND_CHECK_NUL | ((flags & 1) != 0 ? SPL_FIND_IGNORE_CASE : 0u);
+  spl_find_lines_stats_t stats{0, -1, 0};
+  int rc = spl_scan_find_lines(h, off, len, needle.data(), needle.size(), find_flags,
+                               static_cast<uint64_t>(first_line),
+                               g.count_only ? nullptr : CollectLines, &g, &stats);
+  if (rc < 0) return c.err(c.integer(rc));
+  g.selected = static_cast<int64_t>(stats.selected);
+  if (!g.starts.empty()) {
+    std::vector<void*> dsts(g.starts.size());
+    for (size_t i = 0; i < dsts.size(); ++i) dsts[i] = g.text.data() + g.at[i];
+    rc = spl_scan_copy_ranges(h, g.starts.data(), g.lengths.data(), g.starts.size(), dsts.data());
+    if (rc < 0) return c.err(c.integer(rc));
+  }
+  return c.ok(c.array({c.text(std::move(g.text)), c.integer(static_cast<int64_t>(stats.newlines)),
+                       c.integer(g.selected), c.integer(g.binary), c.integer(stats.first_nul)}));
+}
+
 // Ok([lines, words, chars, bytes]) as GNU wc counts them.
 Value rt_region_wc(NativeCall& c) {
   uint64_t off, len;
@@ -746,6 +802,7 @@ const NativeReg kFile[] = {
     {"rt_region_read", 3, 3, rt_region_read},
     {"rt_region_byte_at", 2, 2, rt_region_byte_at},
     {"rt_region_wc", 3, 3, rt_region_wc},
+    {"rt_region_grep", 7, 7, rt_region_grep},
     {"rt_region_write", 3, 3, rt_region_write},
     {"rt_region_flush", 1, 1, rt_region_flush},
     {"rt_region_advise", 4, 4, rt_region_advise},

@@ -2,7 +2,10 @@
 // completion on the loop thread, no leaked loop handles or descriptors.
 #include "runtime/loader.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <atomic>
@@ -368,6 +371,87 @@ TEST(Loader, RunIfCachedRacingTheWorkersLoadsEachJobOnce) {
       EXPECT_EQ(jobs[i]->result().value()->size(), static_cast<uint64_t>(i + 1));
     }
   }
+}
+
+TEST(Loader, ABigMappingIsReadyOnceMappedAndTheRestFollows) {
+  TempDir dir;
+  std::string path = dir.WriteSized("big", 16 << 20);
+  Loader loader({.threads = 3});
+  LoadOptions o;
+  o.prefault_chunk = 1 << 20;
+  o.stream_threshold = 4 << 20;
+  o.memory_window = UINT64_MAX;
+  auto job = loader.Submit(path, o);
+  ASSERT_TRUE(job->Wait().ok());
+  auto region = job->result().value();
+  EXPECT_EQ(region->strategy(), Strategy::kMmap);
+  EXPECT_EQ(job->progress(), 1.0);
+  // The background prefault and a scan meet without harm: the scan is complete.
+  uint64_t lines = 0;
+  ASSERT_TRUE(region
+                  ->Read(0, region->size(),
+                         [&](const uint8_t* p, size_t n) {
+                           for (size_t i = 0; i < n; ++i) lines += p[i] == '\n';
+                         })
+                  .ok());
+  EXPECT_GT(lines, 0u);
+  // Closing stops the background prefault (it finds the region closed) and nothing crashes.
+  ASSERT_TRUE(region->Close().ok());
+}
+
+TEST(Loader, AStreamingRegionIsNotPrefaultedBeyondItsStart) {
+  // Window 2 MiB, chunks of 1 MiB, a 32 MiB file out of the page cache: Ready after the first
+  // chunk, and nothing prefaults the rest in the background (the scans read ahead), so most
+  // of it is not in memory; then a scan still reads everything.
+  TempDir dir;
+  std::string path = dir.WriteSized("big", 32 << 20);
+  int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::fdatasync(fd), 0);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);  // out of the page cache, if the kernel agrees
+  Loader loader({.threads = 3});
+  LoadOptions o;
+  o.prefault_chunk = 1 << 20;
+  o.stream_threshold = 4 << 20;
+  o.memory_window = 2 << 20;
+  auto job = loader.Submit(path, o);
+  ASSERT_TRUE(job->Wait().ok());
+  auto region = job->result().value();
+  EXPECT_TRUE(region->drop_behind());
+  std::this_thread::sleep_for(200ms);  // let the background prefault run as far as it may
+  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> v(region->size() / page);
+  ASSERT_EQ(::mincore(const_cast<uint8_t*>(region->unsafe_data()), region->size(), v.data()), 0);
+  size_t resident = 0;
+  for (unsigned char b : v) resident += b & 1;
+  // Nothing prefaults it (only read-ahead around what was touched): far below 32 MiB.
+  EXPECT_LT(resident * page, 16u << 20) << resident << " pages resident";
+  ::close(fd);
+  ChunkPlan plan;
+  plan.chunk = 1 << 20;
+  plan.exec = &loader;
+  plan.max_helpers = 3;
+  std::atomic<uint64_t> lines{0};
+  ASSERT_TRUE(region
+                  ->ReadChunked(0, region->size(), plan,
+                                [&](size_t, const uint8_t* p, size_t n) {
+                                  uint64_t c = 0;
+                                  for (size_t i = 0; i < n; ++i) c += p[i] == '\n';
+                                  lines += c;
+                                })
+                  .ok());
+  EXPECT_GT(lines.load(), 0u);
+}
+
+TEST(Loader, StreamThresholdZeroPrefaultsEverythingFirst) {
+  TempDir dir;
+  Loader loader({.threads = 2});
+  LoadOptions o;
+  o.prefault_chunk = 1 << 20;
+  o.stream_threshold = 0;
+  auto job = loader.Submit(dir.WriteSized("f", 6 << 20), o);
+  ASSERT_TRUE(job->Wait().ok());
+  EXPECT_EQ(job->bytes_done(), 6u << 20);
 }
 
 }  // namespace
