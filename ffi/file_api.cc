@@ -790,7 +790,7 @@ int spl_scan_find_lines(spl_handle_t h, uint64_t offset, uint64_t length, const 
       }
       part.newlines = st.newlines;
       part.first_nul = -1;
-      if (nul) {
+      if (nul && n != 0) {
         // A second pass over the chunk, from the cache the first one left it in.
         const void* z = std::memchr(p, 0, n);
         if (z != nullptr) {

@@ -28,6 +28,7 @@ size_t Page() {
 // Just past the first '\n' in [x, limit), or UINT64_MAX when there is none. Plain loop over
 // memory (guard-safe).
 uint64_t AfterNewline(const uint8_t* data, uint64_t x, uint64_t limit) {
+  if (limit <= x) return UINT64_MAX;
   const void* nl = std::memchr(data + x, '\n', static_cast<size_t>(limit - x));
   return nl == nullptr ? UINT64_MAX
                        : static_cast<uint64_t>(static_cast<const uint8_t*>(nl) - data) + 1;

@@ -203,7 +203,7 @@ size_t FindLines(const uint8_t* p, size_t n, const LineMatcher& m, LineHit* hits
     // The line around the hit: back to the '\n' before it (the pass starts at a line start),
     // on to the '\n' after it.
     size_t start = st->pos;
-    if (hit > st->pos) {
+    if (hit > st->pos && p != nullptr) {
       const void* nl = ::memrchr(p + st->pos, '\n', hit - st->pos);
       if (nl != nullptr) start = static_cast<size_t>(static_cast<const uint8_t*>(nl) - p) + 1;
     }

@@ -7,8 +7,9 @@
 //   - the runtime itself: spl_submit_many + spl_file_wait + spl_file_close.
 // This is the measurement behind keeping the thread pool (docs/benchmarks.md). io_uring is
 // measured only when liburing was found at build time (Debian's liburing-dev); the bench data
-// comes from tools/bench/run_all. Usage: small_files_bench DIR COUNT [REPEATS]. Prints one
-// line per method: the median over REPEATS runs, in milliseconds. Never asserts on time.
+// comes from tools/bench/run_all (DIR/f0 .. DIR/fN-1). Usage: small_files_bench DIR COUNT
+// [REPEATS]. Prints one line per method: the median over REPEATS runs, in milliseconds. Never
+// asserts on time.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -161,7 +162,7 @@ int main(int argc, char** argv) {
   const int count = std::atoi(argv[2]);
   const int repeats = argc > 3 ? std::atoi(argv[3]) : 7;
   for (int i = 0; i < count; ++i)
-    g_paths.push_back(std::string(argv[1]) + "/f" + std::to_string(i) + ".txt");
+    g_paths.push_back(std::string(argv[1]) + "/f" + std::to_string(i));
   const uint64_t expect = Pool(1);  // also warms the page cache and the dentries
   std::printf("%d files, %llu bytes, median of %d runs\n", count, (unsigned long long)expect,
               repeats);
