@@ -4,16 +4,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ffi/error_codes.h"
 #include "ffi/handle_table.h"
+#include "runtime/line_search.h"
 #include "runtime/loader.h"
 #include "runtime/scan.h"
 #include "runtime/strategy.h"
@@ -94,6 +98,8 @@ int ToOptions(const char* path, const spl_open_options_t* in, rt::LoadOptions* o
   }
   out->read_char_devices = (in->streams & SPL_STREAM_CHAR_DEVICES) != 0;
   out->read_fifos = (in->streams & SPL_STREAM_FIFOS) != 0;
+  out->stream_threshold = in->stream_threshold;
+  out->memory_window = in->memory_window;
   return 0;
 }
 
@@ -136,6 +142,31 @@ int Submit(const char* path, const rt::LoadOptions& o, spl_handle_t* out) {
   return 0;
 }
 
+// The batch behind spl_submit_many: every id and job made first (nothing queued if that
+// fails), then one StartMany.
+int SubmitMany(const char* const* paths, size_t count, const rt::LoadOptions& o,
+               spl_handle_t* out) {
+  rt::Loader* loader = nullptr;
+  if (int rc = GetLoader(&loader)) return rc;
+  std::vector<uint64_t> ids;
+  std::vector<std::shared_ptr<rt::Job>> jobs;
+  try {
+    ids.reserve(count);
+    jobs.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      ids.push_back(G().table.Reserve());
+      jobs.push_back(loader->Prepare(paths[i], o, ids.back()));
+      G().table.Fill(ids.back(), jobs.back());
+    }
+  } catch (...) {
+    for (uint64_t id : ids) G().table.Remove(id);  // nothing was queued: give the ids back
+    throw;
+  }
+  loader->StartMany(jobs);
+  for (size_t i = 0; i < count; ++i) out[i] = ids[i];
+  return 0;
+}
+
 // Makes o load from a duplicate of fd (taken now, so the caller may close fd at once).
 int SourceOf(int fd, const char* name, rt::LoadOptions* o) {
   int dup = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
@@ -172,6 +203,56 @@ int Scan(spl_handle_t h, uint64_t offset, uint64_t length, F&& kernel) {
   return ToCode(region->Read(offset, length, std::forward<F>(kernel)));
 }
 
+// Scans of big ranges run in chunks of this size on this thread and the loader's workers
+// (Region::ReadChunked: each chunk read in just before it is scanned, dropped behind it when
+// the region streams through a memory window). Smaller ranges are scanned in one go.
+constexpr uint64_t kScanChunk = 8 * 1024 * 1024;
+
+// The chunk size for scans of a region: 8 MiB, or for a region streaming through a memory
+// window a sixteenth of the window (1 to 8 MiB), so that the chunks in flight on every
+// thread stay a small part of the memory the process may use.
+uint64_t ChunkFor(const Region& region) {
+  if (!region.drop_behind()) return kScanChunk;
+  uint64_t c = region.memory_window() / 16;
+  c = std::clamp<uint64_t>(c, 1 << 20, kScanChunk);
+  return c & ~uint64_t{4095};
+}
+
+bool Chunked(uint64_t length, uint64_t chunk = kScanChunk) { return length >= 2 * chunk; }
+
+rt::ChunkPlan PlanFor(bool line_aligned, uint64_t chunk = kScanChunk) {
+  rt::ChunkPlan plan;
+  plan.chunk = chunk;
+  plan.line_aligned = line_aligned;
+  rt::Loader* loader = nullptr;
+  if (GetLoader(&loader) == 0) {
+    plan.exec = loader;
+    plan.max_helpers = loader->threads();
+  }
+  return plan;
+}
+
+// A ready region and how a scan of it is cut (see Region::ReadChunked).
+struct ChunkedRun {
+  std::shared_ptr<Region> region;
+  uint64_t chunk = kScanChunk;
+  size_t count = 1;
+};
+
+// 0 with *run filled when `length` bytes of h's region are scanned in chunks; 1 when they
+// are scanned in one go (run->region is set then too); negative on error.
+int PrepareChunked(spl_handle_t h, uint64_t length, ChunkedRun* run) {
+  if (int rc = RegionOf(h, &run->region)) return rc;
+  run->chunk = ChunkFor(*run->region);
+  if (!Chunked(length, run->chunk)) return 1;
+  run->count = Region::ChunkCount(length, run->chunk);
+  return 0;
+}
+
+bool HasNewline(const void* needle, size_t n) {
+  return n != 0 && std::memchr(needle, '\n', n) != nullptr;
+}
+
 }  // namespace
 }  // namespace spl::ffi
 
@@ -192,6 +273,8 @@ void spl_open_options_init(spl_open_options_t* opts) {
   opts->prefault_chunk = d.prefault_chunk;
   opts->prefault_workers = d.prefault_workers;
   opts->read_limit = d.read_limit;
+  opts->stream_threshold = d.stream_threshold;
+  opts->memory_window = d.memory_window;
 }
 
 int spl_loader_configure(unsigned threads) {
@@ -250,6 +333,22 @@ int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* o
   });
 }
 
+int spl_submit_many(const char* const* paths, size_t count, const spl_open_options_t* opts,
+                    spl_handle_t* out) {
+  return Guarded([&]() -> int {
+    if (count == 0) return 0;
+    if (paths == nullptr || out == nullptr) return Fail(SPL_EINVAL, "paths or out is NULL");
+    for (size_t i = 0; i < count; ++i) {
+      if (paths[i] == nullptr) {
+        return Fail(SPL_EINVAL, fmt::format("paths[{}] is NULL", i).c_str());
+      }
+    }
+    rt::LoadOptions o;
+    if (int rc = ToOptions(paths[0], opts, &o)) return rc;
+    return SubmitMany(paths, count, o, out);
+  });
+}
+
 int spl_submit_fd(int fd, const char* name, const spl_open_options_t* opts, spl_handle_t* out) {
   return Guarded([&]() -> int {
     rt::LoadOptions o;
@@ -303,6 +402,17 @@ int spl_file_result(spl_handle_t h) {
   });
 }
 
+int spl_file_run_if_cached(spl_handle_t h) {
+  return Guarded([&]() -> int {
+    std::shared_ptr<rt::Job> job;
+    if (int rc = JobOf(h, &job)) return rc;
+    if (job->is_done()) return 1;
+    rt::Loader* loader = RunningLoader();
+    if (loader == nullptr) return 0;
+    return loader->RunIfCached(job) ? 1 : 0;
+  });
+}
+
 int spl_file_cancel(spl_handle_t h) {
   return Guarded([&]() -> int {
     std::shared_ptr<rt::Job> job;
@@ -337,6 +447,8 @@ int spl_file_close(spl_handle_t h) {
     return 0;
   });
 }
+
+uint64_t spl_handle_count(void) { return G().table.live(); }
 
 int spl_region_len(spl_handle_t h, uint64_t* len) {
   return Guarded([&]() -> int {
@@ -412,6 +524,24 @@ int spl_scan_count(spl_handle_t h, uint64_t offset, uint64_t length, const void*
       return Fail(SPL_EINVAL, "needle or count is NULL");
     }
     const auto* nd = static_cast<const uint8_t*>(needle);
+    ChunkedRun run;
+    int prep = PrepareChunked(h, length, &run);
+    if (prep < 0) return prep;
+    if (prep == 0 && needle_len != 0 && !HasNewline(needle, needle_len)) {
+      // A match cannot straddle the end of a line-aligned chunk (it would hold the '\n').
+      std::vector<uint64_t> parts(run.count, 0);
+      int rc = ToCode(run.region->ReadChunked(offset, length, PlanFor(needle_len > 1, run.chunk),
+                                              [&](size_t i, const uint8_t* p, size_t n) {
+                                                parts[i] =
+                                                    spl::rt::scan::Count(p, n, nd, needle_len);
+                                              }));
+      if (rc == 0) {
+        uint64_t total = 0;
+        for (uint64_t v : parts) total += v;
+        *count = total;
+      }
+      return rc;
+    }
     size_t result = 0;
     int rc = Scan(h, offset, length, [&](const uint8_t* p, size_t n) {
       result = spl::rt::scan::Count(p, n, nd, needle_len);
@@ -431,6 +561,36 @@ int spl_scan_find(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t fro
       return Fail(SPL_ERANGE, "`from` is outside the scanned range");
     }
     const auto* nd = static_cast<const uint8_t*>(needle);
+    const uint64_t rest = offset + length - from;
+    ChunkedRun run;
+    int prep = PrepareChunked(h, rest, &run);
+    if (prep < 0) return prep;
+    if (prep == 0 && needle_len != 0 && !HasNewline(needle, needle_len)) {
+      // In chunks from `from` on; once a chunk has a match, later ones are skipped.
+      std::vector<int64_t> hits(run.count, -1);
+      std::atomic<size_t> first{SIZE_MAX};
+      rt::ChunkPlan plan = PlanFor(needle_len > 1, run.chunk);
+      plan.stop_after = &first;
+      const uint8_t* base = run.region->unsafe_data();
+      int rc = ToCode(
+          run.region->ReadChunked(from, rest, plan, [&](size_t i, const uint8_t* p, size_t n) {
+            size_t at = spl::rt::scan::Find(p, n, nd, needle_len, 0);
+            if (at == spl::rt::scan::kNotFound) return;
+            hits[i] = static_cast<int64_t>((p - base) + at);
+            size_t seen = first.load(std::memory_order_relaxed);
+            while (i < seen && !first.compare_exchange_weak(seen, i, std::memory_order_release)) {
+            }
+          }));
+      if (rc != 0) return rc;
+      *pos = -1;
+      for (int64_t v : hits) {
+        if (v >= 0) {
+          *pos = v;
+          break;
+        }
+      }
+      return 0;
+    }
     size_t found = spl::rt::scan::kNotFound;
     int rc = Scan(h, offset, length, [&](const uint8_t* p, size_t n) {
       found = spl::rt::scan::Find(p, n, nd, needle_len, static_cast<size_t>(from - offset));
@@ -444,6 +604,22 @@ int spl_scan_find(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t fro
 int spl_scan_count_lines(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t* count) {
   return Guarded([&]() -> int {
     if (count == nullptr) return Fail(SPL_EINVAL, "count is NULL");
+    ChunkedRun run;
+    int prep = PrepareChunked(h, length, &run);
+    if (prep < 0) return prep;
+    if (prep == 0) {
+      std::vector<uint64_t> parts(run.count, 0);
+      int rc = ToCode(run.region->ReadChunked(offset, length, PlanFor(false, run.chunk),
+                                              [&](size_t i, const uint8_t* p, size_t n) {
+                                                parts[i] = spl::rt::scan::CountLines(p, n);
+                                              }));
+      if (rc == 0) {
+        uint64_t total = 0;
+        for (uint64_t v : parts) total += v;
+        *count = total;
+      }
+      return rc;
+    }
     size_t result = 0;
     int rc = Scan(h, offset, length,
                   [&](const uint8_t* p, size_t n) { result = spl::rt::scan::CountLines(p, n); });
@@ -455,9 +631,37 @@ int spl_scan_count_lines(spl_handle_t h, uint64_t offset, uint64_t length, uint6
 int spl_scan_validate_utf8(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t* bad_offset) {
   return Guarded([&]() -> int {
     size_t bad = spl::rt::scan::kValid;
-    int rc = Scan(h, offset, length,
-                  [&](const uint8_t* p, size_t n) { bad = spl::rt::scan::ValidateUtf8(p, n); });
-    if (rc != 0) return rc;
+    ChunkedRun run;
+    int prep = PrepareChunked(h, length, &run);
+    if (prep < 0) return prep;
+    if (prep == 0) {
+      // Line-aligned chunks: no UTF-8 sequence holds a '\n', so none is cut in two.
+      std::vector<uint64_t> first_bad(run.count, UINT64_MAX);
+      std::atomic<size_t> first{SIZE_MAX};
+      rt::ChunkPlan plan = PlanFor(true, run.chunk);
+      plan.stop_after = &first;
+      const uint8_t* base = run.region->unsafe_data();
+      int rc = ToCode(
+          run.region->ReadChunked(offset, length, plan, [&](size_t i, const uint8_t* p, size_t n) {
+            size_t at = spl::rt::scan::ValidateUtf8(p, n);
+            if (at == spl::rt::scan::kValid) return;
+            first_bad[i] = static_cast<uint64_t>((p - base) + at) - offset;
+            size_t seen = first.load(std::memory_order_relaxed);
+            while (i < seen && !first.compare_exchange_weak(seen, i, std::memory_order_release)) {
+            }
+          }));
+      if (rc != 0) return rc;
+      for (uint64_t v : first_bad) {
+        if (v != UINT64_MAX) {
+          bad = static_cast<size_t>(v);
+          break;
+        }
+      }
+    } else {
+      int rc = Scan(h, offset, length,
+                    [&](const uint8_t* p, size_t n) { bad = spl::rt::scan::ValidateUtf8(p, n); });
+      if (rc != 0) return rc;
+    }
     if (bad == spl::rt::scan::kValid) return 0;
     if (bad_offset) *bad_offset = offset + bad;
     return ToCode(rt::Status::AtOffset(rt::Code::kInvalidUtf8, offset + bad));
@@ -468,6 +672,27 @@ int spl_scan_wc(spl_handle_t h, uint64_t offset, uint64_t length, spl_wc_counts_
   return Guarded([&]() -> int {
     if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
     spl::rt::scan::WcCounts c;
+    ChunkedRun run;
+    int prep = PrepareChunked(h, length, &run);
+    if (prep < 0) return prep;
+    if (prep == 0) {
+      // Line-aligned chunks: a '\n' ends every word and no character holds one, so the
+      // counts of the chunks add up to those of the whole.
+      std::vector<spl::rt::scan::WcCounts> parts(run.count);
+      int rc = ToCode(run.region->ReadChunked(offset, length, PlanFor(true, run.chunk),
+                                              [&](size_t i, const uint8_t* p, size_t n) {
+                                                parts[i] = spl::rt::scan::WordCount(p, n);
+                                              }));
+      if (rc != 0) return rc;
+      for (const auto& part : parts) {
+        c.lines += part.lines;
+        c.words += part.words;
+        c.chars += part.chars;
+        c.bytes += part.bytes;
+      }
+      *out = spl_wc_counts_t{c.lines, c.words, c.chars, c.bytes};
+      return 0;
+    }
     int rc = Scan(h, offset, length,
                   [&](const uint8_t* p, size_t n) { c = spl::rt::scan::WordCount(p, n); });
     if (rc == 0) *out = spl_wc_counts_t{c.lines, c.words, c.chars, c.bytes};
@@ -481,6 +706,123 @@ int spl_scan_copy(spl_handle_t h, uint64_t offset, uint64_t length, void* dst) {
     auto* d = static_cast<uint8_t*>(dst);
     return Scan(h, offset, length,
                 [&](const uint8_t* p, size_t n) { spl::rt::scan::CopyOut(p, n, d); });
+  });
+}
+
+int spl_scan_copy_ranges(spl_handle_t h, const uint64_t* starts, const uint64_t* lengths,
+                         size_t count, void* const* dsts) {
+  return Guarded([&]() -> int {
+    if (count == 0) return 0;
+    if (starts == nullptr || lengths == nullptr || dsts == nullptr) {
+      return Fail(SPL_EINVAL, "starts, lengths or dsts is NULL");
+    }
+    std::shared_ptr<Region> region;
+    if (int rc = RegionOf(h, &region)) return rc;
+    for (size_t i = 0; i < count; ++i) {
+      if (starts[i] > region->size() || lengths[i] > region->size() - starts[i]) {
+        return Fail(SPL_ERANGE, fmt::format("range {} is outside the region", i).c_str());
+      }
+      if (dsts[i] == nullptr && lengths[i] != 0) return Fail(SPL_EINVAL, "a dst is NULL");
+    }
+    return ToCode(region->Read(0, region->size(), [&](const uint8_t* p, size_t) {
+      for (size_t i = 0; i < count; ++i) {
+        if (lengths[i] != 0) std::memcpy(dsts[i], p + starts[i], lengths[i]);
+      }
+    }));
+  });
+}
+
+int spl_scan_find_lines(spl_handle_t h, uint64_t offset, uint64_t length, const void* needle,
+                        size_t needle_len, uint32_t flags, uint64_t first_line, spl_lines_cb cb,
+                        void* user, spl_find_lines_stats_t* stats) {
+  return Guarded([&]() -> int {
+    if (needle == nullptr && needle_len != 0) return Fail(SPL_EINVAL, "needle is NULL");
+    if ((flags & ~(SPL_FIND_IGNORE_CASE | SPL_FIND_CHECK_UTF8 | SPL_FIND_CHECK_NUL)) != 0) {
+      return Fail(SPL_EINVAL, "invalid find flags");
+    }
+    if (HasNewline(needle, needle_len)) {
+      return Fail(SPL_EINVAL, "the needle holds a newline (one line is searched at a time)");
+    }
+    std::string nd(static_cast<const char*>(needle), needle_len);
+    const rt::LineMatcher matcher(nd, (flags & SPL_FIND_IGNORE_CASE) != 0 && needle_len != 0);
+    const bool check = (flags & SPL_FIND_CHECK_UTF8) != 0;
+    const bool nul = (flags & SPL_FIND_CHECK_NUL) != 0;
+    ChunkedRun run;
+    int prep = PrepareChunked(h, length, &run);
+    if (prep < 0) return prep;
+    if (prep == 1 && length >= (2u << 20)) {
+      // Callers search piece by piece to keep what they collect small: even a few MiB are
+      // cut in chunks of at least 1 MiB, so the threads share them.
+      run.chunk = std::max<uint64_t>(length / 4, 1 << 20);
+      run.count = Region::ChunkCount(length, run.chunk);
+      prep = 0;
+    }
+    std::shared_ptr<Region>& region = run.region;
+    // Per chunk: its lines, with offsets in the region and numbers within the chunk, and the
+    // chunk's newlines. Grown between kernel calls only (a SIGBUS can only come from inside
+    // FindLines, whose frames hold nothing to destroy).
+    struct Part {
+      std::vector<rt::LineHit> hits;
+      size_t used = 0;
+      uint64_t base = 0;
+      uint64_t newlines = 0;
+      uint64_t selected = 0;
+      int64_t first_nul = -1;
+    };
+    const size_t count = prep == 0 ? run.count : 1;
+    std::vector<Part> parts(count);
+    for (auto& part : parts) part.hits.resize(256);
+    const uint8_t* base = region->unsafe_data();
+    auto body = [&](size_t i, const uint8_t* p, size_t n) {
+      Part& part = parts[i];
+      part.used = 0;
+      part.base = static_cast<uint64_t>(p - base);
+      part.selected = 0;
+      rt::FindLinesState st;
+      while (st.pos < n) {
+        size_t got = rt::FindLines(p, n, matcher, part.hits.data() + part.used,
+                                   part.hits.size() - part.used, check, &st);
+        part.selected += got;
+        if (cb == nullptr) continue;  // counting: the buffer is reused
+        part.used += got;
+        if (st.pos >= n) break;
+        part.hits.resize(part.hits.size() * 2);
+      }
+      part.newlines = st.newlines;
+      part.first_nul = -1;
+      if (nul && n != 0) {
+        // A second pass over the chunk, from the cache the first one left it in.
+        const void* z = std::memchr(p, 0, n);
+        if (z != nullptr) {
+          part.first_nul = static_cast<int64_t>(part.base) + (static_cast<const uint8_t*>(z) - p);
+        }
+      }
+    };
+    int rc;
+    if (count > 1) {
+      rc = ToCode(region->ReadChunked(offset, length, PlanFor(true, run.chunk), body));
+    } else {
+      rc = ToCode(region->Read(offset, length, [&](const uint8_t* p, size_t n) { body(0, p, n); }));
+    }
+    if (rc != 0) return rc;
+    std::vector<spl_line_match_t> batch;
+    uint64_t line = first_line;
+    int64_t first_nul = -1;
+    uint64_t selected = 0;
+    for (const Part& part : parts) {
+      selected += part.selected;
+      batch.clear();
+      for (size_t k = 0; k < part.used; ++k) {
+        const rt::LineHit& hit = part.hits[k];
+        batch.push_back(
+            spl_line_match_t{part.base + hit.start, hit.length, line + hit.number, hit.flags, 0});
+      }
+      if (cb != nullptr && !batch.empty() && cb(user, batch.data(), batch.size()) != 0) return 1;
+      line += part.newlines;
+      if (first_nul < 0) first_nul = part.first_nul;
+    }
+    if (stats != nullptr) *stats = spl_find_lines_stats_t{line - first_line, first_nul, selected};
+    return 0;
   });
 }
 

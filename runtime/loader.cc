@@ -21,18 +21,22 @@ struct LoopLink {
   Job* tail = nullptr;          // guarded by mu
   CompletionFn on_complete;     // set and used on the loop thread only
 
+  // Only the job that makes the queue non-empty wakes the loop: the loop thread drains the
+  // whole queue at once, so loads finishing together cost one wake-up (and one callback
+  // batch), not one each.
   void Announce(std::shared_ptr<Job> job) noexcept {
     std::lock_guard lock(mu);
     if (async == nullptr) return;
     Job* raw = job.get();
     raw->announce_next_.reset();
-    if (tail != nullptr) {
+    const bool was_empty = tail == nullptr;
+    if (!was_empty) {
       tail->announce_next_ = std::move(job);
     } else {
       head = std::move(job);
     }
     tail = raw;
-    uv_async_send(async);
+    if (was_empty) uv_async_send(async);
   }
 
   // Unlinks every queued job (on detach).
@@ -173,9 +177,10 @@ bool Job::Cancel() {
       return true;
     }
     status_ = Status::Error(Code::kCancelled, path_);
+    // Announced before a waiter can see the job done (see Finish).
+    if (link_) link_->Announce(shared_from_this());
     cv_.notify_all();
   }
-  if (link_) link_->Announce(shared_from_this());
   return true;
 }
 
@@ -194,9 +199,12 @@ void Job::Finish(Status status, std::shared_ptr<Region> region) noexcept {
     region_ = status_.ok() ? std::move(region) : nullptr;
     work_region_.reset();
     state_.store(status_.ok() ? JobState::kReady : JobState::kFailed, std::memory_order_release);
+    // Announced while the lock is held: a host that Wait()s for a job and then runs its loop
+    // always finds the completion queued (lock order: job, then link; the loop thread never
+    // takes a job's lock while it holds the link's).
+    if (link_) link_->Announce(shared_from_this());
     cv_.notify_all();
   }
-  if (link_) link_->Announce(shared_from_this());
 }
 
 Loader::Loader(LoaderOptions options) : link_(std::make_shared<LoopLink>()) {
@@ -223,7 +231,7 @@ Loader::~Loader() {
   }
   cv_.notify_all();
   for (auto& t : abandoned) {
-    if (!t.prefault_helper)
+    if (t.job && !t.prefault_helper)
       t.job->Finish(Status::Error(Code::kCancelled, t.job->path(), "loader shut down"), nullptr);
   }
   for (auto& w : workers_) w.join();
@@ -249,7 +257,7 @@ void Loader::Start(const std::shared_ptr<Job>& job) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back(Task{job, false});
+      queue_.push_back(Task{job, false, nullptr});
       queued = true;
     }
   }
@@ -258,6 +266,173 @@ void Loader::Start(const std::shared_ptr<Job>& job) {
     return;
   }
   job->Finish(Status::Error(Code::kCancelled, job->path(), "loader shut down"), nullptr);
+}
+
+void Loader::StartMany(const std::vector<std::shared_ptr<Job>>& jobs) noexcept {
+  if (jobs.empty()) return;
+  if (workers_.empty()) {
+    for (const auto& job : jobs) job->Finish(start_status_, nullptr);
+    return;
+  }
+  size_t queued = 0;
+  bool stopping = false;
+  {
+    std::lock_guard lock(mu_);
+    stopping = stopping_;
+    if (!stopping) {
+      try {
+        for (; queued < jobs.size(); ++queued) queue_.push_back(Task{jobs[queued], false, nullptr});
+      } catch (...) {
+        // The queue could not grow: the jobs not queued fail below.
+      }
+    }
+  }
+  if (queued == 1) {
+    cv_.notify_one();
+  } else if (queued > 1) {
+    cv_.notify_all();
+  }
+  const Code code = stopping ? Code::kCancelled : Code::kOutOfMemory;
+  for (size_t i = queued; i < jobs.size(); ++i) {
+    Status s;
+    try {
+      s = Status::Error(code, jobs[i]->path(), stopping ? "loader shut down" : "queueing the load");
+    } catch (...) {
+      s = Status::Error(code);  // no memory even for the message: the code alone
+    }
+    jobs[i]->Finish(std::move(s), nullptr);
+  }
+}
+
+bool Loader::RunIfCached(const std::shared_ptr<Job>& job) {
+  if (job->options_.source || workers_.empty()) return false;
+  JobState expected = JobState::kPending;
+  if (!job->state_.compare_exchange_strong(expected, JobState::kLoading,
+                                           std::memory_order_acq_rel)) {
+    return false;  // a worker has it (or it was cancelled)
+  }
+  Result<std::shared_ptr<Region>> r = Status::Error(Code::kNotReady);
+  try {
+    r = OpenRegionIfCached(job->path(), job->options_);
+  } catch (...) {
+    r = StatusFromException(job->path());
+  }
+  if (!r.ok() && r.status().code() == Code::kNotReady) {
+    // Back to the workers. The job's task may still be queued: whichever task a worker takes
+    // first runs it (RunLoad claims the job), the other finds it taken and skips it. A cancel
+    // asked for meanwhile set cancel_requested_, which that run honours.
+    job->state_.store(JobState::kPending, std::memory_order_release);
+    bool queued = false;
+    bool stopping = false;
+    try {
+      std::lock_guard lock(mu_);
+      stopping = stopping_;
+      if (!stopping) {
+        queue_.push_front(Task{job, false, nullptr});
+        queued = true;
+      }
+    } catch (...) {
+      // No memory to queue it again.
+    }
+    if (queued) {
+      cv_.notify_one();
+      return false;
+    }
+    // A worker may already have dropped the original task (it found the job claimed): run or
+    // end the job here, so that it never stays pending forever.
+    JobState pending = JobState::kPending;
+    if (job->state_.compare_exchange_strong(pending, JobState::kLoading,
+                                            std::memory_order_acq_rel)) {
+      if (stopping) {
+        job->Finish(Status::Error(Code::kCancelled, job->path(), "loader shut down"), nullptr);
+      } else {
+        try {
+          RunClaimed(job);
+        } catch (...) {
+          job->Finish(StatusFromException(job->path()), nullptr);
+        }
+      }
+    }
+    return job->is_done();
+  }
+  if (r.ok()) {
+    std::shared_ptr<Region> region = std::move(r.value());
+    job->strategy_.store(region->strategy(), std::memory_order_relaxed);
+    job->bytes_total_.store(region->size(), std::memory_order_relaxed);
+    job->bytes_done_.store(region->size(), std::memory_order_relaxed);
+    job->Finish(Status::Ok(), std::move(region));
+  } else {
+    job->Finish(r.status(), nullptr);
+  }
+  return true;
+}
+
+void Loader::Help(unsigned n, std::shared_ptr<const std::function<void()>> fn) noexcept {
+  if (n == 0 || workers_.empty() || !fn) return;
+  unsigned queued = 0;
+  try {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    for (; queued < n; ++queued) queue_.push_front(Task{nullptr, false, fn});
+  } catch (...) {
+    // Fewer helpers: the caller does the rest.
+  }
+  if (queued == 1) {
+    cv_.notify_one();
+  } else if (queued > 1) {
+    cv_.notify_all();
+  }
+}
+
+void Loader::PrefaultInBackground(const std::shared_ptr<Job>& job, std::shared_ptr<Region> region) {
+  struct State {
+    std::shared_ptr<Region> region;
+    uint64_t chunk = 0;
+    uint64_t count = 0;
+    bool touch = false;
+    std::atomic<uint64_t> next{0};
+    std::atomic<bool> stop{false};
+  };
+  auto st = std::make_shared<State>();
+  st->chunk = job->chunk_size_;
+  st->count = job->chunk_count_;
+  st->region = std::move(region);
+  auto fn = std::make_shared<const std::function<void()>>([st] {
+    Region& r = *st->region;
+    const uint64_t window = r.memory_window();
+    for (;;) {
+      uint64_t i = st->next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= st->count || st->stop.load(std::memory_order_relaxed)) return;
+      const uint64_t off = i * st->chunk;
+      const uint64_t len = std::min(st->chunk, r.size() - off);
+      const uint64_t frontier = r.scan_frontier();
+      if (off + len <= frontier) continue;  // a scan has been there already
+      if (window != 0 && off > frontier + window / 2) {
+        // Never further ahead of the scans than half the window (the other half is for the
+        // chunks being scanned and their read-ahead): scans read on from here.
+        st->stop.store(true, std::memory_order_relaxed);
+        return;
+      }
+      PrefaultMethod used = PrefaultMethod::kNone;
+      Status s;
+      try {
+        s = r.Prefault(off, len, false, &used);
+      } catch (...) {
+        s = Status::Error(Code::kOutOfMemory);
+      }
+      // Closed or truncated meanwhile: stop; the scans report what matters to the program.
+      if (!s.ok()) st->stop.store(true, std::memory_order_relaxed);
+    }
+  });
+  const unsigned workers = std::max(1u, job->options_.prefault_workers);
+  unsigned queued = 0;
+  try {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    for (; queued < workers; ++queued) queue_.push_back(Task{nullptr, false, fn});
+  } catch (...) {
+  }
+  if (queued > 0) cv_.notify_all();
 }
 
 Status Loader::AttachLoop(uv_loop_t* loop, CompletionFn on_complete) {
@@ -321,10 +496,16 @@ void Loader::WorkerMain() {
       if (next == queue_.end()) continue;
       task = std::move(*next);
       queue_.erase(next);
-      from_source = !task.prefault_helper && task.job->options_.source != nullptr;
+      from_source = !task.fn && !task.prefault_helper && task.job->options_.source != nullptr;
       if (from_source) source_running_ = true;
     }
-    if (task.prefault_helper) {
+    if (task.fn) {
+      try {
+        (*task.fn)();
+      } catch (...) {
+        // Helpers catch their own failures; nothing may leave a worker.
+      }
+    } else if (task.prefault_helper) {
       RunPrefaultChunks(task.job);  // catches per chunk: the chunk count must stay right
     } else {
       try {
@@ -343,7 +524,9 @@ void Loader::WorkerMain() {
 
 std::deque<Loader::Task>::iterator Loader::NextRunnable() {
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-    if (it->prefault_helper || it->job->options_.source == nullptr || !source_running_) return it;
+    if (it->fn || it->prefault_helper || it->job->options_.source == nullptr || !source_running_) {
+      return it;
+    }
   }
   return queue_.end();
 }
@@ -352,8 +535,12 @@ void Loader::RunLoad(const std::shared_ptr<Job>& job) {
   JobState expected = JobState::kPending;
   if (!job->state_.compare_exchange_strong(expected, JobState::kLoading,
                                            std::memory_order_acq_rel)) {
-    return;  // cancelled before it started: never runs
+    return;  // cancelled before it started (never runs), or run by RunIfCached
   }
+  RunClaimed(job);
+}
+
+void Loader::RunClaimed(const std::shared_ptr<Job>& job) {
   const LoadOptions& opts = job->options_;
   auto opened = OpenRegion(job->path(), opts, &job->cancel_requested_);
   if (!opened.ok()) {
@@ -374,6 +561,20 @@ void Loader::RunLoad(const std::shared_ptr<Job>& job) {
   }
   job->chunk_size_ = opts.prefault_chunk != 0 ? opts.prefault_chunk : kDefaultPrefaultChunk;
   job->chunk_count_ = (region->size() + job->chunk_size_ - 1) / job->chunk_size_;
+  if (opts.stream_threshold != 0 && region->size() >= opts.stream_threshold &&
+      job->chunk_count_ > 1) {
+    // Big: Ready at once, so that scanning starts now (scans bring in what they read, ahead
+    // of themselves); the background prefault starts at the beginning too, ahead of them.
+    if (job->cancel_requested_.load(std::memory_order_acquire)) {
+      job->Finish(Status::Error(Code::kCancelled, job->path()), nullptr);
+      return;
+    }
+    // A region streaming through a memory window gets no background prefault: its scans read
+    // ahead themselves (measured: leaner and no slower in a memory cgroup).
+    if (!region->drop_behind()) PrefaultInBackground(job, region);
+    job->Finish(Status::Ok(), std::move(region));
+    return;
+  }
   job->work_region_ = std::move(region);
   uint64_t helpers = std::min<uint64_t>(opts.prefault_workers > 0 ? opts.prefault_workers - 1 : 0,
                                         job->chunk_count_ - 1);
@@ -381,7 +582,7 @@ void Loader::RunLoad(const std::shared_ptr<Job>& job) {
   if (helpers > 0) {
     try {
       std::lock_guard lock(mu_);
-      for (uint64_t i = 0; i < helpers; ++i) queue_.push_back(Task{job, true});
+      for (uint64_t i = 0; i < helpers; ++i) queue_.push_back(Task{job, true, nullptr});
     } catch (const std::bad_alloc&) {
       // Fewer helpers: chunks are claimed from a shared counter, so this worker does the rest.
     }

@@ -1,7 +1,11 @@
 // Loader: loads files in the background on a bounded worker pool of its own (not libuv's
 // shared pool). Submit() returns a Job at once; workers open, classify, map or read, then
 // prefault in chunks (several workers may prefault one big file), checking for cancellation
-// between chunks and counting bytes done. A job's state is published with atomics, so
+// between chunks and counting bytes done. A mapping of stream_threshold bytes or more is
+// Ready as soon as it is mapped, so scanning starts at once; it is prefaulted in the
+// background, at most half its memory window ahead of the scans (not at all for a region
+// that streams through its window: its scans read ahead). The workers also help scans of
+// big regions (Executor). A job's state is published with atomics, so
 // is_ready() and a blocking Wait() work without any event loop. When a libuv loop is attached,
 // completion callbacks run on the loop thread: workers only call uv_async_send.
 // It does not interpret results: the C ABI (ffi/) and hosts do.
@@ -22,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/parallel.h"
 #include "runtime/region.h"
 #include "runtime/status.h"
 #include "runtime/strategy.h"
@@ -117,7 +122,7 @@ struct LoaderOptions {
 // Called on the loop thread for every job that finished after the loop was attached.
 using CompletionFn = std::function<void(const std::shared_ptr<Job>& job)>;
 
-class Loader {
+class Loader : public Executor {
  public:
   // Starts options.threads workers. When the system refuses a thread (memory, limits) the
   // pool runs with the workers it got; when it refuses the first, threads() is 0 and every
@@ -135,6 +140,16 @@ class Loader {
   // the job (state Pending, not queued), Start queues it.
   std::shared_ptr<Job> Prepare(std::string path, const LoadOptions& options, uint64_t tag = 0);
   void Start(const std::shared_ptr<Job>& job);
+  // Queues prepared jobs together: one lock and one wake-up of the pool for the whole batch
+  // (many small files cost one hand-over instead of one each). Never throws: when the queue
+  // cannot grow (memory), the jobs that did not fit fail with OutOfMemory.
+  void StartMany(const std::vector<std::shared_ptr<Job>>& jobs) noexcept;
+  // For a host about to wait for a job that no worker has started yet: runs the load on the
+  // calling thread when that cannot block (OpenRegionIfCached: a small cached regular file,
+  // or a definite error such as a missing file), which is much cheaper than a hand-over to a
+  // worker and back. True when the job finished here. Otherwise the job is left to the
+  // workers, as queued (it is put back at the front when this thread had claimed it).
+  bool RunIfCached(const std::shared_ptr<Job>& job);
 
   // Attaches a libuv loop: from now on `on_complete` runs on the loop thread for each
   // finished job. The loop's handle starts unreferenced (it alone does not keep uv_run
@@ -148,6 +163,10 @@ class Loader {
   void DetachLoop();
 
   unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
+
+  // Executor: scans borrow the workers (Help queues ahead of loads waiting to start).
+  unsigned helper_threads() const override { return threads(); }
+  void Help(unsigned n, std::shared_ptr<const std::function<void()>> fn) noexcept override;
   // Why no worker could start (ok when at least one runs).
   const Status& start_status() const { return start_status_; }
 
@@ -155,13 +174,17 @@ class Loader {
   struct Task {
     std::shared_ptr<Job> job;
     bool prefault_helper = false;
+    std::shared_ptr<const std::function<void()>> fn;  // a helper or background task (no job)
   };
+  // After a big mapping is Ready: the rest of its prefault, on up to prefault_workers workers.
+  void PrefaultInBackground(const std::shared_ptr<Job>& job, std::shared_ptr<Region> region);
   void WorkerMain();
   // The first queued task a worker may take: any, except a load from a descriptor source
   // (standard input) while another one runs: those go one at a time, in submission order,
   // so `wc - -` gives the data to the first. queue_.end() if none. REQUIRES: mu_ held.
   std::deque<Task>::iterator NextRunnable();
   void RunLoad(const std::shared_ptr<Job>& job);
+  void RunClaimed(const std::shared_ptr<Job>& job);  // REQUIRES: the job is Loading, ours
   void RunPrefaultChunks(const std::shared_ptr<Job>& job);
 
   std::mutex mu_;

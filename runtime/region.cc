@@ -221,6 +221,7 @@ void Region::ReleaseLocked() {
   map_length_ = 0;
   buffer_.reset();
   data_ = nullptr;
+  drop_fd_.reset();
 }
 
 Status Region::Close() {

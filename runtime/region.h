@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -19,6 +20,8 @@
 #include "runtime/status.h"
 
 namespace spl::rt {
+
+class Executor;
 
 enum class MapMode : uint8_t { kReadOnly, kReadWrite, kCopyOnWrite };
 enum class Advice : uint8_t { kNormal, kSequential, kRandom, kWillNeed, kDontNeed, kHugePage };
@@ -32,6 +35,17 @@ enum class PrefaultMethod : uint8_t { kNone, kPopulateRead, kTouch, kPopulateAnd
 const char* MapModeName(MapMode mode);
 const char* StrategyName(Strategy strategy);
 const char* PrefaultMethodName(PrefaultMethod method);
+
+// How ReadChunked cuts and runs a scan (see there).
+struct ChunkPlan {
+  uint64_t chunk = 8 * 1024 * 1024;  // bytes per chunk (the last may be shorter)
+  bool line_aligned = false;         // chunks start and end just after a '\n' (see ReadChunked)
+  Executor* exec = nullptr;          // lends helper threads; null: this thread alone
+  unsigned max_helpers = 0;
+  // When set, chunks with an index above *stop_after are skipped (not brought in, body not
+  // called): a scan that found what it looks for lowers it.
+  const std::atomic<size_t>* stop_after = nullptr;
+};
 
 class Region {
  public:
@@ -73,6 +87,37 @@ class Region {
     return guard::Run(path_, [&] { f(p, static_cast<size_t>(length)); });
   }
 
+  // A scan of [offset, offset+length) cut into ChunkCount(length, plan.chunk) chunks, run on
+  // this thread and on helpers from plan.exec: body(i, p, n) once per chunk i, each under the
+  // SIGBUS guard when mapped (body must follow guard.h's rules), with the region held open.
+  // Mapped chunks are brought in just before they are scanned (MADV_POPULATE_READ: the read
+  // of a cold file happens there, several chunks at once), read-ahead is asked for two
+  // chunks on, and when drop-behind is on (below) each chunk's pages are dropped once it is
+  // scanned. With line_aligned, chunk i covers [b(i), b(i+1)) where b(0) = offset,
+  // b(count) = offset+length and b(k) is just past the first '\n' in
+  // [offset+k*chunk, offset+(k+1)*chunk): whole lines only, possibly empty (then n is 0). When
+  // such a stretch holds no '\n' (a line longer than a chunk), the scan runs once more as a
+  // single chunk: body(0, whole range) and body(i, p, 0) for every other i, so a body must
+  // overwrite its chunk's result, not add to it. Gives the first chunk's error in chunk
+  // order (Truncated, AlreadyClosed, OutOfBounds).
+  Status ReadChunked(uint64_t offset, uint64_t length, const ChunkPlan& plan,
+                     const std::function<void(size_t i, const uint8_t* p, size_t n)>& body) const;
+  static size_t ChunkCount(uint64_t length, uint64_t chunk) {
+    return length == 0 || chunk == 0 ? 1 : static_cast<size_t>((length + chunk - 1) / chunk);
+  }
+
+  // One-pass scans of a ReadOnly mapping bigger than the memory window drop what they have
+  // scanned (MADV_DONTNEED, and POSIX_FADV_DONTNEED on `fd`, kept for that), so that a file
+  // bigger than the memory the process may use streams through without reclaim. Never for
+  // ReadWrite or CopyOnWrite regions (dropping would discard writes): those are refused here.
+  void EnableDropBehind(Fd fd, uint64_t file_offset);
+  bool drop_behind() const { return drop_behind_; }
+  // Bytes the background prefault may run ahead of the scans (see Loader); 0: no limit.
+  void set_memory_window(uint64_t bytes) { memory_window_ = bytes; }
+  uint64_t memory_window() const { return memory_window_; }
+  // The furthest offset a chunked scan has reached (its chunks' ends).
+  uint64_t scan_frontier() const { return scan_frontier_.load(std::memory_order_relaxed); }
+
   // Copies bytes into the region (ReadWrite: reaches the file; CopyOnWrite: private).
   Status Write(uint64_t offset, const void* src, size_t n);
   Status Advise(Advice advice, uint64_t offset, uint64_t length);
@@ -109,6 +154,13 @@ class Region {
   void* map_base_ = nullptr;  // page-aligned start of the mapping
   size_t map_length_ = 0;
   std::unique_ptr<uint8_t[]> buffer_;
+  // Streaming (set once at load, before the region is shared).
+  bool drop_behind_ = false;
+  Fd drop_fd_;
+  uint64_t file_offset_ = 0;  // file offset of data_[0]
+  uint64_t memory_window_ = 0;
+  mutable std::atomic<uint64_t> scan_frontier_{0};
+  void DropScanned(uint64_t offset, uint64_t length) const;  // REQUIRES: drop_behind_
 };
 
 // A zero-copy window into a Region. Keeps the region alive; slicing shares it.

@@ -171,6 +171,28 @@ SPL_AVX2 size_t FindByteAvx2(const uint8_t* p, size_t n, uint8_t b, size_t i) {
   return kNotFound;
 }
 
+SPL_AVX2 size_t FindAnyByteAvx2(const uint8_t* p, size_t n, const uint8_t* set, size_t k,
+                                size_t i) {
+  const __m256i v0 = _mm256_set1_epi8(static_cast<char>(set[0]));
+  const __m256i v1 = _mm256_set1_epi8(static_cast<char>(set[k > 1 ? 1 : 0]));
+  const __m256i v2 = _mm256_set1_epi8(static_cast<char>(set[k > 2 ? 2 : 0]));
+  const __m256i v3 = _mm256_set1_epi8(static_cast<char>(set[k > 3 ? 3 : 0]));
+  for (; i + 32 <= n; i += 32) {
+    __m256i x = LoadV(p + i);
+    __m256i e =
+        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, v0), _mm256_cmpeq_epi8(x, v1)),
+                        _mm256_or_si256(_mm256_cmpeq_epi8(x, v2), _mm256_cmpeq_epi8(x, v3)));
+    uint32_t mask = static_cast<uint32_t>(_mm256_movemask_epi8(e));
+    if (mask) return i + static_cast<size_t>(__builtin_ctz(mask));
+  }
+  for (; i < n; ++i) {
+    for (size_t j = 0; j < k; ++j) {
+      if (p[i] == set[j]) return i;
+    }
+  }
+  return kNotFound;
+}
+
 // Candidate mask for needle starts at [i, i + 32): first and last needle bytes both match.
 // Reads p[i, i + 32) and p[i + m - 1, i + m + 31); the caller guarantees i + m + 31 <= n.
 SPL_AVX2 inline uint32_t Candidates(const uint8_t* p, size_t i, size_t m, __m256i vf, __m256i vl) {
@@ -872,6 +894,20 @@ size_t Find(const uint8_t* p, size_t n, const uint8_t* needle, size_t m, size_t 
   }
 #endif
   return m == 1 ? FindByteScalar(p, n, needle[0], start) : FindScalarFrom(p, n, needle, m, start);
+}
+
+size_t FindAnyByte(const uint8_t* p, size_t n, const uint8_t* set, size_t k,
+                   size_t start) noexcept {
+  if (k == 0 || k > 4 || start >= n) return kNotFound;
+#if SPL_SCAN_X86
+  if (HasAvx2()) return FindAnyByteAvx2(p, n, set, k, start);
+#endif
+  for (size_t i = start; i < n; ++i) {
+    for (size_t j = 0; j < k; ++j) {
+      if (p[i] == set[j]) return i;
+    }
+  }
+  return kNotFound;
 }
 
 size_t ValidateUtf8(const uint8_t* p, size_t n) noexcept {

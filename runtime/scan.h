@@ -30,6 +30,10 @@ size_t Count(const uint8_t* p, size_t n, const uint8_t* needle, size_t m) noexce
 // m == 0 -> start if start <= n, else kNotFound.
 size_t Find(const uint8_t* p, size_t n, const uint8_t* needle, size_t m, size_t start) noexcept;
 
+// Offset of the first byte at or after `start` equal to any of set[0, k), 1 <= k <= 4, or
+// kNotFound (also for k outside 1..4).
+size_t FindAnyByte(const uint8_t* p, size_t n, const uint8_t* set, size_t k, size_t start) noexcept;
+
 // Offset of the first byte of the first invalid or truncated sequence, or kValid when all of
 // [p, p + n) is strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
 // The offset is the position of the lead byte (or of a stray continuation byte).

@@ -1,7 +1,9 @@
 // Strategy implementation (see strategy.h).
 #include "runtime/strategy.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "runtime/file_probe.h"
+#include "runtime/memory_limit.h"
 #include "runtime/stream.h"
 
 namespace spl::rt {
@@ -69,6 +72,22 @@ Status ReadOnlyOnly(const std::string& path, const LoadOptions& options, const c
 std::mutex& SourceMutex() {
   static std::mutex* mu = new std::mutex;  // never destroyed: loader threads may outlive exit
   return *mu;
+}
+
+// The memory window of a new mapping, and drop-behind when a ReadOnly one is bigger. The
+// limit is read once per process (mappings below 16 MiB never need it: they fit any window
+// the auto setting gives a machine able to run us).
+void SetStreaming(Region& region, int fd, uint64_t file_offset, const LoadOptions& options) {
+  uint64_t window = options.memory_window;
+  if (window == 0) {
+    if (region.size() < (16u << 20)) return;
+    static const uint64_t kAuto = std::max<uint64_t>(MemoryLimit() / 4, 16u << 20);
+    window = kAuto;
+  }
+  region.set_memory_window(window);
+  if (options.mode != MapMode::kReadOnly || region.size() <= window) return;
+  int kept = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  region.EnableDropBehind(Fd(kept), file_offset);  // without a descriptor: madvise only
 }
 
 }  // namespace
@@ -154,6 +173,7 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
     auto mapped = Region::Map(file.fd.get(), path, file.identity, options.mode, offset, length);
     if (!mapped.ok()) return mapped.status();
     region = std::move(mapped.value());
+    SetStreaming(*region, file.fd.get(), offset, options);
   }
   if (options.source) ::lseek(file.fd.get(), static_cast<off_t>(offset + length), SEEK_SET);
   // The descriptor closes here (file.fd goes out of scope); the mapping keeps the file alive.
@@ -165,13 +185,55 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
   return region;
 }
 
+Result<std::shared_ptr<Region>> OpenRegionIfCached(const std::string& path,
+                                                   const LoadOptions& options) {
+  auto not_now = [&] { return Status::Error(Code::kNotReady, path, "would wait for the disk"); };
+  if (options.source || options.mode != MapMode::kReadOnly) return not_now();
+  ProbeOptions probe;
+  probe.nofollow = options.nofollow;
+  auto probed = ProbeFile(path, probe);
+  if (!probed.ok()) return probed.status();
+  ProbedFile& file = probed.value();
+  if (file.kind == FileKind::kDirectory) return Status::Error(Code::kIsDirectory, path);
+  if (file.kind != FileKind::kRegular) return not_now();
+  const uint64_t size = file.identity.size;
+  if (options.offset > size || (options.length != 0 && options.length > size - options.offset)) {
+    return Status::Error(Code::kOutOfBounds, path,
+                         fmt::format("range starts at {} with length {}, file has {} bytes",
+                                     options.offset, options.length, size));
+  }
+  const uint64_t length = options.length != 0 ? options.length : size - options.offset;
+  if (length == 0) return Region::Empty(path, file.identity, options.mode);
+  if (length >= options.mmap_threshold || length > SIZE_MAX) return not_now();
+  auto buf = TryAlloc(static_cast<size_t>(length));
+  if (!buf) return Status::Error(Code::kOutOfMemory, path, "reading");
+  struct iovec iov {
+    buf.get(), static_cast<size_t>(length)
+  };
+  ssize_t n;
+  do {
+    n = ::preadv2(file.fd.get(), &iov, 1, static_cast<off_t>(options.offset), RWF_NOWAIT);
+  } while (n < 0 && errno == EINTR);
+  // EAGAIN: not all cached; EOPNOTSUPP: the file system cannot say. A short read may mean
+  // either, or a file that shrank: the usual load sorts that out.
+  if (n < 0 || static_cast<uint64_t>(n) != length) return not_now();
+  return Region::FromBuffer(path, file.identity, std::move(buf), length, Strategy::kRead);
+}
+
 Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOptions& options,
                                          PrefaultMethod* used) {
   auto region = OpenRegion(path, options, nullptr);
   if (!region.ok() || !options.prefault) return region;
   const uint64_t chunk =
       options.prefault_chunk != 0 ? options.prefault_chunk : kDefaultPrefaultChunk;
-  const uint64_t size = (*region)->size();
+  uint64_t size = (*region)->size();
+  // A big mapping is not prefaulted here: scans bring in what they read, ahead of themselves
+  // (there is no loader here to prefault it in the background).
+  if ((*region)->strategy() == Strategy::kMmap && options.stream_threshold != 0 &&
+      size >= options.stream_threshold) {
+    if (used) *used = PrefaultMethod::kNone;
+    return region;
+  }
   for (uint64_t off = 0; off < size; off += chunk) {
     Status s = (*region)->Prefault(off, std::min(chunk, size - off), options.prefault_touch, used);
     if (!s.ok()) return s;

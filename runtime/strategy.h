@@ -27,6 +27,7 @@ namespace spl::rt {
 // the file into private memory and bare-metal crossovers are far lower, so 1 MiB.
 inline constexpr uint64_t kDefaultMmapThreshold = 1024 * 1024;
 inline constexpr uint64_t kDefaultPrefaultChunk = 8 * 1024 * 1024;
+inline constexpr uint64_t kDefaultStreamThreshold = 64 * 1024 * 1024;
 // Default for LoadOptions::read_limit: the most bytes read from a file read to EOF before
 // giving up (a /proc file never needs more; an endless one must not eat memory).
 inline constexpr uint64_t kDefaultReadLimit = 64 * 1024 * 1024;
@@ -54,6 +55,16 @@ struct LoadOptions {
   // names the input in messages, "-" for standard input): pipes, FIFOs, devices and sockets
   // are read to EOF, a regular file is loaded from the descriptor's current position.
   std::shared_ptr<Fd> source;
+  // Mapped regions at least this big are Ready as soon as they are mapped, so scanning starts
+  // at once: they are prefaulted in the background, ahead of the scans (Loader), and scans
+  // bring in what has not arrived yet themselves (Region::ReadChunked).
+  uint64_t stream_threshold = kDefaultStreamThreshold;
+  // A ReadOnly mapping bigger than this streams: one-pass scans drop what they have read
+  // behind them, read ahead themselves (no background prefault) and
+  // use chunks of a sixteenth of it (1 to 8 MiB). A smaller mapping's background prefault
+  // stays at most half of it ahead of the scans. 0: a quarter of the memory the process may
+  // use (MemoryLimit: RAM or the memory cgroup's limit).
+  uint64_t memory_window = 0;
   // Called on a loader worker after each prefaulted chunk with (bytes done, bytes total).
   // Must be quick and thread-safe: several workers may call it for one file.
   std::function<void(uint64_t done, uint64_t total)> on_progress;
@@ -63,6 +74,14 @@ struct LoadOptions {
 // true while a stream is waited for, the load ends with Cancelled (null: no cancelling).
 Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOptions& options,
                                            const std::atomic<bool>* cancel = nullptr);
+
+// The same load when it can be done at once without waiting for a disk or a writer: a small
+// regular file (read strategy, ReadOnly) whose bytes are all in the page cache (read with
+// RWF_NOWAIT), or an empty one. NotReady when that is not the case (anything mapped, streams,
+// pseudo files, descriptor sources, data not cached): the caller then loads it the usual way.
+// Other errors (missing file, permission) are the load's answer, as from OpenRegion.
+Result<std::shared_ptr<Region>> OpenRegionIfCached(const std::string& path,
+                                                   const LoadOptions& options);
 
 // OpenRegion, then prefault on the calling thread if options.prefault: the blocking fallback.
 Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOptions& options,

@@ -169,7 +169,8 @@ class LineCursor : public NativeIter {
 // (region, handle, at, end, shown path, on_error) -> a LineIter over [at, end) of the region.
 Value rt_region_lines(NativeCall& c) {
   const Value& region = c.arg(0);
-  int64_t h = c.int_arg(1), at = c.int_arg(2), end = c.int_arg(3);
+  uint64_t h = c.resource_arg(1);  // the region's handle (the region keeps it alive)
+  int64_t at = c.int_arg(2), end = c.int_arg(3);
   if (c.failed()) return c.nil();
   if (!region.is(OK::Instance)) return c.fail("rt_region_lines: argument 1 must be a region");
   StructType* st = region.as<Instance>()->stype();

@@ -4,13 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond)) {                                                   \
+#define CHECK(cond)                                                                \
+  do {                                                                             \
+    if (!(cond)) {                                                                 \
       fprintf(stderr, "%s:%d: check failed: %s (%s)\n", __FILE__, __LINE__, #cond, \
-              spl_last_error());                                     \
-      return 1;                                                      \
-    }                                                                \
+              spl_last_error());                                                   \
+      return 1;                                                                    \
+    }                                                                              \
   } while (0)
 
 int main(int argc, char** argv) {
@@ -26,6 +26,17 @@ int main(int argc, char** argv) {
   CHECK(spl_file_wait(a, 10000) == 0);
   CHECK(spl_file_is_ready(a) == 1);
   CHECK(spl_file_close(a) == 0);
+  {
+    const char* many[2];
+    spl_handle_t got[2] = {0, 0};
+    many[0] = path;
+    many[1] = path;
+    CHECK(spl_submit_many(many, 2, NULL, got) == 0);
+    CHECK(spl_file_wait(got[0], 10000) == 0 && spl_file_wait(got[1], 10000) == 0);
+    CHECK(spl_file_run_if_cached(got[0]) == 1);
+    CHECK(spl_handle_count() == 3);
+    CHECK(spl_file_close(got[0]) == 0 && spl_file_close(got[1]) == 0);
+  }
   CHECK(spl_file_close(h) == 0);
   CHECK(spl_file_close(h) == SPL_ECLOSED);
   CHECK(spl_open_sync("/nonexistent", NULL, &h) == SPL_ENOENT);

@@ -365,4 +365,61 @@ TEST(FileAbi, ConfigureAfterStartIsRefused) {
   EXPECT_EQ(spl_loader_configure(2), SPL_EINVAL);
 }
 
+TEST(FileAbi, SubmitManyGivesHandlesInOrderAndHandleCountTracksThem) {
+  TempDir dir;
+  std::vector<std::string> names;
+  for (int i = 0; i < 100; ++i)
+    names.push_back(dir.Write("f" + std::to_string(i), std::string(i, 'x')));
+  names.push_back(dir.Join("missing"));
+  std::vector<const char*> paths;
+  for (auto& n : names) paths.push_back(n.c_str());
+  const uint64_t before = spl_handle_count();
+  std::vector<spl_handle_t> hs(paths.size(), 0);
+  ASSERT_EQ(spl_submit_many(paths.data(), paths.size(), nullptr, hs.data()), 0) << spl_last_error();
+  EXPECT_EQ(spl_handle_count(), before + paths.size());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(spl_file_wait(hs[i], -1), 0) << spl_last_error();
+    uint64_t len = 0;
+    ASSERT_EQ(spl_region_len(hs[i], &len), 0);
+    EXPECT_EQ(len, static_cast<uint64_t>(i));
+  }
+  EXPECT_EQ(spl_file_wait(hs.back(), -1), SPL_ENOENT);
+  for (spl_handle_t h : hs) EXPECT_EQ(spl_file_close(h), 0);
+  EXPECT_EQ(spl_handle_count(), before);
+}
+
+TEST(FileAbi, SubmitManyIsAllOrNothing) {
+  TempDir dir;
+  std::string a = dir.Write("a", "a");
+  const char* paths[] = {a.c_str(), nullptr, a.c_str()};
+  spl_handle_t hs[3] = {0, 0, 0};
+  const uint64_t before = spl_handle_count();
+  EXPECT_EQ(spl_submit_many(paths, 3, nullptr, hs), SPL_EINVAL);
+  EXPECT_NE(std::string(spl_last_error()).find("paths[1] is NULL"), std::string::npos);
+  EXPECT_EQ(hs[0], 0u) << "out untouched";
+  EXPECT_EQ(spl_handle_count(), before) << "nothing queued";
+  EXPECT_EQ(spl_submit_many(nullptr, 0, nullptr, nullptr), 0) << "an empty batch is fine";
+  EXPECT_EQ(spl_submit_many(nullptr, 1, nullptr, hs), SPL_EINVAL);
+  spl_open_options_t bad;
+  spl_open_options_init(&bad);
+  bad.mode = 9;
+  EXPECT_EQ(spl_submit_many(paths, 1, &bad, hs), SPL_EINVAL);
+}
+
+TEST(FileAbi, RunIfCachedEndsALoadAtOnceOrSaysItRuns) {
+  TempDir dir;
+  spl_handle_t h = 0;
+  ASSERT_EQ(spl_submit(dir.Write("f", "12345").c_str(), nullptr, &h), 0);
+  int rc = spl_file_run_if_cached(h);
+  ASSERT_TRUE(rc == 0 || rc == 1) << rc;
+  // Whether here or on a loader thread, the load ends with the file's bytes.
+  ASSERT_EQ(spl_file_wait(h, -1), 0);
+  EXPECT_EQ(spl_file_run_if_cached(h), 1) << "ended";
+  uint64_t len = 0;
+  ASSERT_EQ(spl_region_len(h, &len), 0);
+  EXPECT_EQ(len, 5u);
+  EXPECT_EQ(spl_file_close(h), 0);
+  EXPECT_EQ(spl_file_run_if_cached(h), SPL_ECLOSED);
+}
+
 }  // namespace

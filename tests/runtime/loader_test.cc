@@ -2,7 +2,10 @@
 // completion on the loop thread, no leaked loop handles or descriptors.
 #include "runtime/loader.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <atomic>
@@ -274,6 +277,181 @@ TEST(Loader, NoDescriptorLeftAfterTenThousandCycles) {
   auto failing = loader.Submit(dir.path(), {});
   EXPECT_EQ(failing->Wait().code(), Code::kIsDirectory);
   EXPECT_EQ(OpenFdCount(), before);
+}
+
+TEST(Loader, StartManyQueuesABatchThatAllCompletes) {
+  TempDir dir;
+  Loader loader({.threads = 3});
+  std::vector<std::shared_ptr<Job>> jobs;
+  for (int i = 0; i < 500; ++i) {
+    jobs.push_back(loader.Prepare(dir.Write("f" + std::to_string(i), std::string(i + 1, 'x')), {}));
+  }
+  jobs.push_back(loader.Prepare(dir.Join("missing"), {}));
+  for (const auto& j : jobs) EXPECT_EQ(j->state(), JobState::kPending) << "prepared, not queued";
+  loader.StartMany(jobs);
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(jobs[i]->Wait().ok());
+    EXPECT_EQ(jobs[i]->result().value()->size(), static_cast<uint64_t>(i + 1));
+  }
+  EXPECT_EQ(jobs.back()->Wait().code(), Code::kNotFound);
+  loader.StartMany({});  // nothing to do, nothing breaks
+}
+
+TEST(Loader, LoadsThatFinishTogetherReachTheLoopInOneWakeUp) {
+  // The loop does not run while the loads finish; when it runs once, every completion is
+  // delivered in that one iteration (the loader queued them behind one wake-up).
+  TempDir dir;
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  Loader loader({.threads = 4});
+  int seen = 0;
+  ASSERT_TRUE(loader.AttachLoop(&loop, [&](const std::shared_ptr<Job>&) { ++seen; }).ok());
+  ASSERT_TRUE(loader.SetLoopRef(true).ok());
+  std::vector<std::shared_ptr<Job>> jobs;
+  for (int i = 0; i < 64; ++i)
+    jobs.push_back(loader.Prepare(dir.Write("f" + std::to_string(i), "abc"), {}));
+  loader.StartMany(jobs);
+  for (const auto& j : jobs) ASSERT_TRUE(j->Wait().ok());
+  EXPECT_EQ(seen, 0) << "nothing is delivered while the loop does not run";
+  uv_run(&loop, UV_RUN_NOWAIT);
+  EXPECT_EQ(seen, 64) << "all 64 completions in one loop iteration";
+  ASSERT_TRUE(loader.SetLoopRef(false).ok());
+  loader.DetachLoop();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+TEST(Loader, RunIfCachedLoadsAQueuedSmallFileOnTheCallingThread) {
+  // The only worker is held in a load, so the next job stays queued; RunIfCached does it here.
+  TempDir dir;
+  Gate gate;
+  Loader loader({.threads = 1});
+  auto held = loader.Submit(dir.WriteSized("big", 4 << 20), HeldAtFirstChunk(gate));
+  gate.WaitReached();
+  std::string small = dir.Write("small", "cached bytes");
+  std::string cat = "cat " + small + " > /dev/null";
+  ASSERT_EQ(std::system(cat.c_str()), 0);  // in the page cache (it was just written anyway)
+  auto job = loader.Submit(small, {});
+  EXPECT_EQ(job->state(), JobState::kPending);
+  ASSERT_TRUE(loader.RunIfCached(job));
+  ASSERT_TRUE(job->is_ready());
+  EXPECT_EQ(job->result().value()->size(), 12u);
+  EXPECT_EQ(job->result().value()->strategy(), Strategy::kRead);
+  EXPECT_FALSE(loader.RunIfCached(job)) << "already done";
+  // A missing file's answer is definite: given at once too.
+  auto missing = loader.Submit(dir.Join("missing"), {});
+  ASSERT_TRUE(loader.RunIfCached(missing));
+  EXPECT_EQ(missing->Wait().code(), Code::kNotFound);
+  // A mapped file is left to the worker, which still loads it once free.
+  LoadOptions mapped;
+  mapped.mmap_threshold = 1;
+  auto left = loader.Submit(small, mapped);
+  EXPECT_FALSE(loader.RunIfCached(left));
+  EXPECT_EQ(left->state(), JobState::kPending);
+  gate.Open();
+  ASSERT_TRUE(held->Wait().ok());
+  ASSERT_TRUE(left->Wait().ok());
+  EXPECT_EQ(left->result().value()->strategy(), Strategy::kMmap);
+}
+
+TEST(Loader, RunIfCachedRacingTheWorkersLoadsEachJobOnce) {
+  // Workers and this thread race for the same jobs: each ends once, with the right size.
+  TempDir dir;
+  Loader loader({.threads = 2});
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::shared_ptr<Job>> jobs;
+    for (int i = 0; i < 8; ++i) {
+      jobs.push_back(
+          loader.Prepare(dir.Write("r" + std::to_string(i), std::string(i + 1, 'y')), {}));
+    }
+    loader.StartMany(jobs);
+    for (const auto& j : jobs) loader.RunIfCached(j);
+    for (int i = 0; i < 8; ++i) {
+      ASSERT_TRUE(jobs[i]->Wait().ok());
+      EXPECT_EQ(jobs[i]->result().value()->size(), static_cast<uint64_t>(i + 1));
+    }
+  }
+}
+
+TEST(Loader, ABigMappingIsReadyOnceMappedAndTheRestFollows) {
+  TempDir dir;
+  std::string path = dir.WriteSized("big", 16 << 20);
+  Loader loader({.threads = 3});
+  LoadOptions o;
+  o.prefault_chunk = 1 << 20;
+  o.stream_threshold = 4 << 20;
+  o.memory_window = UINT64_MAX;
+  auto job = loader.Submit(path, o);
+  ASSERT_TRUE(job->Wait().ok());
+  auto region = job->result().value();
+  EXPECT_EQ(region->strategy(), Strategy::kMmap);
+  EXPECT_EQ(job->progress(), 1.0);
+  // The background prefault and a scan meet without harm: the scan is complete.
+  uint64_t lines = 0;
+  ASSERT_TRUE(region
+                  ->Read(0, region->size(),
+                         [&](const uint8_t* p, size_t n) {
+                           for (size_t i = 0; i < n; ++i) lines += p[i] == '\n';
+                         })
+                  .ok());
+  EXPECT_GT(lines, 0u);
+  // Closing stops the background prefault (it finds the region closed) and nothing crashes.
+  ASSERT_TRUE(region->Close().ok());
+}
+
+TEST(Loader, AStreamingRegionIsNotPrefaultedBeyondItsStart) {
+  // Window 2 MiB, chunks of 1 MiB, a 32 MiB file out of the page cache: Ready after the first
+  // chunk, and nothing prefaults the rest in the background (the scans read ahead), so most
+  // of it is not in memory; then a scan still reads everything.
+  TempDir dir;
+  std::string path = dir.WriteSized("big", 32 << 20);
+  int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::fdatasync(fd), 0);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);  // out of the page cache, if the kernel agrees
+  Loader loader({.threads = 3});
+  LoadOptions o;
+  o.prefault_chunk = 1 << 20;
+  o.stream_threshold = 4 << 20;
+  o.memory_window = 2 << 20;
+  auto job = loader.Submit(path, o);
+  ASSERT_TRUE(job->Wait().ok());
+  auto region = job->result().value();
+  EXPECT_TRUE(region->drop_behind());
+  std::this_thread::sleep_for(200ms);  // let the background prefault run as far as it may
+  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> v(region->size() / page);
+  ASSERT_EQ(::mincore(const_cast<uint8_t*>(region->unsafe_data()), region->size(), v.data()), 0);
+  size_t resident = 0;
+  for (unsigned char b : v) resident += b & 1;
+  // Nothing prefaults it (only read-ahead around what was touched): far below 32 MiB.
+  EXPECT_LT(resident * page, 16u << 20) << resident << " pages resident";
+  ::close(fd);
+  ChunkPlan plan;
+  plan.chunk = 1 << 20;
+  plan.exec = &loader;
+  plan.max_helpers = 3;
+  std::atomic<uint64_t> lines{0};
+  ASSERT_TRUE(region
+                  ->ReadChunked(0, region->size(), plan,
+                                [&](size_t, const uint8_t* p, size_t n) {
+                                  uint64_t c = 0;
+                                  for (size_t i = 0; i < n; ++i) c += p[i] == '\n';
+                                  lines += c;
+                                })
+                  .ok());
+  EXPECT_GT(lines.load(), 0u);
+}
+
+TEST(Loader, StreamThresholdZeroPrefaultsEverythingFirst) {
+  TempDir dir;
+  Loader loader({.threads = 2});
+  LoadOptions o;
+  o.prefault_chunk = 1 << 20;
+  o.stream_threshold = 0;
+  auto job = loader.Submit(dir.WriteSized("f", 6 << 20), o);
+  ASSERT_TRUE(job->Wait().ok());
+  EXPECT_EQ(job->bytes_done(), 6u << 20);
 }
 
 }  // namespace

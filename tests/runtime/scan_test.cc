@@ -248,6 +248,34 @@ TEST_P(ScanTest, CountByteRandomLarge) {
 
 // ----- Find / Count -----
 
+// ----- FindAnyByte -----
+
+TEST_P(ScanTest, FindAnyByteEveryLengthAndSetSize) {
+  Guarded g(4096);
+  std::mt19937 rng(11);
+  const uint8_t set[4] = {'x', 0xC4, '\n', 0};
+  for (size_t n = 0; n <= 200; ++n) {
+    Bytes b = Random(rng, n, "abcdefxyz\n\xc4");
+    for (const uint8_t* p : {g.AtEnd(b), g.AtStart(b)}) {
+      for (size_t k = 1; k <= 4; ++k) {
+        for (size_t start : {size_t(0), size_t(1), n / 2, n}) {
+          size_t want = kNotFound;
+          for (size_t i = start; i < n && want == kNotFound; ++i) {
+            for (size_t j = 0; j < k; ++j) {
+              if (p[i] == set[j]) want = i;
+            }
+          }
+          ASSERT_EQ(FindAnyByte(p, n, set, k, start), want) << n << " k=" << k << " from " << start;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(FindAnyByte(nullptr, 0, set, 1, 0), kNotFound);
+  const uint8_t text[] = "abc";
+  EXPECT_EQ(FindAnyByte(text, 3, set, 0, 0), kNotFound) << "an empty set";
+  EXPECT_EQ(FindAnyByte(text, 3, set, 5, 0), kNotFound) << "more than 4 bytes";
+}
+
 TEST_P(ScanTest, FindCountBasics) {
   auto count = [](const std::string& h, const std::string& nd) {
     return Count(reinterpret_cast<const uint8_t*>(h.data()), h.size(),

@@ -202,5 +202,50 @@ TEST(Strategy, LoadSyncPrefaultsMappedFiles) {
   EXPECT_EQ((*r)->size(), 3u << 20);
 }
 
+TEST(Strategy, OpenRegionIfCachedReadsACachedSmallFile) {
+  TempDir dir;
+  std::string p = dir.Write("small", "hello\n");
+  LoadOptions o;
+  auto r = OpenRegionIfCached(p, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)->strategy(), Strategy::kRead);
+  EXPECT_EQ((*r)->size(), 6u);
+  o.offset = 1;
+  o.length = 3;
+  auto part = OpenRegionIfCached(p, o);
+  ASSERT_TRUE(part.ok());
+  std::string got;
+  ASSERT_TRUE(
+      (*part)->Read(0, 3, [&](const uint8_t* q, size_t n) { got.assign((const char*)q, n); }).ok());
+  EXPECT_EQ(got, "ell");
+}
+
+TEST(Strategy, OpenRegionIfCachedLeavesWhatMightWaitToTheLoader) {
+  TempDir dir;
+  LoadOptions o;
+  EXPECT_EQ(OpenRegionIfCached(dir.Join("missing"), o).status().code(), Code::kNotFound);
+  EXPECT_EQ(OpenRegionIfCached(dir.path(), o).status().code(), Code::kIsDirectory);
+  auto empty = OpenRegionIfCached(dir.Write("empty", ""), o);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ((*empty)->strategy(), Strategy::kEmpty);
+  std::string fifo = dir.Join("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(OpenRegionIfCached(fifo, o).status().code(), Code::kNotReady)
+      << "never waits for a writer";
+  EXPECT_EQ(OpenRegionIfCached("/dev/null", o).status().code(), Code::kNotReady);
+  EXPECT_EQ(OpenRegionIfCached("/proc/self/status", o).status().code(), Code::kNotReady);
+  LoadOptions mapped;
+  mapped.mmap_threshold = 4;
+  EXPECT_EQ(OpenRegionIfCached(dir.Write("mapped", "12345678"), mapped).status().code(),
+            Code::kNotReady);
+  LoadOptions writable;
+  writable.mode = MapMode::kReadWrite;
+  EXPECT_EQ(OpenRegionIfCached(dir.Write("w", "x"), writable).status().code(), Code::kNotReady);
+  LoadOptions range;
+  range.offset = 10;
+  EXPECT_EQ(OpenRegionIfCached(dir.Write("short", "abc"), range).status().code(),
+            Code::kOutOfBounds);
+}
+
 }  // namespace
 }  // namespace spl::rt

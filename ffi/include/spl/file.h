@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define SPL_VERSION_MAJOR 0
-#define SPL_VERSION_MINOR 1
+#define SPL_VERSION_MINOR 2
 
 /* Error codes: negated errno values, plus project codes from -4001 down. */
 /* clang-format off */
@@ -136,6 +136,15 @@ typedef struct spl_open_options {
                               * read to EOF (SPL_STRATEGY_STREAM) instead of refused with
                               * SPL_EUNSUPPORTED; default 0 (such a read may wait long: a FIFO
                               * for its writer, a terminal for its user; it is cancellable) */
+  uint64_t stream_threshold; /* mapped files at least this big are READY as soon as they are
+                              * mapped and prefaulted in the background, ahead of the scans,
+                              * which read what has not arrived themselves: a scan starts at
+                              * once; 64 MiB; 0: never (prefault all first) */
+  uint64_t memory_window;    /* a READ_ONLY mapping bigger than this streams: one-pass scans drop
+                              * the pages they have read (MADV_DONTNEED and POSIX_FADV_DONTNEED),
+                              * read ahead themselves (sequential advice) and are not prefaulted
+                              * in the background; 0 (default): a quarter of the memory the
+                              * process may use (RAM, or the memory cgroup's limit) */
 } spl_open_options_t;
 
 #define SPL_STREAM_CHAR_DEVICES 1u /* /dev/null, /dev/zero (up to read_limit), a terminal */
@@ -167,6 +176,13 @@ SPL_EXTERN int spl_submit_fd(int fd, const char* name, const spl_open_options_t*
  * starts the loader's threads: SPL_ENOMEM, with nothing queued, when the system refuses every
  * one of them (address-space limit, mappings used up); a later call tries again. */
 SPL_EXTERN int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* out);
+/* Queues `count` background loads with the same options and returns at once: out[i] is the
+ * PENDING handle of paths[i]. The batch is handed to the loader's threads together (one lock,
+ * one wake-up), which is what makes many small files cheap. All or nothing: on an error
+ * (SPL_EINVAL for a NULL path, SPL_ENOMEM) no load is queued and out is untouched. A path
+ * that cannot be loaded still gets a handle, whose wait gives the error, as with spl_submit. */
+SPL_EXTERN int spl_submit_many(const char* const* paths, size_t count,
+                               const spl_open_options_t* opts, spl_handle_t* out);
 
 /* spl_state_t (>= 0) or an error. */
 SPL_EXTERN int spl_file_state(spl_handle_t h);
@@ -181,6 +197,12 @@ SPL_EXTERN int spl_file_progress(spl_handle_t h, uint64_t* done, uint64_t* total
 SPL_EXTERN int spl_file_wait(spl_handle_t h, int64_t timeout_ms);
 /* 0 when READY, the load's error when FAILED, SPL_ENOTREADY while it runs. */
 SPL_EXTERN int spl_file_result(spl_handle_t h);
+/* For a host about to wait: when no loader thread has started the load yet and it can be done
+ * at once without waiting for a disk (a regular file below mmap_threshold whose bytes are all
+ * in the page cache, an empty file, or a load that fails at once such as a missing file),
+ * does it on the calling thread, which costs far less than a hand-over to a loader thread and
+ * back. 1 when the load has ended (here or before), 0 when it is still queued or running. */
+SPL_EXTERN int spl_file_run_if_cached(spl_handle_t h);
 /* Cancels the load: before it starts it never runs; during prefault it stops at the next
  * chunk and releases everything; once finished it is a no-op. Returns 1 if the load ends
  * cancelled, 0 if it had already finished, or an error. */
@@ -191,6 +213,9 @@ SPL_EXTERN int spl_file_strategy(spl_handle_t h);
 SPL_EXTERN int spl_file_prefault_method(spl_handle_t h);
 /* Releases the handle: cancels a running load, unmaps a region. The id becomes stale. */
 SPL_EXTERN int spl_file_close(spl_handle_t h);
+/* How many handles are open (not closed) in the process: for hosts checking that they release
+ * what they load. */
+SPL_EXTERN uint64_t spl_handle_count(void);
 
 /* Region access. REQUIRES: the handle is READY (else SPL_ENOTREADY or the load's error). */
 SPL_EXTERN int spl_region_len(spl_handle_t h, uint64_t* len);
@@ -234,6 +259,44 @@ typedef struct spl_wc_counts {
 SPL_EXTERN int spl_scan_wc(spl_handle_t h, uint64_t offset, uint64_t length, spl_wc_counts_t* out);
 /* Copies the range into dst (which must hold `length` bytes). */
 SPL_EXTERN int spl_scan_copy(spl_handle_t h, uint64_t offset, uint64_t length, void* dst);
+/* Copies `count` ranges [starts[i], starts[i]+lengths[i]) into dsts[i], in one guarded pass
+ * (for hosts that copy many lines: far cheaper than a call per range). */
+SPL_EXTERN int spl_scan_copy_ranges(spl_handle_t h, const uint64_t* starts, const uint64_t* lengths,
+                                    size_t count, void* const* dsts);
+
+/* The lines of [offset, offset+length) that hold `needle`, as `grep -F` selects them: the range
+ * is cut into lines at '\n' (a last line without one counts), so it should start at a line's
+ * start and end after a '\n' or at the end of the input. An empty needle selects every line; a
+ * needle holding '\n' is SPL_EINVAL (grep reads that as several patterns). Big ranges are
+ * searched in parallel on the loader's threads (line-aligned chunks), and the lines are given
+ * to cb in order, in batches, on the calling thread: each with its offset in the region, its
+ * length without the '\n', its line number (the line at `offset` is number first_line) and
+ * flags. cb returns 0 to go on; anything else stops the search, which then returns 1. With cb
+ * NULL the lines are only counted (in stats: memory stays flat whatever matches). When it is
+ * not stopped it returns 0 and, if stats is not NULL, fills it: the lines selected, the '\n'
+ * bytes of the range (the next range's first line is first_line + newlines) and, with
+ * SPL_FIND_CHECK_NUL, where the first NUL byte is (what makes grep call a file binary). */
+#define SPL_FIND_IGNORE_CASE 1u /* fold case as GNU grep -i does in a UTF-8 locale */
+#define SPL_FIND_CHECK_UTF8 2u  /* flag the lines that are not valid UTF-8 */
+#define SPL_FIND_CHECK_NUL 4u   /* look for NUL bytes in the whole range */
+#define SPL_LINE_INVALID_UTF8 1u
+typedef struct spl_find_lines_stats {
+  uint64_t newlines; /* '\n' bytes in the range */
+  int64_t first_nul; /* offset in the region of the first NUL byte of the range, or -1 */
+  uint64_t selected; /* lines that hold the needle (all of them, also when cb is NULL) */
+} spl_find_lines_stats_t;
+typedef struct spl_line_match {
+  uint64_t start;  /* offset of the line's first byte in the region */
+  uint64_t length; /* bytes, without the '\n' */
+  uint64_t number; /* line number */
+  uint32_t flags;  /* SPL_LINE_INVALID_UTF8 (with SPL_FIND_CHECK_UTF8) */
+  uint32_t reserved;
+} spl_line_match_t;
+typedef int (*spl_lines_cb)(void* user, const spl_line_match_t* lines, size_t count);
+SPL_EXTERN int spl_scan_find_lines(spl_handle_t h, uint64_t offset, uint64_t length,
+                                   const void* needle, size_t needle_len, uint32_t flags,
+                                   uint64_t first_line, spl_lines_cb cb, void* user,
+                                   spl_find_lines_stats_t* stats);
 
 /* Completion delivery on a libuv loop. After attaching, `cb` runs on the loop thread for
  * every handle whose load ends, with its final state. REQUIRES: called on the loop thread;

@@ -1,0 +1,161 @@
+// Region::ReadChunked and drop-behind (see region.h): scans cut into chunks that run on several
+// threads, each chunk brought in just before it is scanned (populate), read-ahead asked for
+// further on, and scanned pages dropped when the region streams through a memory window.
+// It does not know what a scan computes: callers give each chunk index its own result slot.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "runtime/guard.h"
+#include "runtime/parallel.h"
+#include "runtime/prefault.h"
+#include "runtime/region.h"
+
+namespace spl::rt {
+namespace {
+
+size_t Page() {
+  static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+// Just past the first '\n' in [x, limit), or UINT64_MAX when there is none. Plain loop over
+// memory (guard-safe).
+uint64_t AfterNewline(const uint8_t* data, uint64_t x, uint64_t limit) {
+  if (limit <= x) return UINT64_MAX;
+  const void* nl = std::memchr(data + x, '\n', static_cast<size_t>(limit - x));
+  return nl == nullptr ? UINT64_MAX
+                       : static_cast<uint64_t>(static_cast<const uint8_t*>(nl) - data) + 1;
+}
+
+}  // namespace
+
+void Region::EnableDropBehind(Fd fd, uint64_t file_offset) {
+  if (mode_ != MapMode::kReadOnly || strategy_ != Strategy::kMmap) return;
+  drop_fd_ = std::move(fd);
+  file_offset_ = file_offset;
+  drop_behind_ = true;
+  // Sequential: a page fault reads ahead only, never around (the kernel's read-around would
+  // read back what was just dropped), and pages read are the first reclaimed.
+  if (map_base_ != nullptr) ::madvise(map_base_, map_length_, MADV_SEQUENTIAL);
+}
+
+void Region::DropScanned(uint64_t offset, uint64_t length) const {
+  // Whole pages inside [offset, offset+length) only: the pages at the ends may hold bytes a
+  // neighbouring chunk still reads (dropping them would only cost a re-read, but why pay it).
+  const uintptr_t page = Page();
+  uintptr_t start = (reinterpret_cast<uintptr_t>(data_ + offset) + page - 1) & ~(page - 1);
+  uintptr_t end = reinterpret_cast<uintptr_t>(data_ + offset + length) & ~(page - 1);
+  if (end <= start) return;
+  ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+  if (drop_fd_.get() >= 0) {
+    uint64_t file_start = file_offset_ + (start - reinterpret_cast<uintptr_t>(data_));
+    ::posix_fadvise(drop_fd_.get(), static_cast<off_t>(file_start), static_cast<off_t>(end - start),
+                    POSIX_FADV_DONTNEED);
+  }
+}
+
+Status Region::ReadChunked(
+    uint64_t offset, uint64_t length, const ChunkPlan& plan,
+    const std::function<void(size_t i, const uint8_t* p, size_t n)>& body) const {
+  std::shared_lock lock(mu_);
+  Status s = CheckRange(offset, length);
+  if (!s.ok()) return s;
+  const uint64_t chunk = plan.chunk != 0 ? plan.chunk : length;
+  const size_t count = ChunkCount(length, chunk);
+  const uint64_t end = offset + length;
+  const bool mapped = strategy_ == Strategy::kMmap;
+  const uint8_t* data = data_;
+  std::vector<Status> errors(count);
+  std::mutex errors_mu;  // Status holds strings: written from several threads, one slot each
+  // A line-aligned boundary is looked for within one chunk's length; a line longer than a
+  // chunk leaves it missing, and then the whole scan runs again as one chunk (below).
+  std::atomic<bool> misaligned{false};
+  auto boundary = [&](size_t k) -> uint64_t {
+    if (k == 0) return offset;
+    if (k >= count) return end;
+    const uint64_t x = offset + static_cast<uint64_t>(k) * chunk;
+    uint64_t b = AfterNewline(data, x, std::min(x + chunk, end));
+    if (b == UINT64_MAX) {
+      misaligned.store(true, std::memory_order_relaxed);
+      return x;
+    }
+    return b;
+  };
+
+  auto run = [&](size_t i) {
+    if (plan.stop_after != nullptr && i > plan.stop_after->load(std::memory_order_acquire)) {
+      return;
+    }
+    const uint64_t raw_a = offset + static_cast<uint64_t>(i) * chunk;
+    const uint64_t raw_b = std::min(raw_a + chunk, end);
+    Status st;
+    if (mapped && raw_b > raw_a) {
+      // Read-ahead two chunks on (asynchronous), then this chunk now (the disk read of a cold
+      // file happens here, on as many threads as there are chunks in flight).
+      const uint64_t ahead = raw_a + 2 * chunk;
+      if (ahead < end) {
+        uintptr_t a = reinterpret_cast<uintptr_t>(data + ahead) & ~(Page() - 1);
+        uintptr_t b = reinterpret_cast<uintptr_t>(data + std::min(ahead + chunk, end));
+        ::madvise(reinterpret_cast<void*>(a), b - a, MADV_WILLNEED);
+      }
+      uintptr_t a = reinterpret_cast<uintptr_t>(data + raw_a) & ~(Page() - 1);
+      uintptr_t b = reinterpret_cast<uintptr_t>(data + raw_b);
+      st = PrefaultMapped(reinterpret_cast<const uint8_t*>(a), b - a, path_, false, nullptr);
+    }
+    if (st.ok()) {
+      auto scan = [&] {
+        uint64_t a = raw_a, b = raw_b;
+        if (plan.line_aligned) {
+          a = boundary(i);
+          b = boundary(i + 1);
+          if (b < a) b = a;
+        }
+        body(i, data + a, static_cast<size_t>(b - a));
+      };
+      if (mapped) {
+        st = guard::Run(path_, scan);
+      } else {
+        scan();
+      }
+    }
+    if (mapped && drop_behind_) DropScanned(raw_a, raw_b - raw_a);
+    uint64_t seen = scan_frontier_.load(std::memory_order_relaxed);
+    while (seen < raw_b &&
+           !scan_frontier_.compare_exchange_weak(seen, raw_b, std::memory_order_relaxed)) {
+    }
+    if (!st.ok()) {
+      std::lock_guard l(errors_mu);
+      errors[i] = std::move(st);
+    }
+  };
+  ParallelFor(plan.exec, count, plan.max_helpers, run);
+  for (auto& e : errors) {
+    if (!e.ok()) return e;
+  }
+  if (plan.line_aligned && count > 1 && misaligned.load()) {
+    // Some chunk held no '\n' at all: scan everything as one chunk (pages dropped behind are
+    // read again: only files with lines longer than a chunk pay that), and give every other
+    // chunk an empty range, so results kept per chunk come out right.
+    auto whole = [&] {
+      body(0, data + offset, static_cast<size_t>(length));
+      for (size_t i = 1; i < count; ++i) body(i, data + end, 0);
+    };
+    Status st;
+    if (mapped) {
+      st = guard::Run(path_, whole);
+    } else {
+      whole();
+    }
+    if (!st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+}  // namespace spl::rt
