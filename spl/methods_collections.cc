@@ -433,8 +433,7 @@ M(d_merge) {
 M(d_clear) {
   (void)in;
   (void)a;
-  D->entries.clear();
-  D->index.clear();
+  D->clear();
   return self;
 }
 M(d_copy) {
@@ -442,7 +441,8 @@ M(d_copy) {
   (void)a;
   Dict* n = new Dict();
   Value r(n);
-  for (auto& [k, v] : D->entries) n->set(k, v);
+  n->entries = D->entries;  // (the same keys: the index carries over as it is)
+  n->slots = D->slots;
   return r;
 }
 M(d_to_string) {

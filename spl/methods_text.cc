@@ -21,7 +21,7 @@ namespace {
 M(t_len) {
   (void)in;
   (void)a;
-  return Value::integer(int64_t(utf8_length(SELF_S)));
+  return Value::integer(int64_t(self.as<Str>()->char_count()));
 }
 M(t_is_empty) {
   (void)in;
@@ -250,17 +250,33 @@ M(t_split) {
     for (auto& c : utf8_chars(s)) out.push_back(make_str(c));
     return make_array(std::move(out));
   }
-  if (sep.size() == 1) {  // (the common case: memchr, one pass)
-    out.reserve(8);
+  if (sep.size() == 1) {  // (the common case: memchr)
+    // The first cuts are found before the array is made, so a short text costs one
+    // allocation for it; a text with more pieces grows the array as it goes.
+    constexpr int kCuts = 32;
+    const char* cut[kCuts];
+    int ncut = 0;
     const char* p = s.data();
     const char* e = p + s.size();
-    for (;;) {
+    while (ncut < kCuts) {
       const void* q = std::memchr(p, sep[0], size_t(e - p));
       if (!q) break;
-      out.push_back(make_str(std::string_view(p, size_t(static_cast<const char*>(q) - p))));
-      p = static_cast<const char*>(q) + 1;
+      cut[ncut++] = static_cast<const char*>(q);
+      p = cut[ncut - 1] + 1;
     }
-    out.push_back(make_str(std::string_view(p, size_t(e - p))));
+    out.reserve(size_t(ncut) + 1);
+    const char* from = s.data();
+    for (int i = 0; i < ncut; i++) {
+      out.push_back(make_str(std::string_view(from, size_t(cut[i] - from))));
+      from = cut[i] + 1;
+    }
+    while (ncut == kCuts) {  // (past kCuts pieces)
+      const void* q = std::memchr(from, sep[0], size_t(e - from));
+      if (!q) break;
+      out.push_back(make_str(std::string_view(from, size_t(static_cast<const char*>(q) - from))));
+      from = static_cast<const char*>(q) + 1;
+    }
+    out.push_back(make_str(std::string_view(from, size_t(e - from))));
     return make_array(std::move(out));
   }
   size_t b = 0;

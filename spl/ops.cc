@@ -372,7 +372,7 @@ Value slice(Interp& in, const Value& obj, const Value& start, const Value& end, 
   int64_t n;
   bool text = obj.is(OK::Str);
   if (text)
-    n = int64_t(utf8_length(obj.as<Str>()->view()));
+    n = int64_t(obj.as<Str>()->char_count());
   else if (obj.is(OK::Array))
     n = int64_t(obj.as<Array>()->items.size());
   else if (obj.is(OK::Tuple))

@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <new>
 
 #include "ast.h"
 #include "module.h"
+#include "ops.h"
 
 namespace spl {
 
@@ -70,11 +72,41 @@ ValueNestGuard::ValueNestGuard(const char* what) {
 
 ValueNestGuard::~ValueNestGuard() { --g_nest; }
 
-size_t heap_live_objects() { return obj_heap_live(); }
+namespace {
+
+// Recently made short texts (1 to 8 bytes), direct-mapped by their bytes: make_str hands out
+// the cached object when the same bytes come again (a text is immutable once shared: the
+// cache's reference keeps rc above 1, so nothing appends to it in place). Words, field values
+// and keys that repeat then cost no allocation, and a dict key keeps its cached hash.
+constexpr size_t kTextCacheBits = 12;
+Str* g_text_cache[size_t(1) << kTextCacheBits];
+
+// The bytes of a 1..8-byte text as one word (with its length, unique per text).
+inline uint64_t short_text_key(const char* p, size_t n) {
+  uint64_t w;
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    w = uint64_t(lo) | uint64_t(hi) << 32;
+  } else {
+    w = uint64_t(uint8_t(p[0])) | uint64_t(uint8_t(p[n / 2])) << 8 |
+        uint64_t(uint8_t(p[n - 1])) << 16;
+  }
+  return w ^ uint64_t(n) << 59;
+}
+
+}  // namespace
+
+size_t heap_live_objects() {
+  text_cache_clear();  // (what only the cache holds is not live)
+  return obj_heap_live();
+}
 
 void heap_free_all() {
   // Pin everything, drop all inner references (breaking cycles), then destroy and give the
   // memory back.
+  for (Str*& c : g_text_cache) c = nullptr;  // (destroyed with everything below)
   std::vector<Obj*> all;
   obj_heap_each([&](void* p) { all.push_back(static_cast<Obj*>(p)); });
   for (Obj* o : all) o->rc++;
@@ -97,7 +129,32 @@ Str* Str::make(std::string_view s, size_t capacity) {
   return t;
 }
 
-Value make_str(std::string_view s) { return Value(Str::make(s)); }
+
+size_t Str::char_count() const {
+  if (nchars == kUnknownChars) nchars = uint32_t(utf8_length(view()));
+  return nchars;
+}
+
+Value make_str(std::string_view s) {
+  size_t n = s.size();
+  if (n - 1 >= 8) return Value(Str::make(s));  // (empty, or longer than 8 bytes)
+  uint64_t key = short_text_key(s.data(), n);
+  size_t slot = size_t((key * 0x9E3779B97F4A7C15ull) >> (64 - kTextCacheBits));
+  Str* c = g_text_cache[slot];
+  if (c && c->len == n && short_text_key(c->chars, n) == key) return Value(c);
+  Str* t = Str::make(s);
+  t->rc++;  // (the cache's reference)
+  g_text_cache[slot] = t;
+  if (c && --c->rc == 0) obj_free(c);
+  return Value(t);
+}
+
+void text_cache_clear() {
+  for (Str*& c : g_text_cache) {
+    if (c && --c->rc == 0) obj_free(c);
+    c = nullptr;
+  }
+}
 
 void StructType::refresh_init() {
   static const Sym s_init = intern("__init__");
@@ -125,6 +182,7 @@ void str_append(Value& v, std::string_view t) {
     s->len = uint32_t(need);
     s->chars[need] = 0;
     s->hash = 0;
+    s->nchars = Str::kUnknownChars;
     return;
   }
   // Room to grow: repeated appends (a loop building a text) cost amortized linear time.
@@ -142,6 +200,7 @@ void str_truncate(Value& v, size_t n) {
     s->len = uint32_t(n);
     s->chars[n] = 0;
     s->hash = 0;
+    s->nchars = Str::kUnknownChars;
     return;
   }
   v = make_str(s->view().substr(0, n));
@@ -317,29 +376,102 @@ bool ValueKeyEq::operator()(const Value& a, const Value& b) const {
   return values_equal(a, b);
 }
 
+namespace {
+
+// A key's 32-bit hash for the dict index (the 64-bit hash folded).
+uint32_t dict_hash(const Value& k) {
+  uint64_t h = ValueHash()(k);
+  return uint32_t(h ^ (h >> 32));
+}
+
+// Where a hash starts probing in an index of `mask + 1` slots (multiplicative mixing, so keys
+// that differ in their high bits only, e.g. multiples of a power of two, spread too).
+inline size_t dict_home(uint32_t h, size_t mask) {
+  return size_t((uint64_t(h) * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+// Key equality: the same bits (the same object, or equal immediates), texts by their bytes,
+// anything else as ValueKeyEq (1 == 1.0, tuples by their items, other objects by identity).
+inline bool dict_key_eq(const Value& a, const Value& b) {
+  if (a.bits() == b.bits()) return true;
+  if (a.is(OK::Str) && b.is(OK::Str)) {
+    Str* x = a.as<Str>();
+    Str* y = b.as<Str>();
+    return x->len == y->len && std::memcmp(x->chars, y->chars, x->len) == 0;
+  }
+  return ValueKeyEq()(a, b);
+}
+
+}  // namespace
+
+Dict::Slot* Dict::probe(const Value& k, uint32_t h) {
+  size_t mask = slots.size() - 1;
+  for (size_t i = dict_home(h, mask);; i = (i + 1) & mask) {
+    Slot& s = slots[i];
+    if (s.entry == 0) return &s;
+    if (s.hash == h && dict_key_eq(entries[s.entry - 1].first, k)) return &s;
+  }
+}
+
+void Dict::grow() {
+  size_t n = slots.empty() ? 8 : slots.size() * 2;
+  std::vector<Slot> old = std::move(slots);
+  slots.assign(n, Slot{0, 0});
+  size_t mask = n - 1;
+  for (const Slot& s : old) {
+    if (s.entry == 0) continue;
+    size_t i = dict_home(s.hash, mask);
+    while (slots[i].entry != 0) i = (i + 1) & mask;
+    slots[i] = s;
+  }
+}
+
 Value* Dict::find(const Value& k) {
-  auto it = index.find(k);
-  return it == index.end() ? nullptr : &entries[it->second].second;
+  if (entries.empty()) return nullptr;
+  Slot* s = probe(k, dict_hash(k));
+  return s->entry == 0 ? nullptr : &entries[s->entry - 1].second;
 }
 
 void Dict::set(const Value& k, const Value& v) {
-  auto it = index.find(k);
-  if (it != index.end()) {
-    entries[it->second].second = v;
-    return;
+  uint32_t h = dict_hash(k);  // (may raise: nothing has changed yet)
+  if (!slots.empty()) {
+    Slot* s = probe(k, h);
+    if (s->entry != 0) {
+      entries[s->entry - 1].second = v;
+      return;
+    }
   }
-  index.emplace(k, uint32_t(entries.size()));
+  if (entries.size() >= UINT32_MAX - 1) throw std::bad_alloc();
+  if ((entries.size() + 1) * 3 > slots.size() * 2) grow();
+  // k is not in the dict: it goes in the first empty slot of its probe run.
+  size_t mask = slots.size() - 1;
+  size_t i = dict_home(h, mask);
+  while (slots[i].entry != 0) i = (i + 1) & mask;
   entries.emplace_back(k, v);
+  slots[i] = Slot{h, uint32_t(entries.size())};
 }
 
 bool Dict::remove(const Value& k) {
-  auto it = index.find(k);
-  if (it == index.end()) return false;
-  uint32_t i = it->second;
-  index.erase(it);
-  entries.erase(entries.begin() + i);
-  for (auto& [key, idx] : index)
-    if (idx > i) idx--;
+  if (entries.empty()) return false;
+  Slot* s = probe(k, dict_hash(k));
+  if (s->entry == 0) return false;
+  uint32_t gone = s->entry;
+  // Empty the slot, moving later slots of the probe run back so that every key stays
+  // reachable from its home slot (deletion without tombstones).
+  size_t mask = slots.size() - 1;
+  size_t hole = size_t(s - slots.data());
+  for (size_t i = (hole + 1) & mask; slots[i].entry != 0; i = (i + 1) & mask) {
+    size_t home = dict_home(slots[i].hash, mask);
+    // The slot at i may move into the hole unless its home lies cyclically in (hole, i].
+    if (((i - home) & mask) >= ((i - hole) & mask)) {
+      slots[hole] = slots[i];
+      hole = i;
+    }
+  }
+  slots[hole] = Slot{0, 0};
+  entries.erase(entries.begin() + (gone - 1));
+  for (Slot& t : slots)
+    if (t.entry > gone) t.entry--;
   return true;
 }
 

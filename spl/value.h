@@ -208,7 +208,9 @@ struct Str : Obj {
   bool literal = false;  // owned by a string literal of the program: never changed in place
   uint32_t len = 0;
   uint32_t cap = 0;         // bytes available for chars (the NUL comes after)
+  mutable uint32_t nchars = kUnknownChars;  // cached character count; reset with hash
   mutable size_t hash = 0;  // cached hash (0: not computed); reset when the text changes
+  static constexpr uint32_t kUnknownChars = UINT32_MAX;
   char chars[];             // NOLINT (flexible array member, a GNU extension)
 
   size_t alloc_bytes() const override { return sizeof(Str) + cap + 1; }
@@ -219,6 +221,10 @@ struct Str : Obj {
   bool empty() const { return len == 0; }
   // A new text holding `s`, with room for at least `capacity` bytes.
   static Str* make(std::string_view s, size_t capacity = 0);
+  // The text is known to be all ASCII (its character count is its length).
+  void set_ascii() const { nchars = len; }
+  // Characters (UTF-8 code points), counted once and cached.
+  size_t char_count() const;
 
  private:
   Str() : Obj(OK::Str) {}
@@ -250,19 +256,33 @@ struct ValueKeyEq {
   bool operator()(const Value& a, const Value& b) const;
 };
 
-// Insertion-ordered dictionary.
+// Insertion-ordered dictionary: `entries` in insertion order (what iteration sees), and an
+// open-addressing index over them (linear probing, power-of-two size, at most 2/3 full). Each
+// slot holds a 32-bit hash of its key and the entry's position + 1 (0: an empty slot), so a
+// lookup compares keys only when the hashes match. Removal is O(n) (the entries after the
+// removed one move down); lookups and insertions are O(1) on average.
 struct Dict : Obj {
   SPL_OBJ_BYTES(Dict)
+  struct Slot {
+    uint32_t hash;
+    uint32_t entry;  // index into entries + 1; 0 = empty
+  };
   std::vector<std::pair<Value, Value>> entries;
-  std::unordered_map<Value, uint32_t, ValueHash, ValueKeyEq> index;
+  std::vector<Slot> slots;  // empty until the first insertion
   Dict() : Obj(OK::Dict) {}
   Value* find(const Value& k);
   void set(const Value& k, const Value& v);
   bool remove(const Value& k);
-  void clear_refs() override {
-    index.clear();
+  void clear() {
     entries.clear();
+    slots.clear();
   }
+  void clear_refs() override { clear(); }
+
+ private:
+  // The slot holding k, or the empty slot where it would go (slots must not be empty).
+  Slot* probe(const Value& k, uint32_t h);
+  void grow();
 };
 
 struct FnDecl;
@@ -505,7 +525,11 @@ std::string repr(const Value& v);
 std::string format_float(double d);
 
 // Heap bookkeeping for shutdown.
+// Objects allocated and not freed (the short-text cache is emptied first: what only it holds
+// is not counted).
 size_t heap_live_objects();
+// Drops make_str's short-text cache (its texts are freed once nothing else holds them).
+void text_cache_clear();
 void heap_free_all();
 
 }  // namespace spl

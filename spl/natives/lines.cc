@@ -8,7 +8,9 @@
 // every step, so closing the region (or the handle that owns it) stops its cursors at once.
 // Errors are raised with the message the region's `line_error(code)` gives (file.spl).
 // Not here: reading the region otherwise (natives/file.cc), Bytes views.
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "interp.h"
@@ -24,7 +26,8 @@ constexpr size_t kBatch = 64 * 1024;
 
 // Offset of the first byte of s[0, n) that is not valid UTF-8 (n if all are). Overlong
 // forms, surrogates and code points past U+10FFFF are invalid, as in the runtime's scans.
-size_t first_invalid_utf8(const unsigned char* s, size_t n) {
+// *ascii becomes false when a byte past 0x7F is seen.
+size_t first_invalid_utf8(const unsigned char* s, size_t n, bool* ascii) {
   size_t i = 0;
   while (i < n) {
     if (i + 8 <= n) {
@@ -40,6 +43,7 @@ size_t first_invalid_utf8(const unsigned char* s, size_t n) {
       i++;
       continue;
     }
+    *ascii = false;
     size_t len;
     uint32_t cp;
     if ((c & 0xE0) == 0xC0) {
@@ -91,10 +95,11 @@ class LineCursor : public NativeIter {
     if (truthy(region_.as<Instance>()->fields()[closed_field_])) fail(in, SPL_ECLOSED);
     for (;;) {
       if (pos_ < complete_) {
-        const char* b = buf_.data() + pos_;
+        const char* b = buf_.get() + pos_;
         const void* nl = std::memchr(b, '\n', complete_ - pos_);
-        size_t stop = nl ? size_t(static_cast<const char*>(nl) - buf_.data()) : complete_;
+        size_t stop = nl ? size_t(static_cast<const char*>(nl) - buf_.get()) : complete_;
         *out = make_str(std::string_view(b, stop - pos_));
+        if (ascii_) out->as<Str>()->set_ascii();
         pos_ = nl ? stop + 1 : stop;
         return true;
       }
@@ -108,39 +113,50 @@ class LineCursor : public NativeIter {
   // complete lines it adds and moves `complete_` past the last one.
   void refill(Interp& in) {
     if (pos_ > 0) {  // (drop what was handed out)
-      buf_.erase(0, pos_);
+      std::memmove(buf_.get(), buf_.get() + pos_, size_ - pos_);
+      size_ -= pos_;
       complete_ -= pos_;
       validated_ -= pos_;
       pos_ = 0;
     }
     for (;;) {
       size_t n = size_t(std::min<uint64_t>(kBatch, end_ - next_off_));
-      size_t old = buf_.size();
-      buf_.resize(old + n);
-      int rc = spl_scan_copy(h_, next_off_, n, buf_.data() + old);
-      if (rc < 0) {
-        buf_.resize(old);
-        fail(in, rc);
-      }
+      size_t old = size_;
+      reserve(old + n);
+      int rc = spl_scan_copy(h_, next_off_, n, buf_.get() + old);
+      if (rc < 0) fail(in, rc);
+      size_ = old + n;
       next_off_ += n;
       if (next_off_ >= end_) {
-        complete_ = buf_.size();  // (the last line may lack its "\n")
+        complete_ = size_;  // (the last line may lack its "\n")
         break;
       }
-      const void* last = memrchr(buf_.data() + old, '\n', n);
+      const void* last = memrchr(buf_.get() + old, '\n', n);
       if (last) {
-        complete_ = size_t(static_cast<const char*>(last) - buf_.data()) + 1;
+        complete_ = size_t(static_cast<const char*>(last) - buf_.get()) + 1;
         break;
       }
     }
-    auto* bytes = reinterpret_cast<const unsigned char*>(buf_.data());
-    size_t bad = validated_ + first_invalid_utf8(bytes + validated_, complete_ - validated_);
+    auto* bytes = reinterpret_cast<const unsigned char*>(buf_.get());
+    bool ascii = true;
+    size_t bad = validated_ + first_invalid_utf8(bytes + validated_, complete_ - validated_, &ascii);
+    ascii_ = ascii;
     if (bad < complete_) {
-      uint64_t at = next_off_ - buf_.size() + bad;
+      uint64_t at = next_off_ - size_ + bad;
       in.error(nullptr, "invalid UTF-8 at byte " + std::to_string(at) + " of " + path_ +
                             " (as_bytes() reads binary data)");
     }
     validated_ = complete_;
+  }
+
+  // Room for `n` bytes in buf_ (keeps [0, size_); the new bytes are not cleared).
+  void reserve(size_t n) {
+    if (n <= cap_) return;
+    size_t cap = std::max(n, cap_ * 2);
+    std::unique_ptr<char[]> b(new char[cap]);
+    if (size_) std::memcpy(b.get(), buf_.get(), size_);
+    buf_ = std::move(b);
+    cap_ = cap;
   }
 
   // The region's message for `code` (line_error(code) in file.spl).
@@ -160,7 +176,9 @@ class LineCursor : public NativeIter {
   uint32_t closed_field_;
   std::string path_;  // as messages show it
   Value on_error_;    // code -> message
-  std::string buf_;   // copied bytes: [0, pos_) handed out, [pos_, complete_) whole lines
+  std::unique_ptr<char[]> buf_;  // copied bytes: [0, pos_) handed out, [pos_, complete_)
+  size_t size_ = 0, cap_ = 0;    // whole lines, then the start of the next line
+  bool ascii_ = false;           // [pos_, complete_) is all ASCII
   size_t pos_ = 0;
   size_t complete_ = 0;
   size_t validated_ = 0;  // [0, validated_) checked as UTF-8
