@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <bit>
 #include <cstring>
 
 #include "builtins_util.h"
@@ -239,6 +240,51 @@ M(t_removesuffix) {
   return self;
 }
 M(t_split_whitespace);
+// text.split(c) for a one-byte separator. Short pieces are the common case (words, fields),
+// where a memchr call per piece costs more than the search: the text is read 8 bytes at a
+// time and every separator in the word is taken from one mask. The cuts of a short text are
+// found before the array is made (one allocation for it).
+Value split_on_byte(std::string_view s, char sep) {
+  static_assert(std::endian::native == std::endian::little, "the mask's lowest byte comes first");
+  constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  const uint64_t pattern = 0x0101010101010101ULL * uint8_t(sep);
+  const char* const base = s.data();
+  const size_t n = s.size();
+  std::vector<Value> out;
+  constexpr int kCuts = 32;
+  size_t cut[kCuts];  // separators found and not yet made into pieces
+  int ncut = 0;
+  size_t from = 0;  // start of the first piece not yet made
+  auto flush = [&] {
+    for (int k = 0; k < ncut; k++) {
+      out.push_back(make_str(std::string_view(base + from, cut[k] - from)));
+      from = cut[k] + 1;
+    }
+    ncut = 0;
+  };
+  auto found = [&](size_t at) {
+    if (ncut == kCuts) {
+      if (out.empty()) out.reserve(size_t(kCuts) * 2);
+      flush();
+    }
+    cut[ncut++] = at;
+  };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, base + i, 8);
+    uint64_t x = w ^ pattern;                             // a zero byte where sep is
+    uint64_t m = ~(((x & kLow7) + kLow7) | x | kLow7);  // 0x80 in exactly those bytes
+    for (; m; m &= m - 1) found(i + size_t(__builtin_ctzll(m) >> 3));
+  }
+  for (; i < n; i++)
+    if (base[i] == sep) found(i);
+  if (out.empty()) out.reserve(size_t(ncut) + 1);
+  flush();
+  out.push_back(make_str(std::string_view(base + from, n - from)));
+  return make_array(std::move(out));
+}
+
 M(t_split) {
   want_args(in, a, 0, 1);
   // No separator: words between runs of whitespace (as Python's str.split()).
@@ -250,35 +296,7 @@ M(t_split) {
     for (auto& c : utf8_chars(s)) out.push_back(make_str(c));
     return make_array(std::move(out));
   }
-  if (sep.size() == 1) {  // (the common case: memchr)
-    // The first cuts are found before the array is made, so a short text costs one
-    // allocation for it; a text with more pieces grows the array as it goes.
-    constexpr int kCuts = 32;
-    const char* cut[kCuts];
-    int ncut = 0;
-    const char* p = s.data();
-    const char* e = p + s.size();
-    while (ncut < kCuts) {
-      const void* q = std::memchr(p, sep[0], size_t(e - p));
-      if (!q) break;
-      cut[ncut++] = static_cast<const char*>(q);
-      p = cut[ncut - 1] + 1;
-    }
-    out.reserve(size_t(ncut) + 1);
-    const char* from = s.data();
-    for (int i = 0; i < ncut; i++) {
-      out.push_back(make_str(std::string_view(from, size_t(cut[i] - from))));
-      from = cut[i] + 1;
-    }
-    while (ncut == kCuts) {  // (past kCuts pieces)
-      const void* q = std::memchr(from, sep[0], size_t(e - from));
-      if (!q) break;
-      out.push_back(make_str(std::string_view(from, size_t(static_cast<const char*>(q) - from))));
-      from = static_cast<const char*>(q) + 1;
-    }
-    out.push_back(make_str(std::string_view(from, size_t(e - from))));
-    return make_array(std::move(out));
-  }
+  if (sep.size() == 1) return split_on_byte(s, sep[0]);
   size_t b = 0;
   while (true) {
     size_t p = s.find(sep, b);
