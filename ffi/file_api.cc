@@ -125,7 +125,8 @@ int OpenSync(const char* path, rt::LoadOptions o, spl_handle_t* out) {
 }
 
 // The background load behind spl_submit and spl_submit_fd.
-int Submit(const char* path, const rt::LoadOptions& o, spl_handle_t* out) {
+// inline: a load that can be done at once is done on the calling thread (spl_submit_or_load).
+int Submit(const char* path, const rt::LoadOptions& o, spl_handle_t* out, bool inline_ok = false) {
   if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
   rt::Loader* loader = nullptr;
   if (int rc = GetLoader(&loader)) return rc;
@@ -133,7 +134,10 @@ int Submit(const char* path, const rt::LoadOptions& o, spl_handle_t* out) {
   try {
     auto job = loader->Prepare(path, o, id);
     G().table.Fill(id, job);
-    loader->Start(job);
+    if (inline_ok)
+      loader->StartOrRunIfCached(job);
+    else
+      loader->Start(job);
   } catch (...) {
     G().table.Remove(id);  // nothing was queued: give the id back, then report
     throw;
@@ -330,6 +334,14 @@ int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* o
     rt::LoadOptions o;
     if (int rc = ToOptions(path, opts, &o)) return rc;
     return Submit(path, o, out);
+  });
+}
+
+int spl_submit_or_load(const char* path, const spl_open_options_t* opts, spl_handle_t* out) {
+  return Guarded([&]() -> int {
+    rt::LoadOptions o;
+    if (int rc = ToOptions(path, opts, &o)) return rc;
+    return Submit(path, o, out, true);
   });
 }
 

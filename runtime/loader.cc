@@ -304,6 +304,43 @@ void Loader::StartMany(const std::vector<std::shared_ptr<Job>>& jobs) noexcept {
   }
 }
 
+void Loader::FinishCached(const std::shared_ptr<Job>& job, Result<std::shared_ptr<Region>> r) {
+  if (r.ok()) {
+    std::shared_ptr<Region> region = std::move(r.value());
+    job->strategy_.store(region->strategy(), std::memory_order_relaxed);
+    job->bytes_total_.store(region->size(), std::memory_order_relaxed);
+    job->bytes_done_.store(region->size(), std::memory_order_relaxed);
+    job->Finish(Status::Ok(), std::move(region));
+  } else {
+    job->Finish(r.status(), nullptr);
+  }
+}
+
+bool Loader::StartOrRunIfCached(const std::shared_ptr<Job>& job) {
+  if (job->options_.source || workers_.empty()) {
+    Start(job);
+    return job->is_done();
+  }
+  JobState expected = JobState::kPending;
+  if (!job->state_.compare_exchange_strong(expected, JobState::kLoading,
+                                           std::memory_order_acq_rel)) {
+    return job->is_done();  // (not started yet, so only a cancel can have ended it)
+  }
+  Result<std::shared_ptr<Region>> r = Status::Error(Code::kNotReady);
+  try {
+    r = OpenRegionIfCached(job->path(), job->options_);
+  } catch (...) {
+    r = StatusFromException(job->path());
+  }
+  if (!r.ok() && r.status().code() == Code::kNotReady) {
+    job->state_.store(JobState::kPending, std::memory_order_release);
+    Start(job);  // (never queued before: at the back, as any other)
+    return false;
+  }
+  FinishCached(job, std::move(r));
+  return true;
+}
+
 bool Loader::RunIfCached(const std::shared_ptr<Job>& job) {
   if (job->options_.source || workers_.empty()) return false;
   JobState expected = JobState::kPending;
@@ -355,15 +392,7 @@ bool Loader::RunIfCached(const std::shared_ptr<Job>& job) {
     }
     return job->is_done();
   }
-  if (r.ok()) {
-    std::shared_ptr<Region> region = std::move(r.value());
-    job->strategy_.store(region->strategy(), std::memory_order_relaxed);
-    job->bytes_total_.store(region->size(), std::memory_order_relaxed);
-    job->bytes_done_.store(region->size(), std::memory_order_relaxed);
-    job->Finish(Status::Ok(), std::move(region));
-  } else {
-    job->Finish(r.status(), nullptr);
-  }
+  FinishCached(job, std::move(r));
   return true;
 }
 

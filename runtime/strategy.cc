@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -185,6 +186,33 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
   return region;
 }
 
+namespace {
+
+// Whether every page of [offset, offset + length) of fd is in the page cache, from the
+// cachestat system call (Linux 6.5 and later); false when the kernel cannot say.
+bool AllCached(int fd, uint64_t offset, uint64_t length) {
+#if defined(__NR_cachestat)
+  constexpr long kCachestat = __NR_cachestat;
+#elif defined(__x86_64__) || defined(__aarch64__)
+  constexpr long kCachestat = 451;  // (the same number on every architecture)
+#else
+  constexpr long kCachestat = -1;
+#endif
+  if (kCachestat < 0 || length == 0) return false;
+  struct {
+    uint64_t off, len;
+  } range{offset, length};
+  struct {
+    uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+  } stat{};
+  if (::syscall(kCachestat, fd, &range, &stat, 0) != 0) return false;  // (ENOSYS: older kernel)
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t pages = (offset + length + page - 1) / page - offset / page;
+  return stat.nr_cache >= pages;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<Region>> OpenRegionIfCached(const std::string& path,
                                                    const LoadOptions& options) {
   auto not_now = [&] { return Status::Error(Code::kNotReady, path, "would wait for the disk"); };
@@ -214,8 +242,17 @@ Result<std::shared_ptr<Region>> OpenRegionIfCached(const std::string& path,
   do {
     n = ::preadv2(file.fd.get(), &iov, 1, static_cast<off_t>(options.offset), RWF_NOWAIT);
   } while (n < 0 && errno == EINTR);
-  // EAGAIN: not all cached; EOPNOTSUPP: the file system cannot say. A short read may mean
-  // either, or a file that shrank: the usual load sorts that out.
+  // EAGAIN: not all cached, or a cached page marked to start read-ahead (RWF_NOWAIT refuses
+  // those too, so a file read once sequentially often gives EAGAIN): when cachestat says every
+  // page is cached, a plain read does not wait for the disk. EOPNOTSUPP: the file system
+  // cannot say. A short read may mean either, or a file that shrank: the usual load sorts
+  // that out.
+  if (n < 0 && errno == EAGAIN && AllCached(file.fd.get(), options.offset, length)) {
+    do {
+      n = ::pread(file.fd.get(), buf.get(), static_cast<size_t>(length),
+                  static_cast<off_t>(options.offset));
+    } while (n < 0 && errno == EINTR);
+  }
   if (n < 0 || static_cast<uint64_t>(n) != length) return not_now();
   return Region::FromBuffer(path, file.identity, std::move(buf), length, Strategy::kRead);
 }

@@ -405,15 +405,28 @@ Value Interp::construct(const Value& type, Value* argv, int argc, const Node* si
   }
   for (size_t i = 0; i < obj->fields().size(); i++) {
     if (!obj->fields()[i].is_undef()) continue;
-    if (!st->defaults[i]) {
+    Expr* def = st->defaults[i];
+    if (!def) {
       obj->fields()[i] = Value();
+    } else if (!st->default_values[i].is_undef()) {
+      obj->fields()[i] = st->default_values[i];
     } else if (use_vm_) {
-      obj->fields()[i] = vm_eval_expression(*this, st->module, st->defaults[i]);
+      obj->fields()[i] = vm_eval_expression(*this, st->module, def);
     } else {
       Frame mf;
       mf.module = st->module;
       mf.parent = frame_;
-      obj->fields()[i] = eval(st->defaults[i], mf);
+      obj->fields()[i] = eval(def, mf);
+    }
+    // Kept for next time: a literal's value (texts are immutable once shared), and a unit
+    // enum variant named directly (`None`, `MmapMode::ReadOnly`), which is immutable too.
+    if (def && st->default_values[i].is_undef()) {
+      const Value& v = obj->fields()[i];
+      bool literal = def->kind == EK::Int || def->kind == EK::Float || def->kind == EK::Str ||
+                     def->kind == EK::Bool || def->kind == EK::Nil;
+      bool unit_variant = (def->kind == EK::Name || def->kind == EK::Field) &&
+                          v.is(OK::EnumVal) && v.as<EnumVal>()->payload.is_nil();
+      if (literal || unit_variant) st->default_values[i] = v;
     }
   }
   // A class: __init__(args) runs on the new instance (fields it does not set stay nil).
@@ -890,6 +903,7 @@ Flow exec_declaration(Interp& in, Stmt* s, Frame& f) {
         st->field_index[fd.name] = uint32_t(st->fields.size());
         st->fields.push_back(fd.name);
         st->defaults.push_back(fd.def);
+        st->default_values.push_back(Value::undef());
       }
       add_methods(in, st->methods, d->methods, f, tv);
       st->refresh_init();

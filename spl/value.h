@@ -297,6 +297,9 @@ struct StructType : Obj {
   Module* module = nullptr;
   std::vector<Sym> fields;
   std::vector<Expr*> defaults;  // may be null
+  // A default that is a literal (number, text, bool, nil), evaluated once; undef for the
+  // others, which are evaluated at each construction.
+  std::vector<Value> default_values;
   std::unordered_map<Sym, uint32_t> field_index;
   MethodTable methods;
   const Value* init = nullptr;  // methods["__init__"] (a class), kept by refresh_init()
@@ -305,6 +308,7 @@ struct StructType : Obj {
   void clear_refs() override {
     init = nullptr;
     methods.clear();
+    default_values.clear();
   }
 };
 

@@ -176,6 +176,14 @@ SPL_EXTERN int spl_submit_fd(int fd, const char* name, const spl_open_options_t*
  * starts the loader's threads: SPL_ENOMEM, with nothing queued, when the system refuses every
  * one of them (address-space limit, mappings used up); a later call tries again. */
 SPL_EXTERN int spl_submit(const char* path, const spl_open_options_t* opts, spl_handle_t* out);
+/* As spl_submit, for a host about to wait for the load: when it can be done at once without
+ * waiting for a disk (as spl_file_run_if_cached decides: a small regular file all in the page
+ * cache, an empty file, or a load that fails at once such as a missing file), it is done on
+ * the calling thread and *out is already READY or FAILED; otherwise it is queued as by
+ * spl_submit. A program that opens and waits for files one by one then costs no more than
+ * synchronous opens. */
+SPL_EXTERN int spl_submit_or_load(const char* path, const spl_open_options_t* opts,
+                                  spl_handle_t* out);
 /* Queues `count` background loads with the same options and returns at once: out[i] is the
  * PENDING handle of paths[i]. The batch is handed to the loader's threads together (one lock,
  * one wake-up), which is what makes many small files cheap. All or nothing: on an error
