@@ -424,8 +424,8 @@ Value Interp::construct(const Value& type, Value* argv, int argc, const Node* si
       const Value& v = obj->fields()[i];
       bool literal = def->kind == EK::Int || def->kind == EK::Float || def->kind == EK::Str ||
                      def->kind == EK::Bool || def->kind == EK::Nil;
-      bool unit_variant = (def->kind == EK::Name || def->kind == EK::Field) &&
-                          v.is(OK::EnumVal) && v.as<EnumVal>()->payload.is_nil();
+      bool unit_variant = (def->kind == EK::Name || def->kind == EK::Field) && v.is(OK::EnumVal) &&
+                          v.as<EnumVal>()->payload.is_nil();
       if (literal || unit_variant) st->default_values[i] = v;
     }
   }

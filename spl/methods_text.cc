@@ -3,10 +3,10 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <bit>
 #include <cstring>
 
 #include "builtins_util.h"
@@ -273,7 +273,7 @@ Value split_on_byte(std::string_view s, char sep) {
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     std::memcpy(&w, base + i, 8);
-    uint64_t x = w ^ pattern;                             // a zero byte where sep is
+    uint64_t x = w ^ pattern;                           // a zero byte where sep is
     uint64_t m = ~(((x & kLow7) + kLow7) | x | kLow7);  // 0x80 in exactly those bytes
     for (; m; m &= m - 1) found(i + size_t(__builtin_ctzll(m) >> 3));
   }

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <new>
 
 #include "ast.h"
@@ -128,7 +128,6 @@ Str* Str::make(std::string_view s, size_t capacity) {
   t->chars[s.size()] = 0;
   return t;
 }
-
 
 size_t Str::char_count() const {
   if (nchars == kUnknownChars) nchars = uint32_t(utf8_length(view()));

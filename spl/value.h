@@ -207,11 +207,11 @@ static_assert(sizeof(Value) == 8, "a Value is 8 bytes");
 struct Str : Obj {
   bool literal = false;  // owned by a string literal of the program: never changed in place
   uint32_t len = 0;
-  uint32_t cap = 0;         // bytes available for chars (the NUL comes after)
+  uint32_t cap = 0;                         // bytes available for chars (the NUL comes after)
   mutable uint32_t nchars = kUnknownChars;  // cached character count; reset with hash
   mutable size_t hash = 0;  // cached hash (0: not computed); reset when the text changes
   static constexpr uint32_t kUnknownChars = UINT32_MAX;
-  char chars[];             // NOLINT (flexible array member, a GNU extension)
+  char chars[];  // NOLINT (flexible array member, a GNU extension)
 
   size_t alloc_bytes() const override { return sizeof(Str) + cap + 1; }
   std::string_view view() const { return {chars, len}; }

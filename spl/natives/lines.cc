@@ -139,7 +139,8 @@ class LineCursor : public NativeIter {
     }
     auto* bytes = reinterpret_cast<const unsigned char*>(buf_.get());
     bool ascii = true;
-    size_t bad = validated_ + first_invalid_utf8(bytes + validated_, complete_ - validated_, &ascii);
+    size_t bad =
+        validated_ + first_invalid_utf8(bytes + validated_, complete_ - validated_, &ascii);
     ascii_ = ascii;
     if (bad < complete_) {
       uint64_t at = next_off_ - size_ + bad;
@@ -174,8 +175,8 @@ class LineCursor : public NativeIter {
   uint64_t end_;
   Value region_;  // the MmapRegion (its `closed` field is checked on every step)
   uint32_t closed_field_;
-  std::string path_;  // as messages show it
-  Value on_error_;    // code -> message
+  std::string path_;             // as messages show it
+  Value on_error_;               // code -> message
   std::unique_ptr<char[]> buf_;  // copied bytes: [0, pos_) handed out, [pos_, complete_)
   size_t size_ = 0, cap_ = 0;    // whole lines, then the start of the next line
   bool ascii_ = false;           // [pos_, complete_) is all ASCII

@@ -423,3 +423,42 @@ TEST(FileAbi, RunIfCachedEndsALoadAtOnceOrSaysItRuns) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(FileAbi, SubmitOrLoadEndsACachedSmallFileBeforeReturning) {
+  TempDir dir;
+  // A file just written is in the page cache (its pages are dirty, never marked for
+  // read-ahead): below mmap_threshold it is read on the calling thread.
+  std::string small = dir.Write("small", "12345");
+  spl_handle_t h = 0;
+  ASSERT_EQ(spl_submit_or_load(small.c_str(), nullptr, &h), 0);
+  EXPECT_EQ(spl_file_state(h), SPL_STATE_READY);
+  uint64_t len = 0;
+  ASSERT_EQ(spl_region_len(h, &len), 0);
+  EXPECT_EQ(len, 5u);
+  char buf[5];
+  ASSERT_EQ(spl_scan_copy(h, 0, 5, buf), 0);
+  EXPECT_EQ(std::string(buf, 5), "12345");
+  EXPECT_EQ(spl_file_close(h), 0);
+
+  // A load that fails at once fails before returning too, with its error.
+  ASSERT_EQ(spl_submit_or_load(dir.Join("missing").c_str(), nullptr, &h), 0);
+  EXPECT_EQ(spl_file_state(h), SPL_STATE_FAILED);
+  EXPECT_EQ(spl_file_result(h), SPL_ENOENT);
+  EXPECT_EQ(spl_file_close(h), 0);
+
+  // What would be mapped goes to the loader threads as spl_submit sends it.
+  spl_open_options_t mapped;
+  spl_open_options_init(&mapped);
+  mapped.mmap_threshold = 1;
+  ASSERT_EQ(spl_submit_or_load(small.c_str(), &mapped, &h), 0);
+  ASSERT_EQ(spl_file_wait(h, -1), 0);
+  EXPECT_EQ(spl_file_strategy(h), SPL_STRATEGY_MMAP);
+  EXPECT_EQ(spl_file_close(h), 0);
+
+  EXPECT_EQ(spl_submit_or_load(nullptr, nullptr, &h), SPL_EINVAL);
+  EXPECT_EQ(spl_submit_or_load(small.c_str(), nullptr, nullptr), SPL_EINVAL);
+}
+
+}  // namespace
