@@ -117,6 +117,10 @@ Result<std::shared_ptr<Region>> Region::Map(int fd, std::string path, FileIdenti
   void* base = ::mmap(nullptr, map_length, prot, flags, fd, static_cast<off_t>(aligned));
   if (base == MAP_FAILED) {
     int err = errno;
+    if (err == ENODEV) {  // (e.g. a sysfs file, whose size says it is a regular one)
+      return Status::Error(Code::kIoError, path,
+                           "mmap: its file system cannot map it (No such device)", err);
+    }
     Status s = Status::FromErrno(err, path, "mmap");
     if (s.code() == Code::kInvalidArgument || s.code() == Code::kIoError) {
       return Status::Error(Code::kIoError, path, fmt::format("mmap: {}", std::strerror(err)), err);

@@ -12,7 +12,8 @@
 namespace spl {
 
 SourceFile::SourceFile(std::string p, std::string t) : path(std::move(p)), text(std::move(t)) {
-  line_starts.push_back(0);
+  // A UTF-8 byte order mark is not part of the first line: columns count from after it.
+  line_starts.push_back(text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0);
   for (uint32_t i = 0; i < text.size(); i++)
     if (text[i] == '\n') line_starts.push_back(i + 1);
 }
@@ -22,7 +23,7 @@ void SourceFile::line_col(uint32_t off, int* line, int* col) const {
   int idx = int(it - line_starts.begin()) - 1;
   if (idx < 0) idx = 0;
   *line = idx + 1;
-  *col = int(off - line_starts[idx]) + 1;
+  *col = off < line_starts[idx] ? 1 : int(off - line_starts[idx]) + 1;
 }
 
 std::string_view SourceFile::line_text(int line) const {

@@ -322,9 +322,10 @@ Value rt_path_remove_tree(NativeCall& c) {
   std::string p;
   Value err;
   if (!path_arg(c, 0, p, err)) return err;
-  if (p[0] != '/') return c.fail("rt_path_remove_tree: refusing a relative path: " + p);
+  if (p[0] != '/')
+    return c.err(c.text("EINVAL: remove needs an absolute path, not a relative one: " + shown(p)));
   if (p.find_first_not_of('/') == std::string::npos)
-    return c.fail("rt_path_remove_tree: refusing to remove /");
+    return c.err(c.text("EINVAL: refusing to remove /"));
   struct stat st;  // before trailing slashes go: "file/" is ENOTDIR, as for unlink
   if (lstat(p.c_str(), &st) != 0) return errno_err(c, errno, p);
   while (p.size() > 1 && p.back() == '/') p.pop_back();

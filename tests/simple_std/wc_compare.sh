@@ -102,6 +102,8 @@ check_stdin empty.txt
 check_stdin /dev/null
 check_stdin /dev/null -
 check_stdin big.txt
+check_stdin .  # a directory as standard input: GNU names it 'standard input' in the message
+check_stdin . -
 check_pipe utf8.txt
 check_pipe utf8.txt -
 check_pipe utf8.txt -c

@@ -222,7 +222,7 @@ SPL_EXTERN int spl_file_prefault_method(spl_handle_t h);
 /* Releases the handle: cancels a running load, unmaps a region. The id becomes stale. */
 SPL_EXTERN int spl_file_close(spl_handle_t h);
 /* How many handles are open (not closed) in the process: for hosts checking that they release
- * what they load. */
+ * what they load. 0 when the library cannot even set up its state (no memory). */
 SPL_EXTERN uint64_t spl_handle_count(void);
 
 /* Region access. REQUIRES: the handle is READY (else SPL_ENOTREADY or the load's error). */
