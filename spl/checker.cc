@@ -240,18 +240,37 @@ class CallChecker {
     return it == decls_.end() ? nullptr : it->second;
   }
 
+  // A call of a known function or constructor: its arguments against the declaration.
+  template <class CallNode>
+  void check_call(CallNode* c, Stmt* d) {
+    if (!d || c->has_spread) return;
+    if (d->kind == SK::Fn) {
+      auto* f = static_cast<FnDecl*>(d);
+      if (!f->is_extern && f->decorators.empty()) check_fn_args(c, f, sym_name(f->name));
+    } else {
+      check_constructor(c, static_cast<StructDecl*>(d));
+    }
+  }
+
+  // `mod.f(...)` where mod names an imported module: the declaration of its item f.
+  Stmt* module_item_decl(MethodCallExpr* c) {
+    if (c->object->kind != EK::Name) return nullptr;
+    auto* n = static_cast<NameExpr*>(c->object);
+    if (n->ref != RefKind::Global || !n->slot || !n->slot->is(OK::Module)) return nullptr;
+    Module* mod = n->slot->as<Module>();
+    auto it = mod->names.find(c->method);
+    if (it == mod->names.end()) return nullptr;
+    auto d = decls_.find(it->second);
+    return d == decls_.end() ? nullptr : d->second;
+  }
+
   void visit(Expr* e) {
     if (e->kind == EK::Call) {
       auto* c = static_cast<CallExpr*>(e);
-      if (c->has_spread) return;
-      Stmt* d = decl_of(c->callee);
-      if (!d) return;
-      if (d->kind == SK::Fn) {
-        auto* f = static_cast<FnDecl*>(d);
-        if (!f->is_extern && f->decorators.empty()) check_fn_args(c, f, sym_name(f->name));
-      } else {
-        check_constructor(c, static_cast<StructDecl*>(d));
-      }
+      check_call(c, decl_of(c->callee));
+    } else if (e->kind == EK::MethodCall) {
+      auto* c = static_cast<MethodCallExpr*>(e);
+      check_call(c, module_item_decl(c));
     } else if (e->kind == EK::StructLit) {
       auto* s = static_cast<StructLitExpr*>(e);
       Stmt* d = decl_of(s->type);
@@ -283,7 +302,8 @@ class CallChecker {
           /*warning=*/true);
   }
 
-  void check_constructor(CallExpr* c, StructDecl* d) {
+  template <class CallNode>
+  void check_constructor(CallNode* c, StructDecl* d) {
     if (FnDecl* init = init_of(d)) {
       check_fn_args(c, init, sym_name(d->name));
       return;
@@ -300,7 +320,8 @@ class CallChecker {
                         " but " + std::to_string(positional) + " values were given");
   }
 
-  void check_fn_args(CallExpr* c, FnDecl* f, const std::string& name) {
+  template <class CallNode>
+  void check_fn_args(CallNode* c, FnDecl* f, const std::string& name) {
     size_t np = f->params.size();
     bool variadic = np && f->params.back().variadic;
     size_t fixed = variadic ? np - 1 : np;

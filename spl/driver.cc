@@ -273,7 +273,7 @@ static bool is_help_flag(const char* a) {
 
 static int dispatch(int argc, char** argv) {
   if (argc < 2) {
-    std::fputs(kHelp, stderr);
+    std::fputs("error: no command given\nrun 'spl --help' for the list of commands\n", stderr);
     return 2;
   }
   std::string cmd = argv[1];
@@ -287,7 +287,7 @@ static int dispatch(int argc, char** argv) {
   }
   if (cmd == "run") {
     if (argc >= 3 && is_help_flag(argv[2])) {
-      std::printf("%s\n\nRuns a Simple program; sys_get_args() gives [FILE, ARGS...].\n%s",
+      std::printf("%s\n\nRuns a Simple program; sys_get_args() gives [FILE, ARGS...].\n\n%s",
                   kRunUsage, kHelp);
       return 0;
     }
@@ -307,6 +307,9 @@ static int dispatch(int argc, char** argv) {
       return 0;
     }
     if (argc < 3) return usage_error("'spl check' needs a FILE or folder", kCheckUsage);
+    for (int i = 2; i < argc; i++)  // (a file whose name starts with '-': ./-name)
+      if (argv[i][0] == '-' && argv[i][1] != 0)
+        return usage_error(std::string("unknown option '") + argv[i] + "'", kCheckUsage);
     return cmd_check(std::vector<std::string>(argv + 2, argv + argc));
   }
   if (cmd == "test") {

@@ -1165,8 +1165,8 @@ Stmt* Parser::parse_export() {
   if (at(Tok::KwUse) || at(Tok::KwImport)) return parse_use(true);
   ExportStmt* e = at_off(a_.make<ExportStmt>(), off);
   if (accept(Tok::Star)) e->glob = true;  // export * [from mod]
-  if (at(Tok::LBrace)) advance();
-  while (at(Tok::Ident)) {
+  if (!e->glob && at(Tok::LBrace)) advance();
+  while (!e->glob && at(Tok::Ident)) {  // (after `*` comes `from`, not names)
     ImportItem it;
     it.off = cur().offset;
     it.name = intern(advance().text);
@@ -1175,7 +1175,7 @@ Stmt* Parser::parse_export() {
     e->names.push_back(it);
     if (!accept(Tok::Comma)) break;
   }
-  accept(Tok::RBrace);
+  if (!e->glob) accept(Tok::RBrace);
   if (at_ident("from")) {
     advance();
     bool glob;

@@ -1,6 +1,9 @@
 // The `spl` command: exit codes for usage errors, missing files, check and test.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "driver.h"
 #include "test_util.h"
 
@@ -15,12 +18,65 @@ int run_cli(std::vector<std::string> args) {
   return spl_main(int(argv.size()), argv.data());
 }
 
+// stderr of one `spl ARGS...` run, and its exit status.
+std::pair<std::string, int> run_cli_err(std::vector<std::string> args) {
+  test::CaptureFd err(2);
+  int rc = run_cli(std::move(args));
+  return {err.finish(), rc};
+}
+
 TEST(Cli, UsageErrorsExitWith2) {
   EXPECT_EQ(run_cli({}), 2);
   EXPECT_EQ(run_cli({"frobnicate"}), 2);
   EXPECT_EQ(run_cli({"run"}), 2);
   EXPECT_EQ(run_cli({"check"}), 2);
   EXPECT_EQ(run_cli({"test", "/nonexistent/folder"}), 2);
+}
+
+TEST(Cli, UsageErrorsSayTheErrorFirstThenAOneLineHint) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{}, "error: no command given\nrun 'spl --help' for the list of commands\n"},
+      {{"frobnicate"},
+       "error: unknown command 'frobnicate'\nrun 'spl --help' for the list of commands\n"},
+      {{"run"},
+       "error: 'spl run' needs a FILE\nusage: spl run FILE [ARGS...] | spl run --dump FILE   "
+       "(spl --help for more)\n"},
+      {{"check", "--bogus", "x.spl"},
+       "error: unknown option '--bogus'\nusage: spl check PATH...   (spl --help for more)\n"},
+      {{"test", "--bogus"},
+       "error: unknown option '--bogus'\nusage: spl test [-k TEXT] [PATH...]   (spl --help for "
+       "more)\n"},
+  };
+  for (const auto& [args, want] : cases) {
+    auto [err, rc] = run_cli_err(args);
+    EXPECT_EQ(rc, 2) << err;
+    EXPECT_EQ(err, want);
+  }
+}
+
+TEST(Cli, RunHelpShowsRunThenTheCommands) {
+  test::CaptureFd out(1);
+  EXPECT_EQ(run_cli({"run", "--help"}), 0);
+  std::string help = out.finish();
+  EXPECT_EQ(help.rfind("usage: spl run FILE [ARGS...] | spl run --dump FILE\n\nRuns a Simple "
+                       "program; sys_get_args() gives [FILE, ARGS...].\n\nusage: spl <command>",
+                       0),
+            0u)
+      << help;
+}
+
+TEST(Cli, TestFindsSpecsInSubfolders) {
+  std::string a = test::write_temp("it \"top\":\n    expect 1 == 1\n", "a_spec.spl");
+  std::string dir = a.substr(0, a.rfind('/'));
+  std::filesystem::create_directories(dir + "/sub/deeper");
+  std::ofstream(dir + "/sub/deeper/b_spec.spl") << "it \"deep\":\n    expect 1 == 2\n";
+  std::ofstream(dir + "/sub/helper.spl") << "this is not valid Simple\n";
+  test::CaptureFd out(1);
+  EXPECT_EQ(run_cli({"test", dir}), 1) << "the deep spec's failure counts";
+  std::string text = out.finish();
+  EXPECT_NE(text.find("top"), std::string::npos) << text;
+  EXPECT_NE(text.find("deep"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 passed, 1 failed"), std::string::npos) << text;
 }
 
 TEST(Cli, VersionAndHelp) {
@@ -40,13 +96,20 @@ TEST(Cli, VersionAndHelp) {
   }
 }
 
-TEST(Cli, RunMissingFileIsAProgramError) { EXPECT_EQ(run_cli({"run", "/nonexistent/x.spl"}), 1); }
+TEST(Cli, RunMissingFileIsAProgramError) {
+  auto [err, rc] = run_cli_err({"run", "/nonexistent/x.spl"});
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("/nonexistent/x.spl"), std::string::npos) << err;
+  EXPECT_NE(err.find("No such file"), std::string::npos) << err;
+}
 
 TEST(Cli, CheckDoesNotRun) {
   std::string ok = test::write_temp("sys_exit(7)\n");
   EXPECT_EQ(run_cli({"check", ok}), 0);
   std::string bad = test::write_temp("print(nope)\n");
-  EXPECT_EQ(run_cli({"check", bad}), 1);
+  auto [err, rc] = run_cli_err({"check", bad});
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find(bad + ":1:7: error: unknown name 'nope'"), std::string::npos) << err;
 }
 
 TEST(Cli, RunPassesArgsAndExitCode) {

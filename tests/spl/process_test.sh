@@ -165,6 +165,26 @@ module_resolution)
   "$spl" run "$tmp/plain/bad.spl" >/dev/null 2>"$tmp/err"; expect_code 1 $? "no upstream tree"
   expect_err "cannot find module 'core.greet'"
   ;;
+exports)
+  # `export *` (every top-level name, the default made explicit), `export * from m` (all
+  # that m makes visible, passed on) and `export a as b from m`, through a chain of modules.
+  mkdir -p "$tmp/ex"
+  printf 'fn a():\n    1\nfn b():\n    2\n' >"$tmp/ex/m.spl"
+  printf 'export * from m\nexport a as first from m\nexport *\nfn c():\n    3\n' >"$tmp/ex/mid.spl"
+  printf 'use mid.*\nprint(a() + b() + c(), first())\n' >"$tmp/ex/prog.spl"
+  "$spl" run "$tmp/ex/prog.spl" >"$tmp/out" 2>"$tmp/err"; expect_code 0 $? "export chain"
+  grep -qx "6 1" "$tmp/out" || fail "export chain: $(cat "$tmp/out") $(cat "$tmp/err")"
+  "$spl" check "$tmp/ex/prog.spl" >"$tmp/out" 2>"$tmp/err"; expect_code 0 $? "export chain check"
+  # spl check knows the functions and structs of imported modules, also called as mod.f(...).
+  printf 'fn f(a):\n    a\nstruct Q:\n    x: i64\n' >"$tmp/ex/m2.spl"
+  printf 'use m2\nfn main():\n    print(m2.f(1, 2))\n    print(m2.Q(1, 2))\n' >"$tmp/ex/calls.spl"
+  "$spl" check "$tmp/ex/calls.spl" >/dev/null 2>"$tmp/err"; expect_code 1 $? "module calls"
+  expect_err "calls.spl:3:14: error: 'f' takes 1 argument but 2 were given"
+  expect_err "calls.spl:4:14: error: 'Q' has 1 field but 2 values were given"
+  printf 'export * from nowhere\n' >"$tmp/ex/bad.spl"
+  "$spl" check "$tmp/ex/bad.spl" >/dev/null 2>"$tmp/err"; expect_code 1 $? "export from missing"
+  expect_err "cannot find module 'nowhere'"
+  ;;
 *)
   fail "unknown case"
   ;;
