@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -345,6 +346,10 @@ static int dispatch(int argc, char** argv) {
 
 int spl_main(int argc, char** argv) {
   reopen_closed_std_fds();
+  // Blocks of 1 MiB and more are mapped on their own and unmapped when freed. glibc would
+  // otherwise raise this threshold after the first such free, and then the old buffers of a
+  // growing array (4, 8, 16 MiB...) stay in the heap as holes the process keeps.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   if (!isatty(1)) std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
   int code;
   try {

@@ -130,8 +130,10 @@ Str* Str::make(std::string_view s, size_t capacity) {
 }
 
 size_t Str::char_count() const {
-  if (nchars == kUnknownChars) nchars = uint32_t(utf8_length(view()));
-  return nchars;
+  if (ascii == kAscii) return len;
+  size_t n = utf8_length(view());
+  ascii = n == len ? kAscii : kNotAscii;
+  return n;
 }
 
 Value make_str(std::string_view s) {
@@ -181,7 +183,7 @@ void str_append(Value& v, std::string_view t) {
     s->len = uint32_t(need);
     s->chars[need] = 0;
     s->hash = 0;
-    s->nchars = Str::kUnknownChars;
+    s->ascii = Str::kUnknown;
     return;
   }
   // Room to grow: repeated appends (a loop building a text) cost amortized linear time.
@@ -199,7 +201,7 @@ void str_truncate(Value& v, size_t n) {
     s->len = uint32_t(n);
     s->chars[n] = 0;
     s->hash = 0;
-    s->nchars = Str::kUnknownChars;
+    s->ascii = Str::kUnknown;
     return;
   }
   v = make_str(s->view().substr(0, n));

@@ -206,12 +206,14 @@ static_assert(sizeof(Value) == 8, "a Value is 8 bytes");
 // place: appending past its capacity makes a bigger Str (str_append).
 struct Str : Obj {
   bool literal = false;  // owned by a string literal of the program: never changed in place
+  // Whether the bytes are all ASCII (then the character count is len): kUnknown until
+  // counted, reset with hash. (In the header's padding: a Str header stays 32 bytes.)
+  enum : uint8_t { kUnknown, kAscii, kNotAscii };
+  mutable uint8_t ascii = kUnknown;
   uint32_t len = 0;
-  uint32_t cap = 0;                         // bytes available for chars (the NUL comes after)
-  mutable uint32_t nchars = kUnknownChars;  // cached character count; reset with hash
+  uint32_t cap = 0;         // bytes available for chars (the NUL comes after)
   mutable size_t hash = 0;  // cached hash (0: not computed); reset when the text changes
-  static constexpr uint32_t kUnknownChars = UINT32_MAX;
-  char chars[];  // NOLINT (flexible array member, a GNU extension)
+  char chars[];             // NOLINT (flexible array member, a GNU extension)
 
   size_t alloc_bytes() const override { return sizeof(Str) + cap + 1; }
   std::string_view view() const { return {chars, len}; }
@@ -222,8 +224,8 @@ struct Str : Obj {
   // A new text holding `s`, with room for at least `capacity` bytes.
   static Str* make(std::string_view s, size_t capacity = 0);
   // The text is known to be all ASCII (its character count is its length).
-  void set_ascii() const { nchars = len; }
-  // Characters (UTF-8 code points), counted once and cached.
+  void set_ascii() const { ascii = kAscii; }
+  // Characters (UTF-8 code points): len for an all-ASCII text (found out once), else counted.
   size_t char_count() const;
 
  private:
