@@ -1,6 +1,7 @@
 // Methods on arrays, dicts, tuples and ranges (docs/language.md, "Methods of builtin types").
 // Arrays and dicts are shared references: mutators change the receiver in place.
 #include <algorithm>
+#include <cstring>
 
 #include "builtins_util.h"
 #include "ops.h"
@@ -214,13 +215,33 @@ M(a_join) {
       total += shown.back().size();
     }
   }
-  Value out(Str::make({}, total));
+  Str* o = Str::make({}, total);
+  Value out(o);
+  char* w = o->chars;
+  bool ascii = true;  // every piece and the separator known to be ASCII
+  for (char ch : sep) ascii = ascii && uint8_t(ch) < 0x80;
   size_t next_shown = 0;
   for (size_t i = 0; i < items->size(); i++) {
-    if (i) str_append(out, sep);
+    if (i && !sep.empty()) {
+      std::memcpy(w, sep.data(), sep.size());
+      w += sep.size();
+    }
     const Value& v = (*items)[i];
-    str_append(out, v.is(OK::Str) ? v.as<Str>()->view() : std::string_view(shown[next_shown++]));
+    std::string_view piece;
+    if (v.is(OK::Str)) {
+      Str* t = v.as<Str>();
+      piece = t->view();
+      ascii = ascii && t->ascii == Str::kAscii;
+    } else {
+      piece = shown[next_shown++];
+      ascii = false;
+    }
+    if (!piece.empty()) std::memcpy(w, piece.data(), piece.size());
+    w += piece.size();
   }
+  o->len = uint32_t(total);
+  o->chars[total] = 0;
+  if (ascii) o->set_ascii();  // (every piece was known to be ASCII)
   return out;
 }
 M(a_sum) {
