@@ -549,11 +549,11 @@ int spl_scan_count(spl_handle_t h, uint64_t offset, uint64_t length, const void*
     if (prep == 0 && needle_len != 0 && !HasNewline(needle, needle_len)) {
       // A match cannot straddle the end of a line-aligned chunk (it would hold the '\n').
       std::vector<uint64_t> parts(run.count, 0);
-      int rc = ToCode(run.region->ReadChunked(offset, length, PlanFor(needle_len > 1, run.chunk),
-                                              [&](size_t i, const uint8_t* p, size_t n) {
-                                                parts[i] =
-                                                    spl::rt::scan::Count(p, n, nd, needle_len);
-                                              }));
+      int rc =
+          ToCode(run.region->ReadChunked(offset, length, PlanFor(needle_len > 1, run.chunk),
+                                         [&](size_t i, const uint8_t* p, size_t n, uint64_t pos) {
+                                           parts[i] = spl::rt::scan::Count(p, n, nd, needle_len);
+                                         }));
       if (rc == 0) {
         uint64_t total = 0;
         for (uint64_t v : parts) total += v;
@@ -590,12 +590,11 @@ int spl_scan_find(spl_handle_t h, uint64_t offset, uint64_t length, uint64_t fro
       std::atomic<size_t> first{SIZE_MAX};
       rt::ChunkPlan plan = PlanFor(needle_len > 1, run.chunk);
       plan.stop_after = &first;
-      const uint8_t* base = run.region->unsafe_data();
-      int rc = ToCode(
-          run.region->ReadChunked(from, rest, plan, [&](size_t i, const uint8_t* p, size_t n) {
+      int rc = ToCode(run.region->ReadChunked(
+          from, rest, plan, [&](size_t i, const uint8_t* p, size_t n, uint64_t pos) {
             size_t at = spl::rt::scan::Find(p, n, nd, needle_len, 0);
             if (at == spl::rt::scan::kNotFound) return;
-            hits[i] = static_cast<int64_t>((p - base) + at);
+            hits[i] = static_cast<int64_t>(pos + at);
             size_t seen = first.load(std::memory_order_relaxed);
             while (i < seen && !first.compare_exchange_weak(seen, i, std::memory_order_release)) {
             }
@@ -628,10 +627,11 @@ int spl_scan_count_lines(spl_handle_t h, uint64_t offset, uint64_t length, uint6
     if (prep < 0) return prep;
     if (prep == 0) {
       std::vector<uint64_t> parts(run.count, 0);
-      int rc = ToCode(run.region->ReadChunked(offset, length, PlanFor(false, run.chunk),
-                                              [&](size_t i, const uint8_t* p, size_t n) {
-                                                parts[i] = spl::rt::scan::CountLines(p, n);
-                                              }));
+      int rc =
+          ToCode(run.region->ReadChunked(offset, length, PlanFor(false, run.chunk),
+                                         [&](size_t i, const uint8_t* p, size_t n, uint64_t pos) {
+                                           parts[i] = spl::rt::scan::CountLines(p, n);
+                                         }));
       if (rc == 0) {
         uint64_t total = 0;
         for (uint64_t v : parts) total += v;
@@ -659,12 +659,11 @@ int spl_scan_validate_utf8(spl_handle_t h, uint64_t offset, uint64_t length, uin
       std::atomic<size_t> first{SIZE_MAX};
       rt::ChunkPlan plan = PlanFor(true, run.chunk);
       plan.stop_after = &first;
-      const uint8_t* base = run.region->unsafe_data();
-      int rc = ToCode(
-          run.region->ReadChunked(offset, length, plan, [&](size_t i, const uint8_t* p, size_t n) {
+      int rc = ToCode(run.region->ReadChunked(
+          offset, length, plan, [&](size_t i, const uint8_t* p, size_t n, uint64_t pos) {
             size_t at = spl::rt::scan::ValidateUtf8(p, n);
             if (at == spl::rt::scan::kValid) return;
-            first_bad[i] = static_cast<uint64_t>((p - base) + at) - offset;
+            first_bad[i] = pos + at - offset;
             size_t seen = first.load(std::memory_order_relaxed);
             while (i < seen && !first.compare_exchange_weak(seen, i, std::memory_order_release)) {
             }
@@ -698,10 +697,11 @@ int spl_scan_wc(spl_handle_t h, uint64_t offset, uint64_t length, spl_wc_counts_
       // Line-aligned chunks: a '\n' ends every word and no character holds one, so the
       // counts of the chunks add up to those of the whole.
       std::vector<spl::rt::scan::WcCounts> parts(run.count);
-      int rc = ToCode(run.region->ReadChunked(offset, length, PlanFor(true, run.chunk),
-                                              [&](size_t i, const uint8_t* p, size_t n) {
-                                                parts[i] = spl::rt::scan::WordCount(p, n);
-                                              }));
+      int rc =
+          ToCode(run.region->ReadChunked(offset, length, PlanFor(true, run.chunk),
+                                         [&](size_t i, const uint8_t* p, size_t n, uint64_t pos) {
+                                           parts[i] = spl::rt::scan::WordCount(p, n);
+                                         }));
       if (rc != 0) return rc;
       for (const auto& part : parts) {
         c.lines += part.lines;
@@ -791,11 +791,10 @@ int spl_scan_find_lines(spl_handle_t h, uint64_t offset, uint64_t length, const 
     const size_t count = prep == 0 ? run.count : 1;
     std::vector<Part> parts(count);
     for (auto& part : parts) part.hits.resize(256);
-    const uint8_t* base = region->unsafe_data();
-    auto body = [&](size_t i, const uint8_t* p, size_t n) {
+    auto body = [&](size_t i, const uint8_t* p, size_t n, uint64_t pos) {
       Part& part = parts[i];
       part.used = 0;
-      part.base = static_cast<uint64_t>(p - base);
+      part.base = pos;
       part.selected = 0;
       rt::FindLinesState st;
       while (st.pos < n) {
@@ -821,7 +820,8 @@ int spl_scan_find_lines(spl_handle_t h, uint64_t offset, uint64_t length, const 
     if (count > 1) {
       rc = ToCode(region->ReadChunked(offset, length, PlanFor(true, run.chunk), body));
     } else {
-      rc = ToCode(region->Read(offset, length, [&](const uint8_t* p, size_t n) { body(0, p, n); }));
+      rc = ToCode(
+          region->Read(offset, length, [&](const uint8_t* p, size_t n) { body(0, p, n, offset); }));
     }
     if (rc != 0) return rc;
     std::vector<spl_line_match_t> batch;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -63,7 +64,7 @@ void Region::DropScanned(uint64_t offset, uint64_t length) const {
 
 Status Region::ReadChunked(
     uint64_t offset, uint64_t length, const ChunkPlan& plan,
-    const std::function<void(size_t i, const uint8_t* p, size_t n)>& body) const {
+    const std::function<void(size_t i, const uint8_t* p, size_t n, uint64_t at)>& body) const {
   std::shared_lock lock(mu_);
   Status s = CheckRange(offset, length);
   if (!s.ok()) return s;
@@ -89,6 +90,55 @@ Status Region::ReadChunked(
     return b;
   };
 
+  // A region that streams through its memory window (drop-behind) is read with pread into
+  // buffers reused from chunk to chunk, not through the mapping: touching a mapping costs a
+  // page fault per page, a copy into a buffer already faulted in costs far less, and the
+  // pages read leave the page cache right after (POSIX_FADV_DONTNEED), as they would below.
+  const bool streamed = mapped && drop_behind_ && drop_fd_.get() >= 0;
+  std::mutex pool_mu;
+  std::vector<std::vector<uint8_t>> pool;  // buffers not in use (one per chunk in flight)
+  auto read_streamed = [&](size_t i, uint64_t raw_a, uint64_t raw_b) -> Status {
+    // Advice two chunks on: the kernel reads them while this one is scanned.
+    const uint64_t ahead = raw_a + 2 * chunk;
+    if (ahead < end) {
+      ::posix_fadvise(drop_fd_.get(), static_cast<off_t>(file_offset_ + ahead),
+                      static_cast<off_t>(std::min(chunk, end - ahead)), POSIX_FADV_WILLNEED);
+    }
+    uint64_t a = raw_a, b = raw_b;
+    if (plan.line_aligned) {
+      // (the boundaries read a line's worth of the mapping: under the guard)
+      Status g = guard::Run(path_, [&] {
+        a = boundary(i);
+        b = boundary(i + 1);
+      });
+      if (!g.ok()) return g;
+      if (b < a) b = a;
+    }
+    std::vector<uint8_t> buf;
+    {
+      std::lock_guard l(pool_mu);
+      if (!pool.empty()) {
+        buf = std::move(pool.back());
+        pool.pop_back();
+      }
+    }
+    const size_t n = static_cast<size_t>(b - a);
+    if (buf.size() < n) buf.resize(n);
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::pread(drop_fd_.get(), buf.data() + got, n - got,
+                          static_cast<off_t>(file_offset_ + a + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return Status::FromErrno(errno, path_, "pread");
+      if (r == 0) return Status::Error(Code::kTruncated, path_, "file shorter than its mapping");
+      got += static_cast<size_t>(r);
+    }
+    body(i, buf.data(), n, a);
+    std::lock_guard l(pool_mu);
+    pool.push_back(std::move(buf));
+    return Status::Ok();
+  };
+
   auto run = [&](size_t i) {
     if (plan.stop_after != nullptr && i > plan.stop_after->load(std::memory_order_acquire)) {
       return;
@@ -96,7 +146,9 @@ Status Region::ReadChunked(
     const uint64_t raw_a = offset + static_cast<uint64_t>(i) * chunk;
     const uint64_t raw_b = std::min(raw_a + chunk, end);
     Status st;
-    if (mapped && raw_b > raw_a) {
+    if (streamed) {
+      st = read_streamed(i, raw_a, raw_b);
+    } else if (mapped && raw_b > raw_a) {
       // Read-ahead two chunks on (asynchronous), then this chunk now (the disk read of a cold
       // file happens here, on as many threads as there are chunks in flight).
       const uint64_t ahead = raw_a + 2 * chunk;
@@ -109,7 +161,7 @@ Status Region::ReadChunked(
       uintptr_t b = reinterpret_cast<uintptr_t>(data + raw_b);
       st = PrefaultMapped(reinterpret_cast<const uint8_t*>(a), b - a, path_, false, nullptr);
     }
-    if (st.ok()) {
+    if (st.ok() && !streamed) {
       auto scan = [&] {
         uint64_t a = raw_a, b = raw_b;
         if (plan.line_aligned) {
@@ -117,7 +169,7 @@ Status Region::ReadChunked(
           b = boundary(i + 1);
           if (b < a) b = a;
         }
-        body(i, data + a, static_cast<size_t>(b - a));
+        body(i, data + a, static_cast<size_t>(b - a), a);
       };
       if (mapped) {
         st = guard::Run(path_, scan);
@@ -144,8 +196,8 @@ Status Region::ReadChunked(
     // read again: only files with lines longer than a chunk pay that), and give every other
     // chunk an empty range, so results kept per chunk come out right.
     auto whole = [&] {
-      body(0, data + offset, static_cast<size_t>(length));
-      for (size_t i = 1; i < count; ++i) body(i, data + end, 0);
+      body(0, data + offset, static_cast<size_t>(length), offset);
+      for (size_t i = 1; i < count; ++i) body(i, data + end, 0, end);
     };
     Status st;
     if (mapped) {

@@ -88,7 +88,10 @@ class Region {
   }
 
   // A scan of [offset, offset+length) cut into ChunkCount(length, plan.chunk) chunks, run on
-  // this thread and on helpers from plan.exec: body(i, p, n) once per chunk i, each under the
+  // this thread and on helpers from plan.exec: body(i, p, n, at) once per chunk i, where p
+  // holds the n bytes at region offset `at` (the mapping itself, or for a region that
+  // streams through its window a private copy read with pread: positions come from `at`,
+  // never from p), each under the
   // SIGBUS guard when mapped (body must follow guard.h's rules), with the region held open.
   // Mapped chunks are brought in just before they are scanned (MADV_POPULATE_READ: the read
   // of a cold file happens there, several chunks at once), read-ahead is asked for two
@@ -100,8 +103,9 @@ class Region {
   // single chunk: body(0, whole range) and body(i, p, 0) for every other i, so a body must
   // overwrite its chunk's result, not add to it. Gives the first chunk's error in chunk
   // order (Truncated, AlreadyClosed, OutOfBounds).
-  Status ReadChunked(uint64_t offset, uint64_t length, const ChunkPlan& plan,
-                     const std::function<void(size_t i, const uint8_t* p, size_t n)>& body) const;
+  Status ReadChunked(
+      uint64_t offset, uint64_t length, const ChunkPlan& plan,
+      const std::function<void(size_t i, const uint8_t* p, size_t n, uint64_t at)>& body) const;
   static size_t ChunkCount(uint64_t length, uint64_t chunk) {
     return length == 0 || chunk == 0 ? 1 : static_cast<size_t>((length + chunk - 1) / chunk);
   }

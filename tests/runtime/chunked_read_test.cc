@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <random>
 #include <string>
@@ -59,7 +60,9 @@ void Scan(const Region& r, uint64_t off, uint64_t len, ChunkPlan plan, Seen* see
   size_t count = Region::ChunkCount(len, plan.chunk);
   seen->pieces.assign(count, std::string());
   seen->calls.assign(count, 0);
-  Status s = r.ReadChunked(off, len, plan, [&](size_t i, const uint8_t* p, size_t n) {
+  Status s = r.ReadChunked(off, len, plan, [&](size_t i, const uint8_t* p, size_t n, uint64_t at) {
+    // p holds the region's bytes at `at` (a copy when the region streams)
+    EXPECT_EQ(std::memcmp(p, r.unsafe_data() + at, n), 0) << "chunk " << i << " at " << at;
     std::lock_guard lock(seen->mu);
     seen->pieces[i].assign(reinterpret_cast<const char*>(p), n);
     seen->calls[i]++;
@@ -124,7 +127,7 @@ TEST(ChunkedRead, StopAfterSkipsLaterChunks) {
   plan.chunk = 10000;
   plan.stop_after = &stop;
   std::atomic<int> calls{0};
-  ASSERT_TRUE(r->ReadChunked(0, text.size(), plan, [&](size_t i, const uint8_t*, size_t) {
+  ASSERT_TRUE(r->ReadChunked(0, text.size(), plan, [&](size_t i, const uint8_t*, size_t, uint64_t) {
                  EXPECT_LE(i, 3u);
                  calls++;
                }).ok());
@@ -143,11 +146,49 @@ TEST(ChunkedRead, TruncatedUnderTheMappingOnAnyThread) {
   plan.exec = &loader;
   plan.max_helpers = 3;
   std::atomic<uint64_t> sum{0};
-  Status s = r->ReadChunked(0, r->size(), plan, [&](size_t, const uint8_t* p, size_t n) {
+  Status s = r->ReadChunked(0, r->size(), plan, [&](size_t, const uint8_t* p, size_t n, uint64_t) {
     uint64_t x = 0;
     for (size_t i = 0; i < n; i += 512) x += p[i];
     sum += x;
   });
+  EXPECT_EQ(s.code(), Code::kTruncated) << s.ToString();
+}
+
+// A region that streams through its memory window is read with pread into private buffers:
+// the pieces are the region's bytes at the offsets given, line-aligned, and a file truncated
+// underneath is Truncated as through the mapping.
+TEST(ChunkedRead, AStreamingRegionIsReadIntoBuffersAtTheRightOffsets) {
+  TempDir dir;
+  std::string text = RandomLines(3 << 20, 120, 7);
+  std::string path = dir.Write("f", text);
+  LoadOptions o;
+  o.memory_window = 256 * 1024;  // far smaller than the file: drop-behind, streamed
+  auto r = LoadSync(path, o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*r)->drop_behind());
+  Loader loader({.threads = 3});
+  for (bool aligned : {false, true}) {
+    ChunkPlan plan;
+    plan.chunk = 64 * 1024;
+    plan.line_aligned = aligned;
+    plan.exec = &loader;
+    plan.max_helpers = 3;
+    Seen seen;
+    Scan(**r, 0, text.size(), plan, &seen);  // (checks each piece against the region at `at`)
+    std::string joined;
+    for (auto& piece : seen.pieces) joined += piece;
+    EXPECT_EQ(joined, text) << "line_aligned " << aligned;
+    if (aligned)  // (every piece but the last ends a line)
+      for (size_t i = 0; i + 1 < seen.pieces.size(); ++i)
+        if (!seen.pieces[i].empty()) EXPECT_EQ(seen.pieces[i].back(), '\n') << i;
+  }
+  ASSERT_EQ(::truncate(path.c_str(), 4096), 0);
+  ChunkPlan plan;
+  plan.chunk = 64 * 1024;
+  plan.exec = &loader;
+  plan.max_helpers = 3;
+  Status s =
+      (*r)->ReadChunked(0, (*r)->size(), plan, [](size_t, const uint8_t*, size_t, uint64_t) {});
   EXPECT_EQ(s.code(), Code::kTruncated) << s.ToString();
 }
 
@@ -157,7 +198,7 @@ TEST(ChunkedRead, AClosedRegionIsAlreadyClosed) {
   ASSERT_TRUE(r);
   ASSERT_TRUE(r->Close().ok());
   ChunkPlan plan;
-  EXPECT_EQ(r->ReadChunked(0, 10, plan, [](size_t, const uint8_t*, size_t) {}).code(),
+  EXPECT_EQ(r->ReadChunked(0, 10, plan, [](size_t, const uint8_t*, size_t, uint64_t) {}).code(),
             Code::kAlreadyClosed);
 }
 
@@ -190,7 +231,7 @@ TEST(ChunkedRead, DropBehindLeavesScannedPagesOutOfMemory) {
   plan.chunk = 1 << 20;
   uint64_t lines = 0;
   ASSERT_TRUE((*r)->ReadChunked(0, (*r)->size(), plan,
-                                [&](size_t, const uint8_t* p, size_t n) {
+                                [&](size_t, const uint8_t* p, size_t n, uint64_t) {
                                   for (size_t i = 0; i < n; ++i) lines += p[i] == '\n';
                                 })
                   .ok());
@@ -228,7 +269,8 @@ TEST(ChunkedRead, NeverDropsBehindWritableMappings) {
       ChunkPlan plan;
       plan.chunk = 1 << 20;
       ASSERT_TRUE(
-          (*r)->ReadChunked(0, (*r)->size(), plan, [](size_t, const uint8_t*, size_t) {}).ok());
+          (*r)->ReadChunked(0, (*r)->size(), plan, [](size_t, const uint8_t*, size_t, uint64_t) {})
+              .ok());
       std::string head;
       ASSERT_TRUE(
           (*r)->Read(0, 2, [&](const uint8_t* p, size_t n) { head.assign((const char*)p, n); })

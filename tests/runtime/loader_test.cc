@@ -434,7 +434,7 @@ TEST(Loader, AStreamingRegionIsNotPrefaultedBeyondItsStart) {
   std::atomic<uint64_t> lines{0};
   ASSERT_TRUE(region
                   ->ReadChunked(0, region->size(), plan,
-                                [&](size_t, const uint8_t* p, size_t n) {
+                                [&](size_t, const uint8_t* p, size_t n, uint64_t) {
                                   uint64_t c = 0;
                                   for (size_t i = 0; i < n; ++i) c += p[i] == '\n';
                                   lines += c;
