@@ -1,0 +1,45 @@
+// The `spl` binary's operator new: malloc, plus a huge-page advice for blocks of 4 MiB and
+// more (the storage of big arrays, dicts and texts), given before their first touch so that
+// filling them costs one page fault per 2 MiB instead of one per 4 KiB (see huge_pages.h).
+// Smaller blocks, and everything in sanitizer builds (which replace malloc themselves), are
+// plain malloc. operator delete stays the library's (free). Linked into the `spl` executable
+// only: the libraries and test programs keep the standard operator new.
+#include <cstdlib>
+#include <new>
+
+#include "huge_pages.h"
+
+#if !defined(SPL_SANITIZED)
+
+namespace {
+
+// Below this a block holds at most one whole aligned huge page, often none: not worth a call.
+constexpr std::size_t kAdviseFrom = std::size_t(16) << 20;
+
+void* big_alloc(std::size_t n) {
+  void* p = std::malloc(n ? n : 1);
+  if (!p) throw std::bad_alloc();
+  if (n >= kAdviseFrom) spl::advise_huge_pages(p, n);
+  return p;
+}
+
+}  // namespace
+
+void* operator new(std::size_t n) { return big_alloc(n); }
+void* operator new[](std::size_t n) { return big_alloc(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return big_alloc(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return big_alloc(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+#endif
