@@ -35,6 +35,35 @@ uint64_t AfterNewline(const uint8_t* data, uint64_t x, uint64_t limit) {
                        : static_cast<uint64_t>(static_cast<const uint8_t*>(nl) - data) + 1;
 }
 
+// Buffers for streamed chunks, kept from one scan to the next (a search in pieces scans the
+// same region again and again): a new buffer per scan would cost fresh pages every time, and
+// memory given back and taken again (under ASan, freed memory even stays quarantined). At most
+// kKeep buffers are kept; the rest are freed.
+class StreamBuffers {
+ public:
+  std::vector<uint8_t> Take() {
+    std::lock_guard l(mu_);
+    if (free_.empty()) return {};
+    std::vector<uint8_t> b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  void Give(std::vector<uint8_t>&& b) {
+    std::lock_guard l(mu_);
+    if (free_.size() < kKeep) free_.push_back(std::move(b));
+  }
+
+ private:
+  static constexpr size_t kKeep = 4;
+  std::mutex mu_;
+  std::vector<std::vector<uint8_t>> free_;
+};
+
+StreamBuffers& Buffers() {
+  static StreamBuffers* const buffers = new StreamBuffers();  // (never destroyed: used by
+  return *buffers;                                            // loader threads until exit)
+}
+
 }  // namespace
 
 void Region::EnableDropBehind(Fd fd, uint64_t file_offset) {
@@ -91,12 +120,11 @@ Status Region::ReadChunked(
   };
 
   // A region that streams through its memory window (drop-behind) is read with pread into
-  // buffers reused from chunk to chunk, not through the mapping: touching a mapping costs a
-  // page fault per page, a copy into a buffer already faulted in costs far less, and the
-  // pages read leave the page cache right after (POSIX_FADV_DONTNEED), as they would below.
+  // buffers reused from chunk to chunk and from scan to scan (StreamBuffers), not through the
+  // mapping: touching a mapping costs a page fault per page, a copy into a buffer already
+  // faulted in costs far less, and the pages read leave the page cache right after
+  // (POSIX_FADV_DONTNEED), as they would below.
   const bool streamed = mapped && drop_behind_ && drop_fd_.get() >= 0;
-  std::mutex pool_mu;
-  std::vector<std::vector<uint8_t>> pool;  // buffers not in use (one per chunk in flight)
   auto read_streamed = [&](size_t i, uint64_t raw_a, uint64_t raw_b) -> Status {
     // Advice two chunks on: the kernel reads them while this one is scanned.
     const uint64_t ahead = raw_a + 2 * chunk;
@@ -114,14 +142,7 @@ Status Region::ReadChunked(
       if (!g.ok()) return g;
       if (b < a) b = a;
     }
-    std::vector<uint8_t> buf;
-    {
-      std::lock_guard l(pool_mu);
-      if (!pool.empty()) {
-        buf = std::move(pool.back());
-        pool.pop_back();
-      }
-    }
+    std::vector<uint8_t> buf = Buffers().Take();
     const size_t n = static_cast<size_t>(b - a);
     if (buf.size() < n) buf.resize(n);
     size_t got = 0;
@@ -134,8 +155,7 @@ Status Region::ReadChunked(
       got += static_cast<size_t>(r);
     }
     body(i, buf.data(), n, a);
-    std::lock_guard l(pool_mu);
-    pool.push_back(std::move(buf));
+    Buffers().Give(std::move(buf));
     return Status::Ok();
   };
 
