@@ -124,7 +124,13 @@ struct Module;
   X(DECLARE) /* run declaration stmts[bx] (struct, enum, trait, impl, use) in this frame */   \
   X(DEFAULT) /* parameter R[a] not given: compute its default (the code after this), or       \
                 jump sbx when it was given */                                                 \
-  X(PANIC)   /* runtime error K[bx] (a message) at this instruction */
+  X(PANIC)   /* runtime error K[bx] (a message) at this instruction */                        \
+  /* array methods that call back per item (map, filter, each), run by the VM: only in the    \
+     loop protos of vm_loop_proto(), whose frames are hidden (see Proto::hidden) */           \
+  X(LOOPNEXT) /* R0 items, R1 callback, R2 index (nil: start), R3 result array: call          \
+                 R1(next item) into R4, or at the end R0 = the result and go to the RETURN    \
+                 after LOOPPUT; k: 0 map, 1 filter, 2 each */                                 \
+  X(LOOPPUT)  /* take the callback's result R4 (k as LOOPNEXT), back to LOOPNEXT */
 
 enum class Opc : uint8_t {
 #define SPL_OP_ENUM(name) name,
@@ -157,6 +163,7 @@ struct InlineCache {
   Obj* fn = nullptr;           // user method (Function), pinned
   void* native = nullptr;      // builtin method (MethodFn)
   uint8_t native_kind = 255;   // OK of the receiver for `native`
+  uint8_t loop = 255;          // `native` is map (0), filter (1) or each (2) of arrays
 };
 
 // Shape of a call with named or spread arguments (CALLX / CALLMX).
@@ -213,6 +220,9 @@ struct Proto {
   uint32_t body_pc = 0;      // first instruction after the parameter defaults
   bool variadic = false;
   bool is_module = false;
+  // Builtin code (the loop protos): its frames are left out of stack traces and error
+  // locations, as a native method's C++ frame is.
+  bool hidden = false;
   // Drops the values this Proto holds (shutdown: before the heap is freed).
   void clear_values() {
     consts.clear();
@@ -227,6 +237,11 @@ Proto* compile_function(Interp& in, FnDecl* d);
 Proto* compile_module_body(Interp& in, Module* m, const std::vector<Stmt*>& stmts);
 // A single expression evaluated in a module's context (struct field defaults).
 Proto* compile_expression(Interp& in, Module* m, Expr* e);
+
+// The code the VM runs for the array methods map (kind 0), filter (1) and each (2) when they
+// call back a function: LOOPNEXT, LOOPPUT, RETURN in a hidden frame whose registers start at
+// the receiver (the callback is a flat call, not a new entry into the VM per item).
+const Proto* vm_loop_proto(int kind);
 
 // Human-readable listing of a Proto and the lambdas it creates (compiling them), and of a whole
 // module: its top-level code and every function and method it declares (`spl run --dump`).

@@ -20,6 +20,8 @@ std::shared_ptr<ErrorInfo> Interp::make_error(const Node* at, std::string msg) {
   auto info = std::make_shared<ErrorInfo>();
   info->message = std::move(msg);
   Frame* f = frame_;
+  // An error inside builtin code the VM runs (Proto::hidden) is placed where it was called.
+  for (; f && f->proto && f->proto->hidden; f = f->parent) at = nullptr;
   if (f && f->module) {
     info->file = f->module->file.get();
     info->offset = at ? at->off : f->offset();
@@ -85,7 +87,9 @@ void Interp::stack_overflow_or_interrupt(const Node* at) {
 }
 
 void Interp::stack_overflow(const Node* at) {
-  std::string name = frame_ && frame_->fn ? sym_name(frame_->fn->decl->name) : "<module>";
+  Frame* f = frame_;
+  while (f && f->proto && f->proto->hidden) f = f->parent;
+  std::string name = f && f->fn ? sym_name(f->fn->decl->name) : "<module>";
   error(at, "stack overflow: recursion is too deep (in '" + name + "')");
 }
 
@@ -286,6 +290,16 @@ Value Interp::run_function_body(Function* fn, Value* argv, int argc, const Value
     result = std::move(t.value);
   }
   return result;
+}
+
+Value Interp::call1(const Value& callee, Value a) {
+  // A plain function goes straight to the VM (what call() decides for it after its checks).
+  if (callee.is(OK::Function)) {
+    FnDecl* d = callee.as<Function>()->decl;
+    if (__builtin_expect(use_vm_ && !d->is_async && !d->explicit_self, 1))
+      return vm_execute(*this, callee.as<Function>(), &a, 1, nullptr, nullptr, nullptr);
+  }
+  return call(callee, &a, 1, nullptr);
 }
 
 Value Interp::call(const Value& callee, Value* argv, int argc, const Node* site, const Value* self,

@@ -13,6 +13,40 @@ namespace {
 #define M(name) Value name(Interp& in, Value& self, CallArgs& a)
 #define ITEMS (self.as<Array>()->items)
 
+// The items of an array as they are when a method that calls back into Simple code starts
+// (the callback may change the array; the method goes on over what it had): on the stack
+// for small arrays, a copy on the heap for big ones.
+class ItemsSnapshot {
+ public:
+  explicit ItemsSnapshot(const std::vector<Value>& items) : n_(items.size()) {
+    if (n_ <= kSmall) {
+      data_ = reinterpret_cast<Value*>(small_);
+      for (size_t i = 0; i < n_; i++) new (&data_[i]) Value(items[i]);
+    } else {
+      big_ = items;
+      data_ = big_.data();
+    }
+  }
+  ~ItemsSnapshot() {
+    if (n_ <= kSmall)
+      for (size_t i = 0; i < n_; i++) data_[i].~Value();
+  }
+  ItemsSnapshot(const ItemsSnapshot&) = delete;
+  ItemsSnapshot& operator=(const ItemsSnapshot&) = delete;
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  Value& operator[](size_t i) { return data_[i]; }
+  Value* begin() { return data_; }
+  Value* end() { return data_ + n_; }
+
+ private:
+  static constexpr size_t kSmall = 16;
+  size_t n_;
+  Value* data_;
+  alignas(Value) unsigned char small_[kSmall * sizeof(Value)];
+  std::vector<Value> big_;
+};
+
 Value fn_arg(Interp& in, CallArgs& a, int i) {
   if (i >= a.argc) in.error(a.site, "'" + sym_name(a.name) + "' needs a function argument");
   return a.argv[i];
@@ -52,7 +86,7 @@ M(a_contains) {
 }
 M(a_push) {
   want_args(in, a, 1, 1);
-  ITEMS.push_back(a.argv[0]);
+  array_push(ITEMS, a.argv[0]);
   return self;
 }
 M(a_pop) {
@@ -114,27 +148,30 @@ M(a_slice) {
 }
 M(a_map) {
   Value f = fn_arg(in, a, 0);
-  std::vector<Value> src = ITEMS, out;
+  ItemsSnapshot src(ITEMS);
+  std::vector<Value> out;
   out.reserve(src.size());
   for (auto& x : src) out.push_back(in.call1(f, x));
   return make_array(std::move(out));
 }
 M(a_each) {
   Value f = fn_arg(in, a, 0);
-  std::vector<Value> src = ITEMS;
+  ItemsSnapshot src(ITEMS);
   for (auto& x : src) in.call1(f, x);
   return Value();
 }
 M(a_filter) {
   Value f = fn_arg(in, a, 0);
-  std::vector<Value> src = ITEMS, out;
+  ItemsSnapshot src(ITEMS);
+  std::vector<Value> out;
+  out.reserve(src.size());  // (at most; one allocation instead of one per doubling)
   for (auto& x : src)
     if (truthy(in.call1(f, x))) out.push_back(x);
   return make_array(std::move(out));
 }
 M(a_fold) {
   want_args(in, a, 1, 2);
-  std::vector<Value> src = ITEMS;
+  ItemsSnapshot src(ITEMS);
   size_t start = 0;
   Value acc;
   Value f;
@@ -155,35 +192,35 @@ M(a_fold) {
 }
 M(a_find) {
   Value f = fn_arg(in, a, 0);
-  std::vector<Value> src = ITEMS;
+  ItemsSnapshot src(ITEMS);
   for (auto& x : src)
     if (truthy(in.call1(f, x))) return in.some(x);
   return in.none();
 }
 M(a_position) {
   Value f = fn_arg(in, a, 0);
-  std::vector<Value> src = ITEMS;
+  ItemsSnapshot src(ITEMS);
   for (size_t i = 0; i < src.size(); i++)
     if (truthy(in.call1(f, src[i]))) return in.some(Value::integer(int64_t(i)));
   return in.none();
 }
 M(a_any) {
   Value f = fn_arg(in, a, 0);
-  std::vector<Value> src = ITEMS;
+  ItemsSnapshot src(ITEMS);
   for (auto& x : src)
     if (truthy(in.call1(f, x))) return Value::boolean(true);
   return Value::boolean(false);
 }
 M(a_all) {
   Value f = fn_arg(in, a, 0);
-  std::vector<Value> src = ITEMS;
+  ItemsSnapshot src(ITEMS);
   for (auto& x : src)
     if (!truthy(in.call1(f, x))) return Value::boolean(false);
   return Value::boolean(true);
 }
 M(a_count) {
   if (a.argc == 0) return Value::integer(int64_t(ITEMS.size()));
-  std::vector<Value> src = ITEMS;
+  ItemsSnapshot src(ITEMS);
   int64_t n = 0;
   bool is_fn =
       a.argv[0].is(OK::Function) || a.argv[0].is(OK::Native) || a.argv[0].is(OK::BoundMethod);
@@ -318,7 +355,8 @@ M(a_flatten) {
 }
 M(a_flat_map) {
   Value f = fn_arg(in, a, 0);
-  std::vector<Value> src = ITEMS, out;
+  ItemsSnapshot src(ITEMS);
+  std::vector<Value> out;
   for (auto& x : src) {
     Value r = in.call1(f, x);
     if (r.is(OK::Array))
@@ -368,7 +406,8 @@ M(a_max) {
 }
 M(a_partition) {
   Value f = fn_arg(in, a, 0);
-  std::vector<Value> src = ITEMS, yes, no;
+  ItemsSnapshot src(ITEMS);
+  std::vector<Value> yes, no;
   for (auto& x : src) (truthy(in.call1(f, x)) ? yes : no).push_back(x);
   return make_tuple({make_array(std::move(yes)), make_array(std::move(no))});
 }

@@ -244,6 +244,13 @@ struct Array : Obj {
   void clear_refs() override { items.clear(); }
 };
 
+// Appends to an array's items, growing small arrays to 8 slots at once (a push onto an empty
+// array would otherwise reallocate at 1, 2, 4 and 8 items).
+inline void array_push(std::vector<Value>& items, const Value& v) {
+  if (__builtin_expect(items.size() == items.capacity() && items.size() < 8, 0)) items.reserve(8);
+  items.push_back(v);
+}
+
 struct Tuple : Obj {
   SPL_OBJ_BYTES(Tuple)
   std::vector<Value> items;

@@ -436,6 +436,45 @@ Value call_shaped(Interp& in, const CallShape& shape, Value* r, int argc) {
 
 // A method of a builtin value (text, array, dict, tuple, range, ...) through the site's inline
 // cache (keyed on the value's kind; programs that extend builtin types skip it).
+// Which of the loop protos runs array method `name` (0 map, 1 filter, 2 each), or 255.
+uint8_t loop_kind(Sym name) {
+  static const Sym s_map = intern("map"), s_filter = intern("filter"), s_each = intern("each");
+  return name == s_map ? 0 : name == s_filter ? 1 : name == s_each ? 2 : 255;
+}
+
+// LOOPNEXT's first step: R0 becomes a copy of the receiver's items (the callback may change
+// the array; the method goes on over what it had, as the native one does), R2 the index, R3
+// the result array (map, filter).
+void loop_start(Value* R, int kind) {
+  const std::vector<Value>& items = R[0].as<Array>()->items;
+  size_t n = items.size();
+  R[0] = make_array(items);
+  R[2] = Value::integer(0);
+  if (kind != 2) {
+    std::vector<Value> out;
+    out.reserve(n);
+    R[3] = make_array(std::move(out));
+  }
+}
+
+Proto* make_loop_proto(uint8_t kind) {
+  auto* p = new Proto();
+  p->name = kind == 0 ? "map" : kind == 1 ? "filter" : "each";
+  p->hidden = true;
+  Instr next, put, ret;
+  next.op = Opc::LOOPNEXT;
+  next.k = kind;
+  put.op = Opc::LOOPPUT;
+  put.k = kind;
+  ret.op = Opc::RETURN;
+  p->code = {next, put, ret};
+  p->offs = {0, 0, 0};
+  p->caches.resize(p->code.size());
+  p->nregs = p->nlocals = 6;  // items, callback, index, result, callback result, argument
+  p->nparams = 2;
+  return p;
+}
+
 Value call_builtin_method(Interp& in, InlineCache& ic, Value& self, Value* argv, int argc,
                           Sym name) {
   Obj* o = self.obj();
@@ -450,6 +489,7 @@ Value call_builtin_method(Interp& in, InlineCache& ic, Value& self, Value* argv,
       if (it == mm.end()) return in.call_method(self, name, argv, argc, nullptr);
       ic.native_kind = uint8_t(k);
       ic.native = reinterpret_cast<void*>(it->second);
+      ic.loop = k == OK::Array ? loop_kind(name) : 255;
     }
     CallArgs ca{argv, argc, self, nullptr, name};
     return reinterpret_cast<MethodFn>(ic.native)(in, self, ca);
@@ -513,6 +553,11 @@ Value vm_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
 static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value* argv, int argc,
                       const Value* self, const std::vector<Arg>* names, const Node* site);
 
+const Proto* vm_loop_proto(int kind) {
+  static Proto* const protos[3] = {make_loop_proto(0), make_loop_proto(1), make_loop_proto(2)};
+  return protos[kind];
+}
+
 Value vm_execute(Interp& in, Function* fn, Value* argv, int argc, const Value* self,
                  const std::vector<Arg>* names, const Node* site) {
   return vm_enter(in, nullptr, fn, nullptr, argv, argc, self, names, site);
@@ -557,6 +602,12 @@ inline void unpin(Frame* f) {
     Function* fn = f->fn;
     if (--fn->rc == 0) obj_free(fn);
   }
+}
+
+// Whether `name` is the array method push (or its alias append).
+bool is_push(Sym name) {
+  static const Sym s_push = intern("push"), s_append = intern("append");
+  return name == s_push || name == s_append;
 }
 
 // A function value's first call through CALL/CALLG: compiles its body if needed and notes
@@ -605,7 +656,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
   FnDecl* d = nullptr;
   if (fn) {
     d = fn->decl;
-    d->called = true;
+    if (!d->called) d->called = true;
     if (__builtin_expect(!d->body, 0))
       in.error(site, "trait method '" + sym_name(d->name) + "' has no body");
     p = d->proto ? d->proto : compile_function(in, d);
@@ -1149,6 +1200,11 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
             NEXT();  // (compiled now: the next call through this cache is flat)
           }
         } else {
+          // map / filter / each of an array: the loop runs here, the callbacks as flat calls
+          if (ic.loop != 255 && ic.native_kind == uint8_t(o->kind) && argc == 1 &&
+              !in.has_extensions())
+            FLAT_CALL(nullptr, const_cast<Proto*>(vm_loop_proto(ic.loop)), R + pc->a, 2, pc->a,
+                      false);
           R[pc->a] = call_builtin_method(in, ic, obj, &R[pc->a + 1], argc, name);
           NEXT();
         }
@@ -1165,6 +1221,13 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       SAVE();
       bool text = R[pc->b].is(OK::Str);
       Sym name = Sym(p->consts[pc->c].small_int());
+      if (R[pc->b].is(OK::Array) && pc->k == 1 && is_push(name) &&
+          !in.has_extensions()) {  // the array method push(x), inline
+        array_push(R[pc->b].as<Array>()->items, R[pc->a + 1]);
+        R[pc->a] = R[pc->b];
+        pc += 2;
+        DISPATCH();
+      }
       if (R[pc->b].is_obj() && !R[pc->b].is(OK::Instance))
         R[pc->a] = call_builtin_method(in, p->caches[size_t(pc - p->code.data())], R[pc->b],
                                        &R[pc->a + 1], pc->k, name);
@@ -1382,6 +1445,14 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         st[1] = Value::integer(i + 1);
         BRANCH(false);
       }
+      if (st[0].is(OK::Array)) {  // (as iter_next does)
+        const std::vector<Value>& items = st[0].as<Array>()->items;
+        int64_t i = st[1].small_int();
+        if (size_t(i) >= items.size()) BRANCH(true);
+        R[pc->b] = items[size_t(i)];
+        st[1] = Value::integer(i + 1);
+        BRANCH(false);
+      }
       SAVE();
       if (st[0].is(OK::NativeIter)) BRANCH(!st[0].as<NativeIter>()->next(in, &R[pc->b]));
       BRANCH(!iter_next(in, st, &R[pc->b]));
@@ -1407,6 +1478,42 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         DISPATCH();
       }
       NEXT();
+    }
+    do_LOOPNEXT : {
+      SAVE();
+      if (R[2].is_nil()) loop_start(R, pc->k);
+      {
+        const std::vector<Value>& items = R[0].as<Array>()->items;
+        int64_t i = R[2].small_int();
+        if (size_t(i) >= items.size()) {
+          if (pc->k == 2)
+            R[0] = Value();
+          else
+            R[0] = std::move(R[3]);
+          pc += 2;  // the RETURN
+          DISPATCH();
+        }
+        R[2] = Value::integer(i + 1);
+        R[5] = items[size_t(i)];
+      }
+      if (R[1].is(OK::Function)) {
+        Function* f = R[1].as<Function>();
+        if (!f->flat) first_call(in, f);
+        if (Proto* q = f->flat; q && q->nparams == 1) FLAT_CALL(f, q, R + 5, 1, 4, false);
+      }
+      R[4] = in.call1(R[1], R[5]);  // (natives, callable objects, other arities: their errors)
+      NEXT();
+    }
+    do_LOOPPUT : {
+      SAVE();
+      if (pc->k == 0) {
+        R[3].as<Array>()->items.push_back(std::move(R[4]));
+      } else if (pc->k == 1 && truthy(R[4])) {
+        // (the item itself: the callback's window, where it was passed, is gone)
+        R[3].as<Array>()->items.push_back(R[0].as<Array>()->items[size_t(R[2].small_int() - 1)]);
+      }
+      --pc;
+      DISPATCH();
     }
     do_PANIC : {
       SAVE();
