@@ -171,6 +171,7 @@ bool vm_match(Interp& in, const Proto* p, Pattern* pat, const Value& v, Value* r
 Value new_closure(FnDecl* d, Value* regs, Function* cur) {
   Function* fn = new Function(d);
   Value fv(fn);
+  fn->flat = d->flat;  // (once the lambda is compiled: flat calls from the first one)
   fn->captures.reserve(d->captures.size());
   for (auto& c : d->captures)
     fn->captures.push_back(c.from_upvalue ? cur->captures[c.index] : regs[c.index]);
@@ -444,11 +445,12 @@ uint8_t loop_kind(Sym name) {
 
 // LOOPNEXT's first step: R0 becomes a copy of the receiver's items (the callback may change
 // the array; the method goes on over what it had, as the native one does), R2 the index, R3
-// the result array (map, filter).
+// the result array (map, filter). An array that only R0 holds (a temporary, as in
+// `xs.map(f).filter(g)`) cannot be reached by the callback: it is used as it is.
 void loop_start(Value* R, int kind) {
   const std::vector<Value>& items = R[0].as<Array>()->items;
   size_t n = items.size();
-  R[0] = make_array(items);
+  if (R[0].obj()->rc != 1) R[0] = make_array(items);
   R[2] = Value::integer(0);
   if (kind != 2) {
     std::vector<Value> out;
