@@ -56,7 +56,15 @@ struct Module;
   X(SHL)                                                                                      \
   X(SHR)                                                                                      \
   X(ADDI) /* R[a] = R[b] + int16 c */                                                         \
-  X(EQ)   /* R[a] = R[b] == R[c] */                                                           \
+  X(MULI) /* R[a] = R[b] * int16 c */                                                         \
+  X(MODI) /* R[a] = R[b] % int16 c */                                                         \
+  X(EQI)  /* R[a] = R[b] == int16 c (and the same for != < <= > >=) */                        \
+  X(NEI)                                                                                      \
+  X(LTI)                                                                                      \
+  X(LEI)                                                                                      \
+  X(GTI)                                                                                      \
+  X(GEI)                                                                                      \
+  X(EQ) /* R[a] = R[b] == R[c] */                                                             \
   X(NE)                                                                                       \
   X(LT) /* R[a] = R[b] < R[c] (> and >= swap operands) */                                     \
   X(LE)                                                                                       \

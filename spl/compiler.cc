@@ -668,6 +668,44 @@ class Compiler {
       free_to(mark);
       return r;
     }
+    // `x * 3`, `x % 3`, `x == 0`, `x < 10`...: the constant is an operand of the instruction.
+    Opc imm_op = Opc::Count;
+    switch (b->op) {
+      case Op::Mul:
+        imm_op = Opc::MULI;
+        break;
+      case Op::Mod:
+        imm_op = Opc::MODI;
+        break;
+      case Op::Eq:
+        imm_op = Opc::EQI;
+        break;
+      case Op::Ne:
+        imm_op = Opc::NEI;
+        break;
+      case Op::Lt:
+        imm_op = Opc::LTI;
+        break;
+      case Op::Le:
+        imm_op = Opc::LEI;
+        break;
+      case Op::Gt:
+        imm_op = Opc::GTI;
+        break;
+      case Op::Ge:
+        imm_op = Opc::GEI;
+        break;
+      default:
+        break;
+    }
+    if (imm_op != Opc::Count && small_int(b->rhs, &imm)) {
+      uint16_t l = operand(b->lhs);
+      cur_off_ = b->off;
+      Instr& i = code_at(emit(imm_op, r, l));
+      i.c = uint16_t(int16_t(imm));
+      free_to(mark);
+      return r;
+    }
     // Operands are evaluated left to right whatever the instruction's order.
     uint16_t l = operand(b->lhs);
     uint16_t rr = operand(b->rhs);

@@ -99,6 +99,14 @@ void list(const Proto& p, std::string& out, std::vector<const FnDecl*>& nested) 
         s += " b=" + std::to_string(in.b) + " jump-if=" + std::to_string(in.k);
         break;
       case Opc::ADDI:
+      case Opc::MULI:
+      case Opc::MODI:
+      case Opc::EQI:
+      case Opc::NEI:
+      case Opc::LTI:
+      case Opc::LEI:
+      case Opc::GTI:
+      case Opc::GEI:
         s += " b=" + std::to_string(in.b) + " imm=" + std::to_string(int16_t(in.c));
         break;
       default:

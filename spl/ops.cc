@@ -152,9 +152,9 @@ Value binary_op(Interp& in, Op op, const Value& a, const Value& b, const Node* a
     case Op::Gt:
       return Value::boolean(less_than(in, b, a, at));
     case Op::Le:
-      return Value::boolean(!less_than(in, b, a, at));
+      return Value::boolean(less_equal(in, a, b, at));
     case Op::Ge:
-      return Value::boolean(!less_than(in, a, b, at));
+      return Value::boolean(less_equal(in, b, a, at));
     case Op::In:
       return Value::boolean(contains(in, b, a, at));
     case Op::NotIn:
@@ -279,6 +279,12 @@ bool less_than(Interp& in, const Value& a, const Value& b, const Node* at) {
   }
   if (a.is_bool() && b.is_bool()) return a.as_bool() < b.as_bool();
   in.error(at, std::string("cannot compare ") + type_name(a) + " with " + type_name(b));
+}
+
+bool less_equal(Interp& in, const Value& a, const Value& b, const Node* at) {
+  if (a.is_int() && b.is_int()) return a.as_int() <= b.as_int();
+  if (a.is_num() && b.is_num()) return a.as_num() <= b.as_num();
+  return !less_than(in, b, a, at);
 }
 
 bool contains(Interp& in, const Value& c, const Value& item, const Node* at) {

@@ -11,6 +11,8 @@ namespace spl {
 Value binary_op(Interp& in, Op op, const Value& a, const Value& b, const Node* at);
 Value unary_op(Interp& in, Op op, const Value& a, const Node* at);
 bool less_than(Interp& in, const Value& a, const Value& b, const Node* at);
+// a <= b: as numbers (a NaN is not <= anything), else not (b < a).
+bool less_equal(Interp& in, const Value& a, const Value& b, const Node* at);
 bool contains(Interp& in, const Value& container, const Value& item, const Node* at);
 Value index_get(Interp& in, const Value& obj, const Value& idx, const Node* at);
 void index_set(Interp& in, const Value& obj, const Value& idx, Value v, const Node* at);

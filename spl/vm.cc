@@ -760,8 +760,11 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     nf_->ret_reg = ret_;                                                 \
     nf_->pinned = (PIN);                                                 \
     if (PIN) f_->rc++;                                                   \
-    ENTER_FRAME(nf_);                                                    \
-    vs.set_top(R + p->nregs);                                            \
+    fr = nf_; /* (ENTER_FRAME, with what is known here) */               \
+    in.frame_ = nf_;                                                     \
+    p = q_;                                                              \
+    R = nr_;                                                             \
+    vs.set_top(nr_ + q_->nregs);                                         \
     DISPATCH();                                                          \
   } while (0)
   // Rule for the handlers below: a computed goto leaves a scope WITHOUT running destructors,
@@ -983,6 +986,57 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
                        : binary_op(in, Op::Add, x, Value::integer(imm), nullptr);
       NEXT();
     }
+    do_MULI : {
+      Value& x = R[pc->b];
+      int64_t imm = int16_t(pc->c);
+      int64_t z;
+      if (x.is_small_int() && !__builtin_mul_overflow(x.small_int(), imm, &z)) {
+        R[pc->a] = Value::integer(z);
+        NEXT();
+      }
+      if (x.is_float()) {
+        R[pc->a] = Value::floating(x.as_float() * double(imm));
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = binary_op(in, Op::Mul, x, Value::integer(imm), nullptr);
+      NEXT();
+    }
+    do_MODI : {
+      Value& x = R[pc->b];
+      int64_t imm = int16_t(pc->c);
+      if (x.is_small_int() && imm > 0 && x.small_int() >= 0) {
+        R[pc->a] = Value::integer(x.small_int() % imm);
+        NEXT();
+      }
+      SAVE();
+      R[pc->a] = binary_op(in, Op::Mod, x, Value::integer(imm), nullptr);
+      NEXT();
+    }
+#define CMPI(NAME, INTOP, SLOW)                                  \
+  do_##NAME : {                                                  \
+    Value& x = R[pc->b];                                         \
+    int64_t imm = int16_t(pc->c);                                \
+    if (x.is_small_int()) {                                      \
+      R[pc->a] = Value::boolean(x.small_int() INTOP imm);        \
+      NEXT();                                                    \
+    }                                                            \
+    if (x.is_float()) {                                          \
+      R[pc->a] = Value::boolean(x.as_float() INTOP double(imm)); \
+      NEXT();                                                    \
+    }                                                            \
+    SAVE();                                                      \
+    R[pc->a] = Value::boolean(SLOW);                             \
+    NEXT();                                                      \
+  }
+      // (the slow paths as EQ, NE, LT and LE compute them, the constant as their operand)
+      CMPI(EQI, ==, values_equal(x, Value::integer(imm)))
+      CMPI(NEI, !=, !values_equal(x, Value::integer(imm)))
+      CMPI(LTI, <, less_than(in, x, Value::integer(imm), nullptr))
+      CMPI(LEI, <=, less_equal(in, x, Value::integer(imm), nullptr))
+      CMPI(GTI, >, less_than(in, Value::integer(imm), x, nullptr))
+      CMPI(GEI, >=, less_equal(in, Value::integer(imm), x, nullptr))
+#undef CMPI
     do_EQ : {
       Value& x = R[pc->b];
       Value& y = R[pc->c];
@@ -1024,7 +1078,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         NEXT();
       }
       SAVE();
-      R[pc->a] = Value::boolean(!less_than(in, y, x, nullptr));
+      R[pc->a] = Value::boolean(less_equal(in, x, y, nullptr));
       NEXT();
     }
     do_IN : {
@@ -1112,7 +1166,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       CMP_BRANCH(BEQ, ==, values_equal(x, y))
       CMP_BRANCH(BNE, !=, !values_equal(x, y))
       CMP_BRANCH(BLT, <, less_than(in, x, y, nullptr))
-      CMP_BRANCH(BLE, <=, !less_than(in, y, x, nullptr))
+      CMP_BRANCH(BLE, <=, less_equal(in, x, y, nullptr))
 #undef CMP_BRANCH
 #define CMPI_BRANCH(NAME, INTOP, SLOWOP)                                         \
   do_##NAME : {                                                                  \

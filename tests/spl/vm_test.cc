@@ -15,7 +15,8 @@ using test::run_source;
 
 TEST(Vm, EveryInstructionIsUsedByAGoldenProgram) {
   std::set<std::string> seen;
-  for (const char* name : {"vm_instructions.spl", "vm_binop.spl", "vm_panic.spl"}) {
+  for (const char* name :
+       {"vm_instructions.spl", "vm_binop.spl", "vm_panic.spl", "vm_immediates.spl"}) {
     Interp in;
     std::vector<Diagnostic> errors;
     Module* m = in.load_main(std::string(SPL_TEST_PROGRAMS) + "/" + name, errors);
