@@ -135,10 +135,10 @@ struct Module;
   X(PANIC)   /* runtime error K[bx] (a message) at this instruction */                        \
   /* array methods that call back per item (map, filter, each), run by the VM: only in the    \
      loop protos of vm_loop_proto(), whose frames are hidden (see Proto::hidden) */           \
-  X(LOOPNEXT) /* R0 items, R1 callback, R2 index (nil: start), R3 result array: call          \
-                 R1(next item) into R4, or at the end R0 = the result and go to the RETURN    \
-                 after LOOPPUT; k: 0 map, 1 filter, 2 each */                                 \
-  X(LOOPPUT)  /* take the callback's result R4 (k as LOOPNEXT), back to LOOPNEXT */
+  X(LOOP) /* R0 items, R1 callback, R2 index (nil: start), R3 result array, R4 the last       \
+             callback's result: take R4 (map: push it; filter: push the item if it is true;   \
+             k: 0 map, 1 filter, 2 each), then call R1(next item) into R4, returning to this  \
+             instruction, or at the end R0 = the result and go to the RETURN after it */
 
 enum class Opc : uint8_t {
 #define SPL_OP_ENUM(name) name,
@@ -247,8 +247,8 @@ Proto* compile_module_body(Interp& in, Module* m, const std::vector<Stmt*>& stmt
 Proto* compile_expression(Interp& in, Module* m, Expr* e);
 
 // The code the VM runs for the array methods map (kind 0), filter (1) and each (2) when they
-// call back a function: LOOPNEXT, LOOPPUT, RETURN in a hidden frame whose registers start at
-// the receiver (the callback is a flat call, not a new entry into the VM per item).
+// call back a function: LOOP in a hidden frame whose registers start at the receiver (the
+// callback is a flat call, not a new entry into the VM per item).
 const Proto* vm_loop_proto(int kind);
 
 // Human-readable listing of a Proto and the lambdas it creates (compiling them), and of a whole

@@ -443,7 +443,7 @@ uint8_t loop_kind(Sym name) {
   return name == s_map ? 0 : name == s_filter ? 1 : name == s_each ? 2 : 255;
 }
 
-// LOOPNEXT's first step: R0 becomes a copy of the receiver's items (the callback may change
+// LOOP's first step: R0 becomes a copy of the receiver's items (the callback may change
 // the array; the method goes on over what it had, as the native one does), R2 the index, R3
 // the result array (map, filter). An array that only R0 holds (a temporary, as in
 // `xs.map(f).filter(g)`) cannot be reached by the callback: it is used as it is.
@@ -459,17 +459,28 @@ void loop_start(Value* R, int kind) {
   }
 }
 
+// LOOP's use of the last callback's result R4: map pushes it, filter pushes the item it was
+// given (R0[R2 - 1]: the callback's window, where the item was passed, is gone) when it is
+// true, each drops it.
+void loop_put(Value* R, int kind) {
+  if (kind == 0)
+    R[3].as<Array>()->items.push_back(std::move(R[4]));
+  else if (kind == 1 && truthy(R[4]))
+    R[3].as<Array>()->items.push_back(R[0].as<Array>()->items[size_t(R[2].small_int() - 1)]);
+}
+
 Proto* make_loop_proto(uint8_t kind) {
   auto* p = new Proto();
   p->name = kind == 0 ? "map" : kind == 1 ? "filter" : "each";
   p->hidden = true;
-  Instr next, put, ret;
-  next.op = Opc::LOOPNEXT;
-  next.k = kind;
-  put.op = Opc::LOOPPUT;
-  put.k = kind;
+  Instr loop, ret;
+  loop.op = Opc::LOOP;
+  loop.k = kind;
   ret.op = Opc::RETURN;
-  p->code = {next, put, ret};
+  // The body starts at the second LOOP; a callback returns to the instruction after the
+  // frame's saved pc, which LOOP sets to the first one: so to the second LOOP again.
+  p->code = {loop, loop, ret};
+  p->body_pc = 1;
   p->offs = {0, 0, 0};
   p->caches.resize(p->code.size());
   p->nregs = p->nlocals = 6;  // items, callback, index, result, callback result, argument
@@ -1535,9 +1546,12 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       }
       NEXT();
     }
-    do_LOOPNEXT : {
+    do_LOOP : {
       SAVE();
-      if (R[2].is_nil()) loop_start(R, pc->k);
+      if (R[2].is_nil())
+        loop_start(R, pc->k);
+      else
+        loop_put(R, pc->k);
       {
         const std::vector<Value>& items = R[0].as<Array>()->items;
         int64_t i = R[2].small_int();
@@ -1546,30 +1560,20 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
             R[0] = Value();
           else
             R[0] = std::move(R[3]);
-          pc += 2;  // the RETURN
+          pc = p->code.data() + 2;  // the RETURN
           DISPATCH();
         }
         R[2] = Value::integer(i + 1);
         R[5] = items[size_t(i)];
       }
+      fr->pc = p->code.data();  // (the callback returns to the instruction after this one)
       if (R[1].is(OK::Function)) {
         Function* f = R[1].as<Function>();
         if (!f->flat) first_call(in, f);
         if (Proto* q = f->flat; q && q->nparams == 1) FLAT_CALL(f, q, R + 5, 1, 4, false);
       }
       R[4] = in.call1(R[1], R[5]);  // (natives, callable objects, other arities: their errors)
-      NEXT();
-    }
-    do_LOOPPUT : {
-      SAVE();
-      if (pc->k == 0) {
-        R[3].as<Array>()->items.push_back(std::move(R[4]));
-      } else if (pc->k == 1 && truthy(R[4])) {
-        // (the item itself: the callback's window, where it was passed, is gone)
-        R[3].as<Array>()->items.push_back(R[0].as<Array>()->items[size_t(R[2].small_int() - 1)]);
-      }
-      --pc;
-      DISPATCH();
+      DISPATCH();                   // (this LOOP again)
     }
     do_PANIC : {
       SAVE();

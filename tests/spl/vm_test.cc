@@ -36,7 +36,7 @@ TEST(Vm, EveryInstructionIsUsedByAGoldenProgram) {
     ASSERT_NE(in.load_main(std::string(SPL_TEST_PROGRAMS) + "/vm_loops.spl", errors), nullptr);
     for (int kind = 0; kind < 3; kind++) {
       std::string listing = disassemble(in, *vm_loop_proto(kind));
-      for (const char* op : {"LOOPNEXT", "LOOPPUT", "RETURN"})
+      for (const char* op : {"LOOP", "RETURN"})
         if (listing.find(std::string(" ") + op + " ") != std::string::npos) seen.insert(op);
     }
   }
