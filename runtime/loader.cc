@@ -184,7 +184,7 @@ bool Job::Cancel() {
   return true;
 }
 
-void Job::Finish(Status status, std::shared_ptr<Region> region) noexcept {
+void Job::Finish(Status status, std::shared_ptr<Region> region, bool announce) noexcept {
   {
     std::lock_guard lock(mu_);
     if (is_done()) return;
@@ -202,7 +202,7 @@ void Job::Finish(Status status, std::shared_ptr<Region> region) noexcept {
     // Announced while the lock is held: a host that Wait()s for a job and then runs its loop
     // always finds the completion queued (lock order: job, then link; the loop thread never
     // takes a job's lock while it holds the link's).
-    if (link_) link_->Announce(shared_from_this());
+    if (link_ && announce) link_->Announce(shared_from_this());
     cv_.notify_all();
   }
 }
@@ -310,9 +310,9 @@ void Loader::FinishCached(const std::shared_ptr<Job>& job, Result<std::shared_pt
     job->strategy_.store(region->strategy(), std::memory_order_relaxed);
     job->bytes_total_.store(region->size(), std::memory_order_relaxed);
     job->bytes_done_.store(region->size(), std::memory_order_relaxed);
-    job->Finish(Status::Ok(), std::move(region));
+    job->Finish(Status::Ok(), std::move(region), /*announce=*/false);
   } else {
-    job->Finish(r.status(), nullptr);
+    job->Finish(r.status(), nullptr, /*announce=*/false);
   }
 }
 

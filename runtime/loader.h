@@ -81,7 +81,9 @@ class Job : public std::enable_shared_from_this<Job> {
 
  private:
   friend class Loader;
-  void Finish(Status status, std::shared_ptr<Region> region) noexcept;
+  // announce: tell the attached loop (not for a load done on the thread that asked for it:
+  // that caller sees the job ended when its call returns, see FinishCached).
+  void Finish(Status status, std::shared_ptr<Region> region, bool announce = true) noexcept;
 
   const uint64_t id_;
   const uint64_t tag_;
@@ -157,8 +159,9 @@ class Loader : public Executor {
   // Start() queues it. True when the job finished here.
   bool StartOrRunIfCached(const std::shared_ptr<Job>& job);
   // Attaches a libuv loop: from now on `on_complete` runs on the loop thread for each
-  // finished job. The loop's handle starts unreferenced (it alone does not keep uv_run
-  // going); see SetLoopRef. REQUIRES: called on the loop thread; one loop at a time.
+  // finished job, except those RunIfCached / StartOrRunIfCached finished on the calling thread. The
+  // loop's handle starts unreferenced (it alone does not keep uv_run going); see SetLoopRef.
+  // REQUIRES: called on the loop thread; one loop at a time.
   Status AttachLoop(uv_loop_t* loop, CompletionFn on_complete);
   // Whether the attached loop stays alive for completions: a host turns this on while
   // something waits for a job and off when nothing does. REQUIRES: on the loop thread.
@@ -176,7 +179,11 @@ class Loader : public Executor {
   const Status& start_status() const { return start_status_; }
 
  private:
-  // Ends a job that OpenRegionIfCached loaded (or failed) on the calling thread.
+  // Ends a job that OpenRegionIfCached loaded (or failed) on the calling thread, without
+  // announcing it to the attached loop: the caller learns it ended from the return value, and
+  // an announcement of a load nobody waits for would stay queued until the host next runs its
+  // loop (a program that opens and awaits files one by one may never need to, and the queue
+  // would hold every job it ever loaded).
   static void FinishCached(const std::shared_ptr<Job>& job, Result<std::shared_ptr<Region>> r);
   struct Task {
     std::shared_ptr<Job> job;

@@ -263,8 +263,9 @@ Value rt_file_submit(NativeCall& c) {
   if (!EnsureAttached(c)) return c.nil();
   spl_handle_t h = 0;
   // (a small file already in the page cache is loaded here at once: see spl_submit_or_load)
-  int rc = path == kStdin ? spl_submit_fd(0, "-", &o, &h)
-                          : spl_submit_or_load(path.c_str(), &o, &h);
+  // (a load done at once is not announced to the loop: nothing waits for this new handle yet)
+  int rc =
+      path == kStdin ? spl_submit_fd(0, "-", &o, &h) : spl_submit_or_load(path.c_str(), &o, &h);
   return rc < 0 ? c.err(c.integer(rc)) : c.ok(HandleValue(c, h));
 }
 
@@ -498,6 +499,9 @@ Value rt_file_wait(NativeCall& c) {
   // Not started by a loader thread yet: a small cached file is loaded here at once (a
   // program that opens and awaits files one by one then costs no more than open_sync).
   if (state == SPL_STATE_PENDING && spl_file_run_if_cached(h) == 1) {
+    // (not announced to the loop: what OnComplete would do for it is done here, for another
+    // task that may wait for the same handle or a load set it belongs to)
+    OnComplete(h, spl_file_state(h), nullptr);
     return Code(c, spl_file_result(h));
   }
   if (timeout == 0) return Code(c, SPL_ETIMEDOUT);

@@ -360,6 +360,44 @@ TEST(FileAbi, CompletionOnTheLoop) {
   EXPECT_EQ(spl_file_close(bad), 0);
 }
 
+TEST(FileAbi, LoadsDoneOnTheCallingThreadAreNotAnnouncedToTheLoop) {
+  // The caller of spl_submit_or_load learns from the call that such a load ended; queued for
+  // the loop as well, it would stay queued in a program that never runs its loop.
+  TempDir dir;
+  std::string small = dir.Write("small", "12345");
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  LoopSeen seen;
+  seen.thread = std::this_thread::get_id();
+  ASSERT_EQ(spl_loop_attach(
+                &loop,
+                [](spl_handle_t h, int state, void* user) {
+                  static_cast<LoopSeen*>(user)->done.emplace_back(h, state);
+                },
+                &seen),
+            0);
+  ASSERT_EQ(spl_loop_ref(1), 0);
+  spl_handle_t inline_h = 0, missing_h = 0, worker_h = 0;
+  ASSERT_EQ(spl_submit_or_load(small.c_str(), nullptr, &inline_h), 0);
+  ASSERT_EQ(spl_file_state(inline_h), SPL_STATE_READY);
+  ASSERT_EQ(spl_submit_or_load(dir.Join("missing").c_str(), nullptr, &missing_h), 0);
+  ASSERT_EQ(spl_file_state(missing_h), SPL_STATE_FAILED);
+  // A load a loader thread does (mapped) is announced, as always.
+  spl_open_options_t mapped;
+  spl_open_options_init(&mapped);
+  mapped.mmap_threshold = 1;
+  ASSERT_EQ(spl_submit_or_load(small.c_str(), &mapped, &worker_h), 0);
+  while (seen.done.empty()) uv_run(&loop, UV_RUN_ONCE);
+  for (int i = 0; i < 5; i++) uv_run(&loop, UV_RUN_NOWAIT);
+  ASSERT_EQ(seen.done.size(), 1u);
+  EXPECT_EQ(seen.done[0].first, worker_h);
+  EXPECT_EQ(seen.done[0].second, SPL_STATE_READY);
+  EXPECT_EQ(spl_loop_detach(), 0);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  for (spl_handle_t h : {inline_h, missing_h, worker_h}) EXPECT_EQ(spl_file_close(h), 0);
+}
+
 TEST(FileAbi, ConfigureAfterStartIsRefused) {
   EXPECT_GE(spl_loader_threads(), 4);
   EXPECT_EQ(spl_loader_configure(2), SPL_EINVAL);

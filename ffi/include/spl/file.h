@@ -181,7 +181,8 @@ SPL_EXTERN int spl_submit(const char* path, const spl_open_options_t* opts, spl_
  * cache, an empty file, or a load that fails at once such as a missing file), it is done on
  * the calling thread and *out is already READY or FAILED; otherwise it is queued as by
  * spl_submit. A program that opens and waits for files one by one then costs no more than
- * synchronous opens. */
+ * synchronous opens. A load done here is not announced to an attached loop (see
+ * spl_loop_attach). */
 SPL_EXTERN int spl_submit_or_load(const char* path, const spl_open_options_t* opts,
                                   spl_handle_t* out);
 /* Queues `count` background loads with the same options and returns at once: out[i] is the
@@ -209,7 +210,8 @@ SPL_EXTERN int spl_file_result(spl_handle_t h);
  * at once without waiting for a disk (a regular file below mmap_threshold whose bytes are all
  * in the page cache, an empty file, or a load that fails at once such as a missing file),
  * does it on the calling thread, which costs far less than a hand-over to a loader thread and
- * back. 1 when the load has ended (here or before), 0 when it is still queued or running. */
+ * back. 1 when the load has ended (here or before), 0 when it is still queued or running. A
+ * load done here is not announced to an attached loop (see spl_loop_attach). */
 SPL_EXTERN int spl_file_run_if_cached(spl_handle_t h);
 /* Cancels the load: before it starts it never runs; during prefault it stops at the next
  * chunk and releases everything; once finished it is a no-op. Returns 1 if the load ends
@@ -307,7 +309,10 @@ SPL_EXTERN int spl_scan_find_lines(spl_handle_t h, uint64_t offset, uint64_t len
                                    spl_find_lines_stats_t* stats);
 
 /* Completion delivery on a libuv loop. After attaching, `cb` runs on the loop thread for
- * every handle whose load ends, with its final state. REQUIRES: called on the loop thread;
+ * every handle whose load ends, with its final state, except a load that spl_submit_or_load
+ * or spl_file_run_if_cached did on the calling thread: that caller learns it ended from the
+ * call (a host that also waits for such a handle through its callback does the callback's
+ * work itself). REQUIRES: called on the loop thread;
  * one loop at a time; call spl_loop_detach (on the loop thread) and run the loop once more
  * before closing it. */
 struct uv_loop_s;
