@@ -459,16 +459,6 @@ void loop_start(Value* R, int kind) {
   }
 }
 
-// LOOP's use of the last callback's result R4: map pushes it, filter pushes the item it was
-// given (R0[R2 - 1]: the callback's window, where the item was passed, is gone) when it is
-// true, each drops it.
-void loop_put(Value* R, int kind) {
-  if (kind == 0)
-    R[3].as<Array>()->items.push_back(std::move(R[4]));
-  else if (kind == 1 && truthy(R[4]))
-    R[3].as<Array>()->items.push_back(R[0].as<Array>()->items[size_t(R[2].small_int() - 1)]);
-}
-
 Proto* make_loop_proto(uint8_t kind) {
   auto* p = new Proto();
   p->name = kind == 0 ? "map" : kind == 1 ? "filter" : "each";
@@ -1548,10 +1538,19 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_LOOP : {
       SAVE();
-      if (R[2].is_nil())
+      if (R[2].is_nil()) {
         loop_start(R, pc->k);
-      else
-        loop_put(R, pc->k);
+      } else if (pc->k == 0) {
+        // The last callback's result R4: map pushes it, filter pushes the item it was given
+        // (R0[R2 - 1]: the callback's window, where the item was passed, is gone) when it is
+        // true, each drops it. (The result array was given room for every item: no push
+        // reallocates, so none can fail.)
+        R[3].as<Array>()->items.push_back(std::move(R[4]));
+      } else if (pc->k == 1) {
+        const Value& keep = R[4];
+        if (keep.is_bool() ? keep.as_bool() : truthy(keep))
+          R[3].as<Array>()->items.push_back(R[0].as<Array>()->items[size_t(R[2].small_int() - 1)]);
+      }
       {
         const std::vector<Value>& items = R[0].as<Array>()->items;
         int64_t i = R[2].small_int();
