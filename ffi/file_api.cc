@@ -549,11 +549,11 @@ int spl_scan_count(spl_handle_t h, uint64_t offset, uint64_t length, const void*
     if (prep == 0 && needle_len != 0 && !HasNewline(needle, needle_len)) {
       // A match cannot straddle the end of a line-aligned chunk (it would hold the '\n').
       std::vector<uint64_t> parts(run.count, 0);
-      int rc =
-          ToCode(run.region->ReadChunked(offset, length, PlanFor(needle_len > 1, run.chunk),
-                                         [&](size_t i, const uint8_t* p, size_t n, uint64_t pos) {
-                                           parts[i] = spl::rt::scan::Count(p, n, nd, needle_len);
-                                         }));
+      int rc = ToCode(
+          run.region->ReadChunked(offset, length, PlanFor(needle_len > 1, run.chunk),
+                                  [&](size_t i, const uint8_t* p, size_t n, uint64_t /*pos*/) {
+                                    parts[i] = spl::rt::scan::Count(p, n, nd, needle_len);
+                                  }));
       if (rc == 0) {
         uint64_t total = 0;
         for (uint64_t v : parts) total += v;
@@ -627,11 +627,11 @@ int spl_scan_count_lines(spl_handle_t h, uint64_t offset, uint64_t length, uint6
     if (prep < 0) return prep;
     if (prep == 0) {
       std::vector<uint64_t> parts(run.count, 0);
-      int rc =
-          ToCode(run.region->ReadChunked(offset, length, PlanFor(false, run.chunk),
-                                         [&](size_t i, const uint8_t* p, size_t n, uint64_t pos) {
-                                           parts[i] = spl::rt::scan::CountLines(p, n);
-                                         }));
+      int rc = ToCode(
+          run.region->ReadChunked(offset, length, PlanFor(false, run.chunk),
+                                  [&](size_t i, const uint8_t* p, size_t n, uint64_t /*pos*/) {
+                                    parts[i] = spl::rt::scan::CountLines(p, n);
+                                  }));
       if (rc == 0) {
         uint64_t total = 0;
         for (uint64_t v : parts) total += v;
@@ -697,11 +697,11 @@ int spl_scan_wc(spl_handle_t h, uint64_t offset, uint64_t length, spl_wc_counts_
       // Line-aligned chunks: a '\n' ends every word and no character holds one, so the
       // counts of the chunks add up to those of the whole.
       std::vector<spl::rt::scan::WcCounts> parts(run.count);
-      int rc =
-          ToCode(run.region->ReadChunked(offset, length, PlanFor(true, run.chunk),
-                                         [&](size_t i, const uint8_t* p, size_t n, uint64_t pos) {
-                                           parts[i] = spl::rt::scan::WordCount(p, n);
-                                         }));
+      int rc = ToCode(
+          run.region->ReadChunked(offset, length, PlanFor(true, run.chunk),
+                                  [&](size_t i, const uint8_t* p, size_t n, uint64_t /*pos*/) {
+                                    parts[i] = spl::rt::scan::WordCount(p, n);
+                                  }));
       if (rc != 0) return rc;
       for (const auto& part : parts) {
         c.lines += part.lines;

@@ -159,9 +159,9 @@ class Loader : public Executor {
   // Start() queues it. True when the job finished here.
   bool StartOrRunIfCached(const std::shared_ptr<Job>& job);
   // Attaches a libuv loop: from now on `on_complete` runs on the loop thread for each
-  // finished job, except those RunIfCached / StartOrRunIfCached finished on the calling thread. The
-  // loop's handle starts unreferenced (it alone does not keep uv_run going); see SetLoopRef.
-  // REQUIRES: called on the loop thread; one loop at a time.
+  // finished job, except those RunIfCached / StartOrRunIfCached finished on the calling
+  // thread. The loop's handle starts unreferenced (it alone does not keep uv_run going); see
+  // SetLoopRef. REQUIRES: called on the loop thread; one loop at a time.
   Status AttachLoop(uv_loop_t* loop, CompletionFn on_complete);
   // Whether the attached loop stays alive for completions: a host turns this on while
   // something waits for a job and off when nothing does. REQUIRES: on the loop thread.

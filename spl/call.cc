@@ -292,16 +292,6 @@ Value Interp::run_function_body(Function* fn, Value* argv, int argc, const Value
   return result;
 }
 
-Value Interp::call1(const Value& callee, Value a) {
-  // A plain function goes straight to the VM (what call() decides for it after its checks).
-  if (callee.is(OK::Function)) {
-    FnDecl* d = callee.as<Function>()->decl;
-    if (__builtin_expect(use_vm_ && !d->is_async && !d->explicit_self, 1))
-      return vm_execute(*this, callee.as<Function>(), &a, 1, nullptr, nullptr, nullptr);
-  }
-  return call(callee, &a, 1, nullptr);
-}
-
 Value Interp::call(const Value& callee, Value* argv, int argc, const Node* site, const Value* self,
                    const std::vector<Arg>* names) {
   if (callee.is(OK::Function)) {

@@ -108,8 +108,7 @@ class Interp {
   Value call(const Value& callee, Value* argv, int argc, const Node* site,
              const Value* self = nullptr, const std::vector<Arg>* names = nullptr);
   Value call0(const Value& callee) { return call(callee, nullptr, 0, nullptr); }
-  // callee(a), for natives that call back per item (map, filter, sort_by...).
-  Value call1(const Value& callee, Value a);
+  Value call1(const Value& callee, Value a) { return call(callee, &a, 1, nullptr); }
   Value call_method(Value& obj, Sym name, Value* argv, int argc, const Node* site,
                     const std::vector<Arg>* names = nullptr);
   Value run_function_body(Function* fn, Value* argv, int argc, const Value* self,

@@ -659,7 +659,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
   FnDecl* d = nullptr;
   if (fn) {
     d = fn->decl;
-    if (!d->called) d->called = true;
+    d->called = true;
     if (__builtin_expect(!d->body, 0))
       in.error(site, "trait method '" + sym_name(d->name) + "' has no body");
     p = d->proto ? d->proto : compile_function(in, d);
@@ -761,11 +761,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     nf_->ret_reg = ret_;                                                 \
     nf_->pinned = (PIN);                                                 \
     if (PIN) f_->rc++;                                                   \
-    fr = nf_; /* (ENTER_FRAME, with what is known here) */               \
-    in.frame_ = nf_;                                                     \
-    p = q_;                                                              \
-    R = nr_;                                                             \
-    vs.set_top(nr_ + q_->nregs);                                         \
+    ENTER_FRAME(nf_);                                                    \
+    vs.set_top(R + p->nregs);                                            \
     DISPATCH();                                                          \
   } while (0)
   // Rule for the handlers below: a computed goto leaves a scope WITHOUT running destructors,

@@ -262,8 +262,8 @@ Value rt_file_submit(NativeCall& c) {
   if (!OptionsFrom(c, &path, &o, &code)) return code < 0 ? c.err(c.integer(code)) : c.nil();
   if (!EnsureAttached(c)) return c.nil();
   spl_handle_t h = 0;
-  // (a small file already in the page cache is loaded here at once: see spl_submit_or_load)
-  // (a load done at once is not announced to the loop: nothing waits for this new handle yet)
+  // (a small file already in the page cache is loaded here at once, see spl_submit_or_load;
+  // such a load is not announced to the loop, and nothing waits for this new handle yet)
   int rc =
       path == kStdin ? spl_submit_fd(0, "-", &o, &h) : spl_submit_or_load(path.c_str(), &o, &h);
   return rc < 0 ? c.err(c.integer(rc)) : c.ok(HandleValue(c, h));

@@ -324,21 +324,26 @@ struct LoopSeen {
   bool wrong_thread = false;
 };
 
+// Attaches `loop` with a callback that records each completion (and whether it ran on this
+// thread) in `seen`.
+int AttachRecording(uv_loop_t* loop, LoopSeen* seen) {
+  seen->thread = std::this_thread::get_id();
+  return spl_loop_attach(
+      loop,
+      [](spl_handle_t h, int state, void* user) {
+        auto* s = static_cast<LoopSeen*>(user);
+        if (std::this_thread::get_id() != s->thread) s->wrong_thread = true;
+        s->done.emplace_back(h, state);
+      },
+      seen);
+}
+
 TEST(FileAbi, CompletionOnTheLoop) {
   TempDir dir;
   uv_loop_t loop;
   ASSERT_EQ(uv_loop_init(&loop), 0);
   LoopSeen seen;
-  seen.thread = std::this_thread::get_id();
-  ASSERT_EQ(spl_loop_attach(
-                &loop,
-                [](spl_handle_t h, int state, void* user) {
-                  auto* s = static_cast<LoopSeen*>(user);
-                  if (std::this_thread::get_id() != s->thread) s->wrong_thread = true;
-                  s->done.emplace_back(h, state);
-                },
-                &seen),
-            0);
+  ASSERT_EQ(AttachRecording(&loop, &seen), 0);
   ASSERT_EQ(spl_loop_ref(1), 0);
   spl_handle_t good = 0, bad = 0;
   ASSERT_EQ(spl_submit(dir.WriteSized("f", 300000).c_str(), nullptr, &good), 0);
@@ -368,14 +373,7 @@ TEST(FileAbi, LoadsDoneOnTheCallingThreadAreNotAnnouncedToTheLoop) {
   uv_loop_t loop;
   ASSERT_EQ(uv_loop_init(&loop), 0);
   LoopSeen seen;
-  seen.thread = std::this_thread::get_id();
-  ASSERT_EQ(spl_loop_attach(
-                &loop,
-                [](spl_handle_t h, int state, void* user) {
-                  static_cast<LoopSeen*>(user)->done.emplace_back(h, state);
-                },
-                &seen),
-            0);
+  ASSERT_EQ(AttachRecording(&loop, &seen), 0);
   ASSERT_EQ(spl_loop_ref(1), 0);
   spl_handle_t inline_h = 0, missing_h = 0, worker_h = 0;
   ASSERT_EQ(spl_submit_or_load(small.c_str(), nullptr, &inline_h), 0);

@@ -179,8 +179,11 @@ TEST(ChunkedRead, AStreamingRegionIsReadIntoBuffersAtTheRightOffsets) {
     for (auto& piece : seen.pieces) joined += piece;
     EXPECT_EQ(joined, text) << "line_aligned " << aligned;
     if (aligned)  // (every piece but the last ends a line)
-      for (size_t i = 0; i + 1 < seen.pieces.size(); ++i)
-        if (!seen.pieces[i].empty()) EXPECT_EQ(seen.pieces[i].back(), '\n') << i;
+      for (size_t i = 0; i + 1 < seen.pieces.size(); ++i) {
+        if (!seen.pieces[i].empty()) {
+          EXPECT_EQ(seen.pieces[i].back(), '\n') << i;
+        }
+      }
   }
   ASSERT_EQ(::truncate(path.c_str(), 4096), 0);
   ChunkPlan plan;
