@@ -93,7 +93,9 @@ struct Module;
   X(CALL)   /* R[a] = R[a](R[a+1] .. R[a+b]) */                                               \
   X(CALLG)  /* R[a] = globals[c](R[a+1] .. R[a+b]): a module-level function called by name */ \
   X(CALLX)  /* R[a] = R[a](args) with named/spread args: shape in calls[c] */                 \
-  X(CALLM)  /* R[a] = R[a].K[c](R[a+1] .. R[a+b]) with an inline cache at this pc */          \
+  X(CALLM)  /* R[a] = R[a].K[c](R[a+1] .. R[a+b]) with an inline cache at this pc; k=1:       \
+               a `split` whose result the next instruction (a GETINDEXI) indexes: a text      \
+               receiver may make that one piece into the GETINDEXI's R[a] and skip it */      \
   X(CALLMX) /* method call with named/spread args: method and shape in calls[c] */            \
   X(RETURN) /* return R[a] */                                                                 \
   X(RETNIL) /* return nil */                                                                  \
@@ -102,21 +104,22 @@ struct Module;
   X(TRYRET) /* leave with R[a] (an Err/None) as the result of `?` */                          \
   X(AWAIT)  /* R[a] = await R[b] */                                                           \
   /* values */                                                                                \
-  X(NEWARRAY) /* R[a] = [R[b] .. R[b+c-1]] */                                                 \
-  X(NEWTUPLE) /* R[a] = (R[b] .. R[b+c-1]) */                                                 \
-  X(NEWDICT)  /* R[a] = {R[b]: R[b+1], ...} with c pairs */                                   \
-  X(NEWRANGE) /* R[a] = R[b]..R[b+1] (k: inclusive) */                                        \
-  X(CLOSURE)  /* R[a] = new function of lambdas[bx] capturing from this frame */              \
-  X(INTERP)   /* R[a] = interpolation interps[c] of R[b] .. */                                \
-  X(GETFIELD) /* R[a] = R[b].K[c] (inline cache at this pc) */                                \
-  X(SETFIELD) /* R[a].K[c] = R[b] (inline cache at this pc) */                                \
-  X(GETINDEX) /* R[a] = R[b][R[c]] */                                                         \
-  X(SETINDEX) /* R[a][R[b]] = R[c] */                                                         \
-  X(SLICE)    /* R[a] = R[b][R[b+1] : R[b+2] : R[b+3]] (nil = open) */                        \
-  X(CAST)     /* R[a] = R[b] as type K[c] */                                                  \
-  X(UNPACK)   /* R[a] .. R[a+c-1] = the c items of the array/tuple R[b] */                    \
-  X(TEXTMUT)  /* text mutator (push/pop/...): R[a].K[c](R[a+1] ..), result R[a], the          \
-                 receiver (possibly replaced) into R[b] */                                    \
+  X(NEWARRAY)  /* R[a] = [R[b] .. R[b+c-1]] */                                                \
+  X(NEWTUPLE)  /* R[a] = (R[b] .. R[b+c-1]) */                                                \
+  X(NEWDICT)   /* R[a] = {R[b]: R[b+1], ...} with c pairs */                                  \
+  X(NEWRANGE)  /* R[a] = R[b]..R[b+1] (k: inclusive) */                                       \
+  X(CLOSURE)   /* R[a] = new function of lambdas[bx] capturing from this frame */             \
+  X(INTERP)    /* R[a] = interpolation interps[c] of R[b] .. */                               \
+  X(GETFIELD)  /* R[a] = R[b].K[c] (inline cache at this pc) */                               \
+  X(SETFIELD)  /* R[a].K[c] = R[b] (inline cache at this pc) */                               \
+  X(GETINDEX)  /* R[a] = R[b][R[c]] */                                                        \
+  X(GETINDEXI) /* R[a] = R[b][int16 c] */                                                     \
+  X(SETINDEX)  /* R[a][R[b]] = R[c] */                                                        \
+  X(SLICE)     /* R[a] = R[b][R[b+1] : R[b+2] : R[b+3]] (nil = open) */                       \
+  X(CAST)      /* R[a] = R[b] as type K[c] */                                                 \
+  X(UNPACK)    /* R[a] .. R[a+c-1] = the c items of the array/tuple R[b] */                   \
+  X(TEXTMUT)   /* text mutator (push/pop/...): R[a].K[c](R[a+1] ..), result R[a], the         \
+                  receiver (possibly replaced) into R[b] */                                   \
   /* patterns */                                                                              \
   X(MATCH) /* does R[a] match patterns[bx] (binding names)? k=0: the next JMP is taken        \
               when not; k=1: not matching is an error */                                      \

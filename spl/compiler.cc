@@ -447,6 +447,17 @@ class Compiler {
         uint16_t r = target(dst);
         uint32_t mark = top_;
         uint16_t obj = operand(ie->object);
+        int64_t imm;
+        if (small_int(ie->index, &imm)) {  // xs[0], parts[-1]: the index is an operand
+          // `text.split(sep)[k]`: the CALLM may make piece k alone and skip the GETINDEXI
+          if (is_split_call(ie->object) && !p_->code.empty() && p_->code.back().op == Opc::CALLM &&
+              p_->code.back().a == obj)
+            p_->code.back().k = 1;
+          cur_off_ = ie->off;
+          emit(Opc::GETINDEXI, r, obj, uint16_t(int16_t(imm)));
+          free_to(mark);
+          return r;
+        }
         uint16_t idx = operand(ie->index);
         cur_off_ = ie->off;
         emit(Opc::GETINDEX, r, obj, idx);
@@ -812,6 +823,14 @@ class Compiler {
     if (r != base) emit(Opc::MOVE, r, base);
     free_to(dst < 0 ? uint32_t(r) + 1 : mark);  // a result in a new temporary stays
     return r;
+  }
+
+  // A call `x.split(sep)` with one positional argument.
+  static bool is_split_call(Expr* e) {
+    static const Sym split = intern("split");
+    if (e->kind != EK::MethodCall) return false;
+    auto* c = static_cast<MethodCallExpr*>(e);
+    return c->method == split && c->args.size() == 1 && !c->has_named && !c->has_spread;
   }
 
   static bool is_text_mutator(Sym m) {

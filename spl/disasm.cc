@@ -64,7 +64,6 @@ void list(const Proto& p, std::string& out, std::vector<const FnDecl*>& nested) 
         break;
       case Opc::GETFIELD:
       case Opc::SETFIELD:
-      case Opc::CALLM:
       case Opc::CAST:
       case Opc::TEXTMUT:
       case Opc::GETCELL:
@@ -98,6 +97,11 @@ void list(const Proto& p, std::string& out, std::vector<const FnDecl*>& nested) 
       case Opc::BLE:
         s += " b=" + std::to_string(in.b) + " jump-if=" + std::to_string(in.k);
         break;
+      case Opc::CALLM:
+        s += " b=" + std::to_string(in.b) + " " + sym_const(p, in.c) +
+             (in.k ? " (piece for the GETINDEXI)" : "");
+        break;
+      case Opc::GETINDEXI:
       case Opc::ADDI:
       case Opc::MULI:
       case Opc::MODI:

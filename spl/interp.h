@@ -233,6 +233,11 @@ class Interp {
 // Defined in the builtin files; each installs its table into the interpreter.
 void install_core_builtins(Interp& in);
 void install_text_methods(Interp& in);
+// Piece `index` of s.split(sep) (negative: from the end) without making the others, for the
+// VM's `text.split(sep)[k]`: false when sep is empty, the index is out of range, or a
+// negative index with a separator longer than one byte (then the caller splits in full).
+bool text_split_piece(std::string_view s, std::string_view sep, int64_t index,
+                      std::string_view* piece);
 void install_collection_methods(Interp& in);
 void install_enum_methods(Interp& in);
 void install_async_builtins(Interp& in);

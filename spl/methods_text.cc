@@ -285,6 +285,39 @@ Value split_on_byte(std::string_view s, char sep) {
   return make_array(std::move(out));
 }
 
+}  // namespace
+
+bool text_split_piece(std::string_view s, std::string_view sep, int64_t index,
+                      std::string_view* piece) {
+  if (sep.empty()) return false;
+  if (index >= 0) {
+    size_t b = 0;
+    for (int64_t k = 0; k < index; k++) {
+      size_t p = sep.size() == 1 ? s.find(sep[0], b) : s.find(sep, b);
+      if (p == std::string_view::npos) return false;
+      b = p + sep.size();
+    }
+    size_t e = sep.size() == 1 ? s.find(sep[0], b) : s.find(sep, b);
+    *piece = s.substr(b, e == std::string_view::npos ? s.size() - b : e - b);
+    return true;
+  }
+  // From the end: only for one byte (occurrences of a longer separator found from the right
+  // can differ from the left-to-right ones split makes, as in "aaa".split("aa")).
+  if (sep.size() != 1) return false;
+  size_t e = s.size();
+  for (int64_t k = -1; k > index; k--) {
+    size_t p = e == 0 ? std::string_view::npos : s.rfind(sep[0], e - 1);
+    if (p == std::string_view::npos) return false;
+    e = p;
+  }
+  size_t p = e == 0 ? std::string_view::npos : s.rfind(sep[0], e - 1);
+  size_t b = p == std::string_view::npos ? 0 : p + 1;
+  *piece = s.substr(b, e - b);
+  return true;
+}
+
+namespace {
+
 M(t_split) {
   want_args(in, a, 0, 1);
   // No separator: words between runs of whitespace (as Python's str.split()).

@@ -1226,6 +1226,17 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       int argc = pc->b;
       InlineCache& ic = p->caches[size_t(pc - p->code.data())];
       Sym name = Sym(p->consts[pc->c].small_int());
+      if (pc->k && obj.is(OK::Str) && argc == 1 && R[pc->a + 1].is(OK::Str) &&
+          !in.has_extensions()) {
+        std::string_view piece;
+        if (text_split_piece(obj.as<Str>()->view(), R[pc->a + 1].as<Str>()->view(),
+                             int16_t(pc[1].c), &piece)) {
+          Value v = make_str(piece);
+          R[pc[1].a] = std::move(v);
+          pc += 2;
+          DISPATCH();
+        }
+      }
       if (obj.is_obj()) {
         Obj* o = obj.obj();
         if (o->kind == OK::Instance) {
@@ -1436,6 +1447,22 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       }
       SAVE();
       R[pc->a] = index_get(in, obj, idx, nullptr);
+      NEXT();
+    }
+    do_GETINDEXI : {
+      Value& obj = R[pc->b];
+      int64_t i = int16_t(pc->c);
+      if (obj.is(OK::Array)) {
+        auto& items = obj.as<Array>()->items;
+        if (i < 0) i += int64_t(items.size());
+        if (i >= 0 && size_t(i) < items.size()) {
+          R[pc->a] = items[size_t(i)];
+          NEXT();
+        }
+        i = int16_t(pc->c);
+      }
+      SAVE();
+      R[pc->a] = index_get(in, obj, Value::integer(i), nullptr);
       NEXT();
     }
     do_SETINDEX : {

@@ -15,8 +15,8 @@ using test::run_source;
 
 TEST(Vm, EveryInstructionIsUsedByAGoldenProgram) {
   std::set<std::string> seen;
-  for (const char* name :
-       {"vm_instructions.spl", "vm_binop.spl", "vm_panic.spl", "vm_immediates.spl"}) {
+  for (const char* name : {"vm_instructions.spl", "vm_binop.spl", "vm_panic.spl",
+                           "vm_immediates.spl", "vm_split_index.spl"}) {
     Interp in;
     std::vector<Diagnostic> errors;
     Module* m = in.load_main(std::string(SPL_TEST_PROGRAMS) + "/" + name, errors);
@@ -43,6 +43,25 @@ TEST(Vm, EveryInstructionIsUsedByAGoldenProgram) {
   for (unsigned op = 0; op < unsigned(Opc::Count); op++)
     EXPECT_TRUE(seen.count(opcode_name(Opc(op))))
         << "no golden program uses " << opcode_name(Opc(op));
+}
+
+// `text.split(sep)[k]` with a constant k marks its CALLM (the piece may be made alone); a
+// computed index or another method does not.
+TEST(Vm, SplitWithAConstantIndexMarksItsCall) {
+  auto path = test::write_temp(
+      "fn main():\n    val i = 1\n    print(\"a b\".split(\" \")[-1])\n"
+      "    print(\"a b\".split(\" \")[i], \"a b\".lines()[0])\n");
+  Interp in;
+  std::vector<Diagnostic> errors;
+  Module* m = in.load_main(path, errors);
+  ASSERT_NE(m, nullptr);
+  std::string listing = dump_module(in, m);
+  size_t marked = 0;
+  for (size_t at = 0; (at = listing.find("(piece for the GETINDEXI)", at)) != std::string::npos;
+       at++)
+    marked++;
+  EXPECT_EQ(marked, 1u) << listing;
+  EXPECT_NE(listing.find(" GETINDEXI "), std::string::npos) << listing;
 }
 
 // Live objects after running `body` n times (as a loop in a function).
@@ -74,6 +93,8 @@ TEST(Vm, RunningCodeReleasesWhatItAllocates) {
       "    let p = P(x: i)\n    p.x = p.x + 1\n    \"{p.x}:{i}\"",
       "    let s = \"abcdef\"\n    s[1:3] + (i as text)",
       "    var s = \"x\"\n    s.push(\"y\")\n    s.pop()",
+      // (one piece of a split made alone, replacing the receiver's register)
+      "    var s = \"a,{i},c\"\n    s = s.split(\",\")[1]\n    s.split(\",\")[-1]",
   };
   for (const char* body : bodies) {
     size_t small = live_after(body, 100);
