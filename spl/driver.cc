@@ -359,6 +359,12 @@ int spl_main(int argc, char** argv) {
   // otherwise raise this threshold after the first such free, and then the old buffers of a
   // growing array (4, 8, 16 MiB...) stay in the heap as holes the process keeps.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // Free memory at the top of a heap goes back to the system past 8 MiB (glibc's default:
+  // 128 KiB). Giving pages back and faulting them in again cost more than the work between:
+  // 10,000 small files read into buffers by loader threads and freed on this one made a third
+  // of the process's page faults, and each trim of a loader thread's heap is a TLB shootdown
+  // across the CPUs (measured: wc.spl -l over them 19% faster). Peak memory stays within 1 MB.
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
   if (!isatty(1)) std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
   int code;
   try {
