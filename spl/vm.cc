@@ -478,6 +478,25 @@ Proto* make_loop_proto(uint8_t kind) {
   return p;
 }
 
+// Fills a CALLM cache for an enum value's method or a struct type's associated function when
+// the name is a plain compiled-kind function of the right sort (a method taking self for an
+// enum value, a function without self for a type; not async); otherwise leaves it.
+void cache_type_method(InlineCache& ic, Obj* o, bool is_type, const void* key, Sym name) {
+  Obj* type = is_type ? o : static_cast<EnumVal*>(o)->etype();
+  MethodTable& methods =
+      is_type ? static_cast<StructType*>(o)->methods : static_cast<EnumType*>(type)->methods;
+  auto it = methods.find(name);
+  if (it == methods.end() || !it->second.is(OK::Function)) return;
+  FnDecl* d = it->second.as<Function>()->decl;
+  if (d->is_method == is_type || d->is_async) return;
+  // Pinned as the instance entries are (freed at shutdown): a type freed and reallocated at
+  // the same address can never match a stale entry.
+  type->rc++;
+  it->second.obj()->rc++;
+  ic.type = key;
+  ic.fn = it->second.obj();
+}
+
 Value call_builtin_method(Interp& in, InlineCache& ic, Value& self, Value* argv, int argc,
                           Sym name) {
   Obj* o = self.obj();
@@ -1263,6 +1282,26 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
             R[pc->a] = vm_enter(in, nullptr, static_cast<Function*>(ic.fn), nullptr, &R[pc->a + 1],
                                 argc, &obj, nullptr, nullptr);
             NEXT();  // (compiled now: the next call through this cache is flat)
+          }
+        } else if (o->kind == OK::EnumVal || o->kind == OK::StructType) {
+          // A method of an enum value (self is R[a]) or an associated function of a struct
+          // type (`T::new(..)`: no self; the type stays in R[a] during the call), cached here
+          // like an instance's methods. A type's entry is keyed on its address + 1, so one site
+          // seeing both an instance and its type never takes one for the other.
+          const bool is_type = o->kind == OK::StructType;
+          const void* key = is_type ? static_cast<const void*>(reinterpret_cast<char*>(o) + 1)
+                                    : static_cast<const void*>(static_cast<EnumVal*>(o)->etype());
+          if (ic.type != key) cache_type_method(ic, o, is_type, key, name);
+          if (ic.type == key) {
+            Function* f = static_cast<Function*>(ic.fn);
+            Proto* q = f->decl->proto;
+            if (q && uint32_t(argc) == q->nparams && !q->variadic) {
+              if (is_type) FLAT_CALL(f, q, R + pc->a + 1, uint32_t(argc), pc->a, false);
+              FLAT_CALL(f, q, R + pc->a, uint32_t(argc) + 1, pc->a, false);  // self is R[a]
+            }
+            R[pc->a] = vm_enter(in, nullptr, f, nullptr, &R[pc->a + 1], argc,
+                                is_type ? nullptr : &obj, nullptr, nullptr);
+            NEXT();
           }
         } else {
           // map / filter / each of an array: the loop runs here, the callbacks as flat calls
