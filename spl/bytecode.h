@@ -175,6 +175,7 @@ struct InlineCache {
   void* native = nullptr;      // builtin method (MethodFn)
   uint8_t native_kind = 255;   // OK of the receiver for `native`
   uint8_t loop = 255;          // `native` is map (0), filter (1) or each (2) of arrays
+  Value* slot = nullptr;       // CALLM on a module (type == the Module): the item's storage
 };
 
 // Shape of a call with named or spread arguments (CALLX / CALLMX).

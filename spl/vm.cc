@@ -1283,6 +1283,24 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
                                 argc, &obj, nullptr, nullptr);
             NEXT();  // (compiled now: the next call through this cache is flat)
           }
+        } else if (o->kind == OK::Module) {
+          // `mod.f(..)`: the item's storage is found once per site (the module is pinned and
+          // its storage never moves); a function there is called as CALLG calls one.
+          if (ic.type != o) {
+            Module* m = static_cast<Module*>(o);
+            auto it = m->names.find(name);
+            if (it != m->names.end()) {
+              o->rc++;
+              ic.type = o;
+              ic.slot = it->second;
+            }
+          }
+          if (ic.type == o && ic.slot->is(OK::Function)) {
+            Function* f = ic.slot->as<Function>();
+            if (Proto* q = f->flat; q && uint32_t(argc) == q->nparams)
+              FLAT_CALL(f, q, R + pc->a + 1, uint32_t(argc), pc->a, true);  // the frame holds f
+            if (first_call(in, f)) DISPATCH();
+          }
         } else if (o->kind == OK::EnumVal || o->kind == OK::StructType) {
           // A method of an enum value (self is R[a]) or an associated function of a struct
           // type (`T::new(..)`: no self; the type stays in R[a] during the call), cached here
