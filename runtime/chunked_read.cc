@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <new>
+#include <utility>
 #include <vector>
 
 #include "runtime/guard.h"
@@ -35,20 +37,72 @@ uint64_t AfterNewline(const uint8_t* data, uint64_t x, uint64_t limit) {
                        : static_cast<uint64_t>(static_cast<const uint8_t*>(nl) - data) + 1;
 }
 
+// A buffer for one streamed chunk: anonymous memory aligned to 2 MiB and advised for
+// transparent huge pages, so that filling 8 MiB the first time costs four page faults instead
+// of 2,048 (on a VM each fault is microseconds: for a 1 GiB scan the buffers' first touches
+// were a tenth of the time). Not zero-filled beyond what the kernel gives; holds no values.
+class StreamBuffer {
+ public:
+  StreamBuffer() = default;
+  explicit StreamBuffer(size_t n) {
+    const size_t cap = (n + kHuge - 1) / kHuge * kHuge;
+    // Over-map by one huge page and trim, for an aligned start.
+    void* m =
+        ::mmap(nullptr, cap + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();
+    auto base = reinterpret_cast<uintptr_t>(m);
+    uintptr_t aligned = (base + kHuge - 1) & ~(uintptr_t{kHuge} - 1);
+    if (aligned > base) ::munmap(m, aligned - base);
+    if (uintptr_t end = base + cap + kHuge; end > aligned + cap) {
+      ::munmap(reinterpret_cast<void*>(aligned + cap), end - (aligned + cap));
+    }
+    data_ = reinterpret_cast<uint8_t*>(aligned);
+    cap_ = cap;
+    ::madvise(data_, cap_, MADV_HUGEPAGE);  // (a kernel without THP ignores it: small pages)
+  }
+  StreamBuffer(StreamBuffer&& o) noexcept : data_(o.data_), cap_(o.cap_) {
+    o.data_ = nullptr;
+    o.cap_ = 0;
+  }
+  StreamBuffer& operator=(StreamBuffer&& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(cap_, o.cap_);
+    return *this;
+  }
+  StreamBuffer(const StreamBuffer&) = delete;
+  StreamBuffer& operator=(const StreamBuffer&) = delete;
+  ~StreamBuffer() {
+    if (data_ != nullptr) ::munmap(data_, cap_);
+  }
+  uint8_t* data() const { return data_; }
+  size_t capacity() const { return cap_; }
+
+ private:
+  static constexpr size_t kHuge = size_t{2} << 20;
+  uint8_t* data_ = nullptr;
+  size_t cap_ = 0;
+};
+
 // Buffers for streamed chunks, kept from one scan to the next (a search in pieces scans the
 // same region again and again): a new buffer per scan would cost fresh pages every time, and
-// memory given back and taken again (under ASan, freed memory even stays quarantined). At most
-// kKeep buffers are kept; the rest are freed.
+// memory given back and taken again. At most kKeep buffers are kept; the rest are freed.
 class StreamBuffers {
  public:
-  std::vector<uint8_t> Take() {
-    std::lock_guard l(mu_);
-    if (free_.empty()) return {};
-    std::vector<uint8_t> b = std::move(free_.back());
-    free_.pop_back();
-    return b;
+  // A kept buffer of at least n bytes, or a new one.
+  StreamBuffer Take(size_t n) {
+    {
+      std::lock_guard l(mu_);
+      for (size_t i = free_.size(); i-- > 0;) {
+        if (free_[i].capacity() >= n) {
+          StreamBuffer b = std::move(free_[i]);
+          free_.erase(free_.begin() + static_cast<long>(i));
+          return b;
+        }
+      }
+    }
+    return StreamBuffer(n);
   }
-  void Give(std::vector<uint8_t>&& b) {
+  void Give(StreamBuffer&& b) {
     std::lock_guard l(mu_);
     if (free_.size() < kKeep) free_.push_back(std::move(b));
   }
@@ -56,7 +110,7 @@ class StreamBuffers {
  private:
   static constexpr size_t kKeep = 4;
   std::mutex mu_;
-  std::vector<std::vector<uint8_t>> free_;
+  std::vector<StreamBuffer> free_;
 };
 
 StreamBuffers& Buffers() {
@@ -142,9 +196,13 @@ Status Region::ReadChunked(
       if (!g.ok()) return g;
       if (b < a) b = a;
     }
-    std::vector<uint8_t> buf = Buffers().Take();
     const size_t n = static_cast<size_t>(b - a);
-    if (buf.size() < n) buf.resize(n);
+    StreamBuffer buf;
+    try {
+      buf = Buffers().Take(n);
+    } catch (const std::bad_alloc&) {
+      return Status::Error(Code::kOutOfMemory, path_, "no memory for a streamed chunk");
+    }
     size_t got = 0;
     while (got < n) {
       ssize_t r = ::pread(drop_fd_.get(), buf.data() + got, n - got,
