@@ -209,7 +209,14 @@ class Interp {
   bool check_mode_ = false;
   bool use_vm_ = true;
   // The VM stack for code that runs outside any task (tests, loading); tasks have their own.
-  std::unique_ptr<Value[]> native_values_;
+  // The VM stack's memory outside tasks: a zero-filled mapping (zero bits are the number 0,
+  // never a reference: see VmStack::init), so its pages are touched only as deep as calls go.
+  struct ValueMapping {
+    Value* values = nullptr;
+    size_t count = 0;
+    ~ValueMapping();
+  };
+  ValueMapping native_values_;
   VmStack native_vm_stack_;
   std::unique_ptr<char[]> memory_reserve_;  // see out_of_memory()
   std::unordered_map<const Expr*, Proto*> expression_protos_;
