@@ -479,8 +479,8 @@ Proto* make_loop_proto(uint8_t kind) {
 }
 
 // Fills a CALLM cache for an enum value's method or a struct type's associated function when
-// the name is a plain compiled-kind function of the right sort (a method taking self for an
-// enum value, a function without self for a type; not async); otherwise leaves it.
+// the name is a function of the right sort (for an enum value a method taking self; not
+// async); otherwise leaves it.
 void cache_type_method(InlineCache& ic, Obj* o, bool is_type, const void* key, Sym name) {
   Obj* type = is_type ? o : static_cast<EnumVal*>(o)->etype();
   MethodTable& methods =
@@ -488,7 +488,8 @@ void cache_type_method(InlineCache& ic, Obj* o, bool is_type, const void* key, S
   auto it = methods.find(name);
   if (it == methods.end() || !it->second.is(OK::Function)) return;
   FnDecl* d = it->second.as<Function>()->decl;
-  if (d->is_method == is_type || d->is_async) return;
+  // An enum value's method takes it as self; a type's functions are called without one.
+  if (d->is_async || (!is_type && !d->is_method)) return;
   // Pinned as the instance entries are (freed at shutdown): a type freed and reallocated at
   // the same address can never match a stale entry.
   type->rc++;
@@ -1312,9 +1313,13 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
           if (ic.type != key) cache_type_method(ic, o, is_type, key, name);
           if (ic.type == key) {
             Function* f = static_cast<Function*>(ic.fn);
-            Proto* q = f->decl->proto;
+            FnDecl* d = f->decl;
+            Proto* q = d->proto;
             if (q && uint32_t(argc) == q->nparams && !q->variadic) {
-              if (is_type) FLAT_CALL(f, q, R + pc->a + 1, uint32_t(argc), pc->a, false);
+              // (a function set on a type from outside, as a decorator's wrapper: no self slot)
+              if (!d->is_method) FLAT_CALL(f, q, R + pc->a + 1, uint32_t(argc), pc->a, false);
+              // A type's own functions have a self slot, nil as when called uncached.
+              if (is_type) R[pc->a] = Value();
               FLAT_CALL(f, q, R + pc->a, uint32_t(argc) + 1, pc->a, false);  // self is R[a]
             }
             R[pc->a] = vm_enter(in, nullptr, f, nullptr, &R[pc->a + 1], argc,
