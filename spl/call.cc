@@ -16,21 +16,24 @@ uint32_t Frame::offset() const {
   return off;
 }
 
+Module* Frame::module_of() const { return proto ? proto->module : module; }
+
 std::shared_ptr<ErrorInfo> Interp::make_error(const Node* at, std::string msg) {
   auto info = std::make_shared<ErrorInfo>();
   info->message = std::move(msg);
   Frame* f = frame_;
   // An error inside builtin code the VM runs (Proto::hidden) is placed where it was called.
   for (; f && f->proto && f->proto->hidden; f = f->parent) at = nullptr;
-  if (f && f->module) {
-    info->file = f->module->file.get();
+  if (Module* m = f ? f->module_of() : nullptr) {
+    info->file = m->file.get();
     info->offset = at ? at->off : f->offset();
   }
   bool first = true;
   for (; f; f = f->parent) {
-    if (!f->module) continue;
+    Module* m = f->module_of();
+    if (!m) continue;
     TraceEntry t;
-    t.file = f->module->file.get();
+    t.file = m->file.get();
     t.offset = first && at ? at->off : f->offset();
     t.function = f->fn ? sym_name(f->fn->decl->name) : "<module>";
     info->trace.push_back(std::move(t));

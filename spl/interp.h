@@ -26,9 +26,9 @@ struct Proto;
 struct Instr;
 
 struct Frame {
-  Value* locals = nullptr;  // the tree walker's local slots, or the VM's registers
-  Function* fn = nullptr;   // null at module top level
-  Module* module = nullptr;
+  Value* locals = nullptr;   // the tree walker's local slots, or the VM's registers
+  Function* fn = nullptr;    // null at module top level
+  Module* module = nullptr;  // the tree walker's; a VM frame's is its proto's (module_of())
   Frame* parent = nullptr;
   uint32_t off = 0;  // offset of the node being executed (for traces)
   Flow pending = Flow::Normal;
@@ -41,7 +41,8 @@ struct Frame {
                                  // held by this frame while it runs
   Frame* deeper = nullptr;       // VmStack's list of frame records (see vm_stack.h)
   Frame* shallower = nullptr;
-  uint32_t offset() const;  // source offset of what the frame is executing
+  uint32_t offset() const;    // source offset of what the frame is executing
+  Module* module_of() const;  // the module whose code runs in this frame (null: hidden code)
 };
 
 struct CallArgs {

@@ -715,7 +715,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
   Frame* fr = vs.push_frame();
   fr->locals = R;
   fr->fn = fn;
-  fr->module = module;
+  fr->module = module;  // (VM frames read their proto's: Frame::module_of)
   fr->parent = in.frame_;
   fr->off = d ? d->off : 0;
   fr->proto = p;
@@ -772,7 +772,6 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     Frame* nf_ = vs.push_frame();                                        \
     nf_->locals = nr_;                                                   \
     nf_->fn = f_;                                                        \
-    nf_->module = q_->module;                                            \
     nf_->parent = fr;                                                    \
     nf_->proto = q_;                                                     \
     pc = q_->code.data() + q_->body_pc;                                  \
@@ -836,8 +835,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     do_GETNAME : {
       SAVE();
       NameExpr* ne = p->late_names[pc->bx];
-      Value* s = in.lookup_late_name(fr->module, ne->name);
-      if (!s) in.error(nullptr, late_message(fr->module, ne));
+      Value* s = in.lookup_late_name(p->module, ne->name);
+      if (!s) in.error(nullptr, late_message(p->module, ne));
       if (s->is_undef()) used_before_assigned(in, ne->name);
       R[pc->a] = *s;
       // Bound now: from here on this instruction reads the storage directly.

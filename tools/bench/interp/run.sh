@@ -50,6 +50,6 @@ for name in $benches; do
   ms=$(printf "%s\n" "${ts[@]}" | median)
   mp=$(printf "%s\n" "${tp[@]}" | median)
   mr=$(printf "%s\n" "${ratios[@]}" | median)
-  printf "%-10s %10.3f %10.3f %8.2f %9.1f MB %9.1f MB\n" "$name" "$ms" "$mp" "$mr" \
+  printf "%-10s %10.3f %10.3f %8.3f %9.1f MB %9.1f MB\n" "$name" "$ms" "$mp" "$mr" \
     "$(echo "$ks / 1024" | bc -l)" "$(echo "$kp / 1024" | bc -l)"
 done
