@@ -217,7 +217,7 @@ Value make_tuple(std::vector<Value> items) {
   return Value(t);
 }
 
-bool truthy(const Value& v) {
+bool truthy_slow(const Value& v) {
   switch (v.tag()) {
     case VT::Undef:
     case VT::Nil:

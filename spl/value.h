@@ -529,7 +529,10 @@ Value make_array(std::vector<Value> items = {});
 Value make_tuple(std::vector<Value> items);
 inline Value make_obj(Obj* o) { return Value(o); }
 
-bool truthy(const Value& v);
+bool truthy_slow(const Value& v);
+// Whether a value counts as true (`if`, `while`, `not`): a bool tested inline, the rest by
+// kind (out of line).
+SPL_INLINE bool truthy(const Value& v) { return v.is_bool() ? v.as_bool() : truthy_slow(v); }
 bool values_equal(const Value& a, const Value& b);
 const char* type_name(const Value& v);
 // Display form (print): text raw. Repr form: text quoted (inside containers).
