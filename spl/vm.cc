@@ -498,6 +498,13 @@ void cache_type_method(InlineCache& ic, Obj* o, bool is_type, const void* key, S
   ic.fn = it->second.obj();
 }
 
+// The builtin method a CALLM cache holds for self's kind (set by call_builtin_method).
+SPL_INLINE Value call_cached_native(Interp& in, InlineCache& ic, Value& self, Value* argv, int argc,
+                                    Sym name) {
+  CallArgs ca{argv, argc, self, nullptr, name};
+  return reinterpret_cast<MethodFn>(ic.native)(in, self, ca);
+}
+
 Value call_builtin_method(Interp& in, InlineCache& ic, Value& self, Value* argv, int argc,
                           Sym name) {
   Obj* o = self.obj();
@@ -1331,7 +1338,11 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
               !in.has_extensions())
             FLAT_CALL(nullptr, const_cast<Proto*>(vm_loop_proto(ic.loop)), R + pc->a, 2, pc->a,
                       false);
-          R[pc->a] = call_builtin_method(in, ic, obj, &R[pc->a + 1], argc, name);
+          // (a kind's builtin method cached here: called without the helper's checks)
+          if (ic.native_kind == uint8_t(o->kind) && !in.has_extensions())
+            R[pc->a] = call_cached_native(in, ic, obj, &R[pc->a + 1], argc, name);
+          else
+            R[pc->a] = call_builtin_method(in, ic, obj, &R[pc->a + 1], argc, name);
           NEXT();
         }
       }
