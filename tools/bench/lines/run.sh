@@ -46,7 +46,7 @@ for name in $benches; do
     tp+=("$u"); [ "$m" -gt "$kp" ] && kp=$m
     ratios+=("$(echo "$t / $u" | bc -l)")
   done
-  printf "%-10s %10.3f %10.3f %8.2f %9.1f MB %9.1f MB\n" "$name" \
+  printf "%-10s %10.3f %10.3f %8.3f %9.1f MB %9.1f MB\n" "$name" \
     "$(printf "%s\n" "${ts[@]}" | median)" "$(printf "%s\n" "${tp[@]}" | median)" \
     "$(printf "%s\n" "${ratios[@]}" | median)" "$(echo "$ks / 1024" | bc -l)" "$(echo "$kp / 1024" | bc -l)"
 done
