@@ -239,6 +239,7 @@ struct Proto {
   void clear_values() {
     consts.clear();
     pattern_consts.clear();
+    for (CallShape& c : calls) c.ctor_type = Value();  // (construction caches pin a type)
   }
   ~Proto();
 };
