@@ -1310,9 +1310,9 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
           }
         } else if (o->kind == OK::EnumVal || o->kind == OK::StructType) {
           // A method of an enum value (self is R[a]) or an associated function of a struct
-          // type (`T::new(..)`: no self; the type stays in R[a] during the call), cached here
-          // like an instance's methods. A type's entry is keyed on its address + 1, so one site
-          // seeing both an instance and its type never takes one for the other.
+          // type (`T::new(..)`: its self slot R[a] is nil, as when called uncached), cached
+          // here like an instance's methods. A type's entry is keyed on its address + 1, so one
+          // site seeing both an instance and its type never takes one for the other.
           const bool is_type = o->kind == OK::StructType;
           const void* key = is_type ? static_cast<const void*>(reinterpret_cast<char*>(o) + 1)
                                     : static_cast<const void*>(static_cast<EnumVal*>(o)->etype());
