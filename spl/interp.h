@@ -209,9 +209,9 @@ class Interp {
   std::string stdlib_dir_;
   bool check_mode_ = false;
   bool use_vm_ = true;
-  // The VM stack for code that runs outside any task (tests, loading); tasks have their own.
-  // The VM stack's memory outside tasks: a zero-filled mapping (zero bits are the number 0,
-  // never a reference: see VmStack::init), so its pages are touched only as deep as calls go.
+  // The VM stack for code that runs outside any task (tests, loading; tasks have their own):
+  // a zero-filled mapping (zero bits are the number 0, never a reference: see VmStack::init),
+  // so its pages are touched only as deep as calls go.
   struct ValueMapping {
     Value* values = nullptr;
     size_t count = 0;

@@ -521,8 +521,7 @@ Value call_builtin_method(Interp& in, InlineCache& ic, Value& self, Value* argv,
       ic.native = reinterpret_cast<void*>(it->second);
       ic.loop = k == OK::Array ? loop_kind(name) : 255;
     }
-    CallArgs ca{argv, argc, self, nullptr, name};
-    return reinterpret_cast<MethodFn>(ic.native)(in, self, ca);
+    return call_cached_native(in, ic, self, argv, argc, name);
   }
   return in.call_method(self, name, argv, argc, nullptr);
 }
@@ -1523,15 +1522,14 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_GETINDEXI : {
       Value& obj = R[pc->b];
-      int64_t i = int16_t(pc->c);
+      const int64_t i = int16_t(pc->c);
       if (obj.is(OK::Array)) {
         auto& items = obj.as<Array>()->items;
-        if (i < 0) i += int64_t(items.size());
-        if (i >= 0 && size_t(i) < items.size()) {
-          R[pc->a] = items[size_t(i)];
+        int64_t at = i < 0 ? i + int64_t(items.size()) : i;
+        if (at >= 0 && size_t(at) < items.size()) {
+          R[pc->a] = items[size_t(at)];
           NEXT();
         }
-        i = int16_t(pc->c);
       }
       SAVE();
       R[pc->a] = index_get(in, obj, Value::integer(i), nullptr);
@@ -1643,8 +1641,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         // reallocates, so none can fail.)
         R[3].as<Array>()->items.push_back(std::move(R[4]));
       } else if (pc->k == 1) {
-        const Value& keep = R[4];
-        if (keep.is_bool() ? keep.as_bool() : truthy(keep))
+        if (truthy(R[4]))
           R[3].as<Array>()->items.push_back(R[0].as<Array>()->items[size_t(R[2].small_int() - 1)]);
       }
       {
