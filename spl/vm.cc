@@ -390,9 +390,10 @@ Value call_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
 // Fills the construction cache of a CALLX site if `st` qualifies (see CallShape).
 bool cache_constructor(const CallShape& shape, const Value& type, int argc) {
   StructType* st = type.as<StructType>();
-  if (st->init || shape.has_spread || size_t(argc) != st->fields.size()) return false;
+  size_t nfields = st->fields.size();
+  if (st->init || shape.has_spread || size_t(argc) > nfields) return false;
   std::vector<uint32_t> slots(static_cast<size_t>(argc));
-  std::vector<bool> seen(static_cast<size_t>(argc));
+  std::vector<bool> seen(nfields);
   for (int i = 0; i < argc; i++) {
     uint32_t idx = uint32_t(i);
     if (shape.has_named && shape.args[size_t(i)].name) {
@@ -404,9 +405,36 @@ bool cache_constructor(const CallShape& shape, const Value& type, int argc) {
     seen[idx] = true;
     slots[size_t(i)] = idx;
   }
+  // A field left out takes its default: only a literal one, kept in default_values once the
+  // general path has evaluated it (others are evaluated at each construction).
+  for (size_t f = 0; f < nfields; f++)
+    if (!seen[f] && st->defaults[f] &&
+        (f >= st->default_values.size() || st->default_values[f].is_undef()))
+      return false;
   shape.ctor_type = type;
   shape.ctor_fields = std::move(slots);
+  shape.ctor_defaults = size_t(argc) < nfields;
   return true;
+}
+
+// A struct built by a cached construction site (see cache_constructor).
+Value construct_cached(const CallShape& shape, const Value& type, Value* argv, int argc) {
+  StructType* st = type.as<StructType>();
+  size_t nfields = st->fields.size();
+  Instance* obj = Instance::make(type, uint32_t(nfields));
+  Value ov(obj);
+  Value* f = obj->slots();
+  for (int i = 0; i < argc; i++) f[shape.ctor_fields[size_t(i)]] = std::move(argv[i]);
+  if (shape.ctor_defaults) {
+    for (size_t i = 0; i < nfields; i++) {
+      if (!f[i].is_undef()) continue;
+      if (i < st->default_values.size() && !st->default_values[i].is_undef())
+        f[i] = st->default_values[i];
+      else
+        f[i] = Value();
+    }
+  }
+  return ov;
 }
 
 Value call_shaped(Interp& in, const CallShape& shape, Value* r, int argc) {
@@ -415,13 +443,8 @@ Value call_shaped(Interp& in, const CallShape& shape, Value* r, int argc) {
   // straight from the registers, in the order this site's cache says.
   if (!shape.method && r[0].is(OK::StructType) &&
       ((shape.ctor_type.bits() == r[0].bits() && !r[0].as<StructType>()->init) ||
-       cache_constructor(shape, r[0], argc))) {
-    Instance* obj = Instance::make(r[0], uint32_t(argc));
-    Value ov(obj);
-    Value* f = obj->slots();
-    for (int i = 0; i < argc; i++) f[shape.ctor_fields[size_t(i)]] = std::move(argv[i]);
-    return ov;
-  }
+       cache_constructor(shape, r[0], argc)))
+    return construct_cached(shape, r[0], argv, argc);
   std::vector<Value> expanded;
   if (shape.has_spread) {
     expanded = spread_args(in, shape, argv, argc);
