@@ -74,11 +74,7 @@ Value b_eprint_raw(Interp& in, CallArgs& a) {
 Value b_panic(Interp& in, CallArgs& a) {
   in.error(a.site, "panic: " + (a.argc ? join_args(in, a) : std::string("explicit panic")));
 }
-Value b_sys_get_args(Interp& in, CallArgs&) {
-  std::vector<Value> items;
-  for (auto& s : in.args()) items.push_back(make_str(s));
-  return make_array(std::move(items));
-}
+Value b_sys_get_args(Interp& in, CallArgs&) { return make_array(in.arg_values()); }
 Value b_sys_exit(Interp& in, CallArgs& a) {
   int64_t code = a.argc ? arg_int(in, a, 0) : 0;
   in.flush_output();

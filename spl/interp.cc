@@ -108,6 +108,15 @@ void Interp::out_of_memory() {
   error(nullptr, "out of memory");
 }
 
+const std::vector<Value>& Interp::arg_values() {
+  if (arg_values_.size() != args_.size()) {
+    arg_values_.clear();
+    arg_values_.reserve(args_.size());
+    for (const std::string& s : args_) arg_values_.push_back(make_str(s));
+  }
+  return arg_values_;
+}
+
 void Interp::refill_memory_reserve() {
   if (!memory_reserve_) memory_reserve_.reset(new (std::nothrow) char[kMemoryReserve]);
 }
@@ -122,6 +131,7 @@ Interp::~Interp() {
   for (auto& [p, m] : modules_) m.as<Module>()->clear_refs();
   modules_.clear();
   builtin_slots_.clear();
+  arg_values_.clear();
   option_val_ = Value();
   result_val_ = Value();
   for (auto& t : ext_methods_) t.second.clear();

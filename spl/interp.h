@@ -69,8 +69,14 @@ class Interp {
   Interp& operator=(const Interp&) = delete;
 
   // ---- driver API ----
-  void set_args(std::vector<std::string> args) { args_ = std::move(args); }
+  void set_args(std::vector<std::string> args) {
+    args_ = std::move(args);
+    arg_values_.clear();
+  }
   const std::vector<std::string>& args() const { return args_; }
+  // The arguments as text values, made once (texts are immutable: each sys_get_args() array
+  // shares them).
+  const std::vector<Value>& arg_values();
   void set_stdlib_dir(std::string d) { stdlib_dir_ = std::move(d); }
   // `spl check`: unknown names are load errors. `spl run`/`test`: they are looked up when the
   // code runs, and are runtime errors only if reached (names bind at run time, as upstream).
@@ -206,6 +212,7 @@ class Interp {
                             std::vector<Diagnostic>& errors);
 
   std::vector<std::string> args_;
+  std::vector<Value> arg_values_;
   std::string stdlib_dir_;
   bool check_mode_ = false;
   bool use_vm_ = true;

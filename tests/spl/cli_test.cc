@@ -117,6 +117,14 @@ TEST(Cli, RunPassesArgsAndExitCode) {
   EXPECT_EQ(run_cli({"run", p, "abc", "d"}), 33);
 }
 
+// The argument texts are made once and shared; each call still gives an array of its own.
+TEST(Cli, EachGetArgsCallGivesItsOwnArray) {
+  std::string p = test::write_temp(
+      "var a = sys_get_args()\na.push(\"x\")\na[1] = \"changed\"\n"
+      "val b = sys_get_args()\nsys_exit(b.len() * 10 + b[1].len())\n");
+  EXPECT_EQ(run_cli({"run", p, "abc", "d"}), 33);
+}
+
 TEST(Cli, TestCommandCountsFailures) {
   std::string pass = test::write_temp("it \"ok\":\n    expect 1 == 1\n", "a_spec.spl");
   EXPECT_EQ(run_cli({"test", pass}), 0);
