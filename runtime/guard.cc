@@ -53,6 +53,14 @@ void Install() {
     std::memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = OnSigbus;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan gives every thread an alternate signal stack. Jumping out of a handler running
+    // there leaves the poisoned redzones of the abandoned frames on the thread's own stack
+    // (ASan clears them only when the jump starts on that stack), and later frames there
+    // were reported as stack-buffer-underflows. Without an alternate stack of its own, as
+    // in an ordinary build, the handler runs on the faulting stack.
+    sa.sa_flags = SA_SIGINFO;
+#endif
     sigemptyset(&sa.sa_mask);
     sigaction(SIGBUS, &sa, &g_previous);
   });
