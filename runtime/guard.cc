@@ -7,6 +7,14 @@
 #include <cstring>
 #include <mutex>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SPL_GUARD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPL_GUARD_ASAN 1
+#endif
+#endif
+
 namespace spl::rt::guard {
 namespace {
 
@@ -53,7 +61,7 @@ void Install() {
     std::memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = OnSigbus;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef SPL_GUARD_ASAN
     // ASan gives every thread an alternate signal stack. Jumping out of a handler running
     // there leaves the poisoned redzones of the abandoned frames on the thread's own stack
     // (ASan clears them only when the jump starts on that stack), and later frames there

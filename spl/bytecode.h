@@ -189,10 +189,9 @@ struct CallShape {
   // Construction cache: the struct type last constructed here (pinned) when it has no
   // __init__, the arguments set each of its fields at most once, and every field they leave
   // out has no default or a literal one (StructType::default_values); ctor_fields[i] is
-  // argument i's field, ctor_defaults says whether some field is left out.
+  // argument i's field.
   mutable Value ctor_type;
   mutable std::vector<uint32_t> ctor_fields;
-  mutable bool ctor_defaults = false;
 };
 
 // One `{...}` interpolation: literal pieces and how the expression registers are formatted.

@@ -291,13 +291,16 @@ bool text_split_piece(std::string_view s, std::string_view sep, int64_t index,
                       std::string_view* piece) {
   if (sep.empty()) return false;
   if (index >= 0) {
+    auto next = [&](size_t from) {
+      return sep.size() == 1 ? s.find(sep[0], from) : s.find(sep, from);
+    };
     size_t b = 0;
     for (int64_t k = 0; k < index; k++) {
-      size_t p = sep.size() == 1 ? s.find(sep[0], b) : s.find(sep, b);
+      size_t p = next(b);
       if (p == std::string_view::npos) return false;
       b = p + sep.size();
     }
-    size_t e = sep.size() == 1 ? s.find(sep[0], b) : s.find(sep, b);
+    size_t e = next(b);
     *piece = s.substr(b, e == std::string_view::npos ? s.size() - b : e - b);
     return true;
   }

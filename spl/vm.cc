@@ -413,7 +413,6 @@ bool cache_constructor(const CallShape& shape, const Value& type, int argc) {
       return false;
   shape.ctor_type = type;
   shape.ctor_fields = std::move(slots);
-  shape.ctor_defaults = size_t(argc) < nfields;
   return true;
 }
 
@@ -425,7 +424,7 @@ Value construct_cached(const CallShape& shape, const Value& type, Value* argv, i
   Value ov(obj);
   Value* f = obj->slots();
   for (int i = 0; i < argc; i++) f[shape.ctor_fields[size_t(i)]] = std::move(argv[i]);
-  if (shape.ctor_defaults) {
+  if (size_t(argc) < nfields) {  // fields left out: their defaults
     for (size_t i = 0; i < nfields; i++) {
       if (!f[i].is_undef()) continue;
       if (i < st->default_values.size() && !st->default_values[i].is_undef())
