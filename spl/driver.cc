@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -353,8 +354,22 @@ static int dispatch(int argc, char** argv) {
   return 2;
 }
 
+// The nesting limits (parser, hashing, destruction) are set for an 8 MiB main-thread stack,
+// Linux's default. A smaller soft limit (`ulimit -s 512`) is raised to 8 MiB when the hard
+// limit allows: the main thread's stack grows on demand up to the limit in force at the time,
+// so this takes effect for this process at once. (Tasks run on fibers with their own stacks.)
+static void ensure_main_stack() {
+  constexpr rlim_t kWanted = rlim_t(8) << 20;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= kWanted)
+    return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? kWanted : std::min(kWanted, rl.rlim_max);
+  setrlimit(RLIMIT_STACK, &rl);  // (refused: the stack stays as it is)
+}
+
 int spl_main(int argc, char** argv) {
   reopen_closed_std_fds();
+  ensure_main_stack();
   // Blocks of 1 MiB and more are mapped on their own and unmapped when freed. glibc would
   // otherwise raise this threshold after the first such free, and then the old buffers of a
   // growing array (4, 8, 16 MiB...) stay in the heap as holes the process keeps.

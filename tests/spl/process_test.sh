@@ -140,6 +140,16 @@ long_chains)
     done
   done
   ;;
+small_stack)
+  # A soft stack limit under 8 MiB (the limits' calibration) is raised by spl at start: a
+  # chain just under the nesting limit loads and runs with `ulimit -S -s 256`.
+  awk 'BEGIN { printf "print(1"; for (i = 1; i < 2400; i++) printf "+1"; print ")" }' >"$tmp/chain.spl"
+  for cmd in check run; do
+    (ulimit -S -s 256; timeout 60 "$spl" $cmd "$tmp/chain.spl" >"$tmp/out" 2>"$tmp/err")
+    expect_code 0 $? "$cmd with a 256 KiB soft stack limit"
+  done
+  grep -qx 2400 "$tmp/out" || fail "small stack: $(cat "$tmp/out")"
+  ;;
 module_resolution)
   # An upstream-like tree: files inside it use its std_lib/src first (with `std.` accepted).
   up="$tmp/proj/simple/std_lib"
