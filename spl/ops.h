@@ -5,6 +5,7 @@
 #include <string>
 
 #include "interp.h"
+#include "utf8.h"  // (text helpers the operators and methods share)
 
 namespace spl {
 
@@ -20,12 +21,6 @@ Value slice(Interp& in, const Value& obj, const Value& start, const Value& end, 
             const Node* at);
 Value cast_to(Interp& in, const Value& v, Sym type, const Node* at);
 
-// UTF-8 helpers: text is indexed by code point.
-bool is_ascii(std::string_view s);
-size_t utf8_length(std::string_view s);
-std::vector<std::string> utf8_chars(std::string_view s);
-std::string utf8_substr(std::string_view s, int64_t start,
-                        int64_t end);      // code points [start,end)
 int64_t norm_index(int64_t i, int64_t n);  // negative from the end
 
 }  // namespace spl

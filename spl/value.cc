@@ -9,7 +9,7 @@
 
 #include "ast.h"
 #include "module.h"
-#include "ops.h"
+#include "utf8.h"
 
 namespace spl {
 

@@ -1278,8 +1278,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         std::string_view piece;
         if (text_split_piece(obj.as<Str>()->view(), R[pc->a + 1].as<Str>()->view(),
                              int16_t(pc[1].c), &piece)) {
-          Value v = make_str(piece);
-          R[pc[1].a] = std::move(v);
+          R[pc[1].a] = make_str(piece);  // (made before the register's old value goes)
           pc += 2;
           DISPATCH();
         }
