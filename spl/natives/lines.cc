@@ -2,10 +2,10 @@
 // region's lines as a native iterator (iter.h) that `for` drives directly, one text per line.
 // The cursor copies the region in batches (64 KiB, extended to the end of the last line)
 // through the C ABI's guarded copy, so a file truncated underneath gives an error, never
-// SIGBUS, and a line's text is made from private memory; each batch is checked as UTF-8 in
-// bulk (an ASCII fast path, 8 bytes at a time) and its line ends found in one pass (16 bytes
-// at a time where SSE2 is there). Lines end at "\n", which is not part of the
-// line; a last line without one is still a line. The region's `closed` field is checked on
+// SIGBUS, and a line's text is made from private memory (into the previous line's text when
+// the loop let go of it); each batch is checked as UTF-8 in bulk (an ASCII fast path, 8 bytes
+// at a time) and its line ends found in one pass (16 bytes at a time where SSE2 is there).
+// Lines end at "\n", which is not part of the line; a last line without one is still a line. The region's `closed` field is checked on
 // every step, so closing the region (or the handle that owns it) stops its cursors at once.
 // Errors are raised with the message the region's `line_error(code)` gives (file.spl).
 // Not here: reading the region otherwise (natives/file.cc), Bytes views.
@@ -104,7 +104,7 @@ class LineCursor : public NativeIter {
         // range may end at complete_ without a "\n")
         bool nl = next_end_ < ends_.size();
         size_t stop = nl ? ends_[next_end_++] : complete_;
-        *out = make_str(std::string_view(buf_.get() + pos_, stop - pos_));
+        put_line(out, std::string_view(buf_.get() + pos_, stop - pos_));
         if (ascii_) out->as<Str>()->set_ascii();
         pos_ = nl ? stop + 1 : stop;
         return true;
@@ -115,6 +115,30 @@ class LineCursor : public NativeIter {
   }
 
  private:
+  // The line into *out (the loop's variable): the previous line's text, when nothing else
+  // holds it and it has room, takes the new bytes in place (no release and no allocation per
+  // line); otherwise a new text, with the room its heap size class has anyway.
+  static void put_line(Value* out, std::string_view s) {
+    if (out->is(OK::Str)) {
+      Str* t = out->as<Str>();
+      if (t->rc == 1 && !t->literal && t->cap >= s.size()) {
+        std::memcpy(t->chars, s.data(), s.size());
+        t->chars[s.size()] = 0;
+        t->len = uint32_t(s.size());
+        t->hash = 0;
+        t->ascii = Str::kUnknown;
+        return;
+      }
+    }
+    if (s.size() <= 8) {
+      *out = make_str(s);  // (short texts come from make_str's cache)
+      return;
+    }
+    constexpr size_t kGranule = 16;
+    size_t room = ((sizeof(Str) + s.size() + 1 + kGranule - 1) & ~(kGranule - 1)) - sizeof(Str) - 1;
+    *out = Value(Str::make(s, room));
+  }
+
   // Appends the next batch (and more, until a line ends or the range does), validates the
   // complete lines it adds and moves `complete_` past the last one.
   void refill(Interp& in) {
