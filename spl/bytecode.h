@@ -27,120 +27,124 @@ namespace spl {
 class Interp;
 struct Module;
 
-#define SPL_OPCODES(X)                                                                        \
-  /* moves and constants */                                                                   \
-  X(MOVE)      /* R[a] = R[b] */                                                              \
-  X(LOADK)     /* R[a] = K[bx] */                                                             \
-  X(LOADI)     /* R[a] = int sbx */                                                           \
-  X(LOADNIL)   /* R[a] .. R[a+b] = nil */                                                     \
-  X(LOADBOOL)  /* R[a] = bool b */                                                            \
-  X(GETGLOBAL) /* R[a] = *G[bx] (error when not yet assigned) */                              \
-  X(SETGLOBAL) /* *G[bx] = R[a] */                                                            \
-  X(GETNAME)   /* R[a] = the late-bound name K[bx] (error if unknown; then GETGLOBAL) */      \
-  X(GETCELL)   /* R[a] = R[b].cell (error naming K[c] when not yet assigned) */               \
-  X(SETCELL)   /* R[a].cell = R[b] */                                                         \
-  X(GETUPV)    /* R[a] = captures[b].cell (error naming K[c] when not yet assigned) */        \
-  X(SETUPV)    /* captures[b].cell = R[a] */                                                  \
-  X(MKCELL)    /* R[a] = new Cell holding R[a] (captured locals, at function entry) */        \
-  /* arithmetic and comparisons (ints fast, everything else through ops.cc) */                \
-  X(ADD) /* R[a] = R[b] + R[c] */                                                             \
-  X(SUB)                                                                                      \
-  X(MUL)                                                                                      \
-  X(DIV)                                                                                      \
-  X(MOD)                                                                                      \
-  X(POW)                                                                                      \
-  X(FLOORDIV)                                                                                 \
-  X(BAND)                                                                                     \
-  X(BOR)                                                                                      \
-  X(BXOR)                                                                                     \
-  X(SHL)                                                                                      \
-  X(SHR)                                                                                      \
-  X(ADDI) /* R[a] = R[b] + int16 c */                                                         \
-  X(MULI) /* R[a] = R[b] * int16 c */                                                         \
-  X(MODI) /* R[a] = R[b] % int16 c */                                                         \
-  X(EQI)  /* R[a] = R[b] == int16 c (and the same for != < <= > >=) */                        \
-  X(NEI)                                                                                      \
-  X(LTI)                                                                                      \
-  X(LEI)                                                                                      \
-  X(GTI)                                                                                      \
-  X(GEI)                                                                                      \
-  X(EQ) /* R[a] = R[b] == R[c] */                                                             \
-  X(NE)                                                                                       \
-  X(LT) /* R[a] = R[b] < R[c] (> and >= swap operands) */                                     \
-  X(LE)                                                                                       \
-  X(IN) /* R[a] = R[b] in R[c] */                                                             \
-  X(NOTIN)                                                                                    \
-  X(IS)                                                                                       \
-  X(NEG)   /* R[a] = -R[b] */                                                                 \
-  X(NOT)   /* R[a] = not R[b] */                                                              \
-  X(BNOT)  /* R[a] = ~R[b] */                                                                 \
-  X(BINOP) /* R[a] = R[b] op R[c], op = Op(k) (the rarer operators) */                        \
-  /* jumps (sbx: offset from the next instruction) */                                         \
-  X(JMP) /* jump sbx; a backward jump (a loop) also checks for Ctrl-C */                      \
-  X(JF)  /* if not R[a]: jump sbx */                                                          \
-  X(JT)  /* if R[a]: jump sbx */                                                              \
-  X(BEQ) /* compare R[a] op R[b]; the next JMP is taken when the result == k */               \
-  X(BNE)                                                                                      \
-  X(BLT)                                                                                      \
-  X(BLE)                                                                                      \
-  X(BEQI) /* compare R[a] op int16 b; the next JMP is taken when the result == k */           \
-  X(BNEI)                                                                                     \
-  X(BLTI)                                                                                     \
-  X(BLEI)                                                                                     \
-  X(BGTI)                                                                                     \
-  X(BGEI)                                                                                     \
-  /* calls */                                                                                 \
-  X(CALL)   /* R[a] = R[a](R[a+1] .. R[a+b]) */                                               \
-  X(CALLG)  /* R[a] = globals[c](R[a+1] .. R[a+b]): a module-level function called by name */ \
-  X(CALLX)  /* R[a] = R[a](args) with named/spread args: shape in calls[c] */                 \
-  X(CALLM)  /* R[a] = R[a].K[c](R[a+1] .. R[a+b]) with an inline cache at this pc; k=1:       \
-               a `split` whose result the next instruction (a GETINDEXI) indexes: a text      \
-               receiver may make that one piece into the GETINDEXI's R[a] and skip it */      \
-  X(CALLMX) /* method call with named/spread args: method and shape in calls[c] */            \
-  X(RETURN) /* return R[a] */                                                                 \
-  X(RETNIL) /* return nil */                                                                  \
-  X(TRY)    /* `?`: Ok(v)/Some(v) in R[b]: R[a] = v, skip the next JMP; else R[a] =           \
-               R[b] and the next JMP (to the early-return path) is taken */                   \
-  X(TRYRET) /* leave with R[a] (an Err/None) as the result of `?` */                          \
-  X(AWAIT)  /* R[a] = await R[b] */                                                           \
-  /* values */                                                                                \
-  X(NEWARRAY)  /* R[a] = [R[b] .. R[b+c-1]] */                                                \
-  X(NEWTUPLE)  /* R[a] = (R[b] .. R[b+c-1]) */                                                \
-  X(NEWDICT)   /* R[a] = {R[b]: R[b+1], ...} with c pairs */                                  \
-  X(NEWRANGE)  /* R[a] = R[b]..R[b+1] (k: inclusive) */                                       \
-  X(CLOSURE)   /* R[a] = new function of lambdas[bx] capturing from this frame */             \
-  X(INTERP)    /* R[a] = interpolation interps[c] of R[b] .. */                               \
-  X(GETFIELD)  /* R[a] = R[b].K[c] (inline cache at this pc) */                               \
-  X(SETFIELD)  /* R[a].K[c] = R[b] (inline cache at this pc) */                               \
-  X(GETINDEX)  /* R[a] = R[b][R[c]] */                                                        \
-  X(GETINDEXI) /* R[a] = R[b][int16 c] */                                                     \
-  X(SETINDEX)  /* R[a][R[b]] = R[c] */                                                        \
-  X(SLICE)     /* R[a] = R[b][R[b+1] : R[b+2] : R[b+3]] (nil = open) */                       \
-  X(CAST)      /* R[a] = R[b] as type K[c] */                                                 \
-  X(UNPACK)    /* R[a] .. R[a+c-1] = the c items of the array/tuple R[b] */                   \
-  X(TEXTMUT)   /* text mutator (push/pop/...): R[a].K[c](R[a+1] ..), result R[a], the         \
-                  receiver (possibly replaced) into R[b] */                                   \
-  /* patterns */                                                                              \
-  X(MATCH) /* does R[a] match patterns[bx] (binding names)? k=0: the next JMP is taken        \
-              when not; k=1: not matching is an error */                                      \
-  /* loops */                                                                                 \
-  X(FORPREP) /* iteration over R[a]: state in R[a] .. R[a+2] */                               \
-  X(FORNEXT) /* next item of the iteration at R[a] into R[b]; the next JMP is taken when      \
-                done */                                                                       \
-  /* with / async with (exceptions inside run the exit handler; see Proto::handlers) */       \
-  X(WITHENTER) /* resource R[a]: R[a+1] = exit fn, R[a+2] = entered value; k: async; an       \
-                  Err resource takes the next JMP (early return) */                           \
-  X(WITHEXIT)  /* normal exit of the with at R[a] (k: async) */                               \
-  /* declarations */                                                                          \
-  X(DECLARE) /* run declaration stmts[bx] (struct, enum, trait, impl, use) in this frame */   \
-  X(DEFAULT) /* parameter R[a] not given: compute its default (the code after this), or       \
-                jump sbx when it was given */                                                 \
-  X(PANIC)   /* runtime error K[bx] (a message) at this instruction */                        \
-  /* array methods that call back per item (map, filter, each), run by the VM: only in the    \
-     loop protos of vm_loop_proto(), whose frames are hidden (see Proto::hidden) */           \
-  X(LOOP) /* R0 items, R1 callback, R2 index (nil: start), R3 result array, R4 the last       \
-             callback's result: take R4 (map: push it; filter: push the item if it is true;   \
-             k: 0 map, 1 filter, 2 each), then call R1(next item) into R4, returning to this  \
+#define SPL_OPCODES(X)                                                                          \
+  /* moves and constants */                                                                     \
+  X(MOVE)      /* R[a] = R[b] */                                                                \
+  X(LOADK)     /* R[a] = K[bx] */                                                               \
+  X(LOADI)     /* R[a] = int sbx */                                                             \
+  X(LOADNIL)   /* R[a] .. R[a+b] = nil */                                                       \
+  X(LOADBOOL)  /* R[a] = bool b */                                                              \
+  X(GETGLOBAL) /* R[a] = *G[bx] (error when not yet assigned) */                                \
+  X(SETGLOBAL) /* *G[bx] = R[a] */                                                              \
+  X(GETNAME)   /* R[a] = the late-bound name K[bx] (error if unknown; then GETGLOBAL) */        \
+  X(GETCELL)   /* R[a] = R[b].cell (error naming K[c] when not yet assigned) */                 \
+  X(SETCELL)   /* R[a].cell = R[b] */                                                           \
+  X(GETUPV)    /* R[a] = captures[b].cell (error naming K[c] when not yet assigned) */          \
+  X(SETUPV)    /* captures[b].cell = R[a] */                                                    \
+  X(MKCELL)    /* R[a] = new Cell holding R[a] (captured locals, at function entry) */          \
+  /* arithmetic and comparisons (ints fast, everything else through ops.cc) */                  \
+  X(ADD) /* R[a] = R[b] + R[c] */                                                               \
+  X(SUB)                                                                                        \
+  X(MUL)                                                                                        \
+  X(DIV)                                                                                        \
+  X(MOD)                                                                                        \
+  X(POW)                                                                                        \
+  X(FLOORDIV)                                                                                   \
+  X(BAND)                                                                                       \
+  X(BOR)                                                                                        \
+  X(BXOR)                                                                                       \
+  X(SHL)                                                                                        \
+  X(SHR)                                                                                        \
+  X(ADDI) /* R[a] = R[b] + int16 c */                                                           \
+  X(MULI) /* R[a] = R[b] * int16 c */                                                           \
+  X(MODI) /* R[a] = R[b] % int16 c */                                                           \
+  X(EQI)  /* R[a] = R[b] == int16 c (and the same for != < <= > >=) */                          \
+  X(NEI)                                                                                        \
+  X(LTI)                                                                                        \
+  X(LEI)                                                                                        \
+  X(GTI)                                                                                        \
+  X(GEI)                                                                                        \
+  X(EQ) /* R[a] = R[b] == R[c] */                                                               \
+  X(NE)                                                                                         \
+  X(LT) /* R[a] = R[b] < R[c] (> and >= swap operands) */                                       \
+  X(LE)                                                                                         \
+  X(IN) /* R[a] = R[b] in R[c] */                                                               \
+  X(NOTIN)                                                                                      \
+  X(IS)                                                                                         \
+  X(NEG)   /* R[a] = -R[b] */                                                                   \
+  X(NOT)   /* R[a] = not R[b] */                                                                \
+  X(BNOT)  /* R[a] = ~R[b] */                                                                   \
+  X(BINOP) /* R[a] = R[b] op R[c], op = Op(k) (the rarer operators) */                          \
+  /* jumps (sbx: offset from the next instruction) */                                           \
+  X(JMP) /* jump sbx; a backward jump (a loop) also checks for Ctrl-C */                        \
+  X(JF)  /* if not R[a]: jump sbx */                                                            \
+  X(JT)  /* if R[a]: jump sbx */                                                                \
+  X(BEQ) /* compare R[a] op R[b]; the next JMP is taken when the result == k */                 \
+  X(BNE)                                                                                        \
+  X(BLT)                                                                                        \
+  X(BLE)                                                                                        \
+  X(BEQI) /* compare R[a] op int16 b; the next JMP is taken when the result == k */             \
+  X(BNEI)                                                                                       \
+  X(BLTI)                                                                                       \
+  X(BLEI)                                                                                       \
+  X(BGTI)                                                                                       \
+  X(BGEI)                                                                                       \
+  /* calls */                                                                                   \
+  X(CALL)     /* R[a] = R[a](R[a+1] .. R[a+b]) */                                               \
+  X(CALLG)    /* R[a] = globals[c](R[a+1] .. R[a+b]): a module-level function called by name */ \
+  X(CALLX)    /* R[a] = R[a](args) with named/spread args: shape in calls[c] */                 \
+  X(CALLM)    /* R[a] = R[a].K[c](R[a+1] .. R[a+b]) with an inline cache at this pc; k=1:       \
+                 a `split` whose result the next instruction (a GETINDEXI) indexes: a text      \
+                 receiver may make that one piece into the GETINDEXI's R[a] and skip it */      \
+  X(CALLMX)   /* method call with named/spread args: method and shape in calls[c] */            \
+  X(MOVERECV) /* R[a] = R[b]: the receiver of the CALLM right after (a plain local, its         \
+                 arguments already in place); a text, array, dict, tuple or range whose         \
+                 builtin method that CALLM's cache holds is called here with R[b] itself as     \
+                 self, and the CALLM is skipped (no copy of the receiver) */                    \
+  X(RETURN)   /* return R[a] */                                                                 \
+  X(RETNIL)   /* return nil */                                                                  \
+  X(TRY)      /* `?`: Ok(v)/Some(v) in R[b]: R[a] = v, skip the next JMP; else R[a] =           \
+                 R[b] and the next JMP (to the early-return path) is taken */                   \
+  X(TRYRET)   /* leave with R[a] (an Err/None) as the result of `?` */                          \
+  X(AWAIT)    /* R[a] = await R[b] */                                                           \
+  /* values */                                                                                  \
+  X(NEWARRAY)  /* R[a] = [R[b] .. R[b+c-1]] */                                                  \
+  X(NEWTUPLE)  /* R[a] = (R[b] .. R[b+c-1]) */                                                  \
+  X(NEWDICT)   /* R[a] = {R[b]: R[b+1], ...} with c pairs */                                    \
+  X(NEWRANGE)  /* R[a] = R[b]..R[b+1] (k: inclusive) */                                         \
+  X(CLOSURE)   /* R[a] = new function of lambdas[bx] capturing from this frame */               \
+  X(INTERP)    /* R[a] = interpolation interps[c] of R[b] .. */                                 \
+  X(GETFIELD)  /* R[a] = R[b].K[c] (inline cache at this pc) */                                 \
+  X(SETFIELD)  /* R[a].K[c] = R[b] (inline cache at this pc) */                                 \
+  X(GETINDEX)  /* R[a] = R[b][R[c]] */                                                          \
+  X(GETINDEXI) /* R[a] = R[b][int16 c] */                                                       \
+  X(SETINDEX)  /* R[a][R[b]] = R[c] */                                                          \
+  X(SLICE)     /* R[a] = R[b][R[b+1] : R[b+2] : R[b+3]] (nil = open) */                         \
+  X(CAST)      /* R[a] = R[b] as type K[c] */                                                   \
+  X(UNPACK)    /* R[a] .. R[a+c-1] = the c items of the array/tuple R[b] */                     \
+  X(TEXTMUT)   /* text mutator (push/pop/...): R[a].K[c](R[a+1] ..), result R[a], the           \
+                  receiver (possibly replaced) into R[b] */                                     \
+  /* patterns */                                                                                \
+  X(MATCH) /* does R[a] match patterns[bx] (binding names)? k=0: the next JMP is taken          \
+              when not; k=1: not matching is an error */                                        \
+  /* loops */                                                                                   \
+  X(FORPREP) /* iteration over R[a]: state in R[a] .. R[a+2] */                                 \
+  X(FORNEXT) /* next item of the iteration at R[a] into R[b]; the next JMP is taken when        \
+                done */                                                                         \
+  /* with / async with (exceptions inside run the exit handler; see Proto::handlers) */         \
+  X(WITHENTER) /* resource R[a]: R[a+1] = exit fn, R[a+2] = entered value; k: async; an         \
+                  Err resource takes the next JMP (early return) */                             \
+  X(WITHEXIT)  /* normal exit of the with at R[a] (k: async) */                                 \
+  /* declarations */                                                                            \
+  X(DECLARE) /* run declaration stmts[bx] (struct, enum, trait, impl, use) in this frame */     \
+  X(DEFAULT) /* parameter R[a] not given: compute its default (the code after this), or         \
+                jump sbx when it was given */                                                   \
+  X(PANIC)   /* runtime error K[bx] (a message) at this instruction */                          \
+  /* array methods that call back per item (map, filter, each), run by the VM: only in the      \
+     loop protos of vm_loop_proto(), whose frames are hidden (see Proto::hidden) */             \
+  X(LOOP) /* R0 items, R1 callback, R2 index (nil: start), R3 result array, R4 the last         \
+             callback's result: take R4 (map: push it; filter: push the item if it is true;     \
+             k: 0 map, 1 filter, 2 each), then call R1(next item) into R4, returning to this    \
              instruction, or at the end R0 = the result and go to the RETURN after it */
 
 enum class Opc : uint8_t {

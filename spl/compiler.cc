@@ -839,11 +839,41 @@ class Compiler {
     return m == push || m == push_str || m == pop || m == clear;
   }
 
+  // An expression whose evaluation reads only (a literal or a name): it cannot change a local.
+  static bool is_plain_read(Expr* e) {
+    switch (e->kind) {
+      case EK::Int:
+      case EK::Float:
+      case EK::Str:
+      case EK::Nil:
+      case EK::Bool:
+      case EK::Name:
+        return true;
+      default:
+        return false;
+    }
+  }
+
   uint16_t method_call(MethodCallExpr* c, int dst) {
     if (is_text_mutator(c->method) && !c->has_named && !c->has_spread) return text_mutator(c, dst);
     uint32_t mark = top_;
     uint16_t base;
     uint16_t r = call_base(dst, c->args.size(), &base);
+    // `x.m(args)` on a plain local whose arguments only read: the arguments first, then
+    // MOVERECV (the receiver's copy, or a builtin method called on x in place) before CALLM.
+    // (Reading the arguments first is the same as reading x first: they cannot change x.)
+    int recv = local_reg(c->object);
+    bool in_place = recv >= 0 && !c->has_named && !c->has_spread;
+    for (const Arg& a : c->args) in_place = in_place && is_plain_read(a.value);
+    if (in_place) {
+      args_into(c->args, base + 1, false, false, c, c->method);
+      cur_off_ = c->off;
+      emit(Opc::MOVERECV, base, uint16_t(recv));
+      emit(Opc::CALLM, base, uint16_t(c->args.size()), uint16_t(k_sym_small(c->method)));
+      if (r != base) emit(Opc::MOVE, r, base);
+      free_to(dst < 0 ? uint32_t(r) + 1 : mark);
+      return r;
+    }
     expr(c->object, base);
     int shape = args_into(c->args, base + 1, c->has_named, c->has_spread, c, c->method);
     cur_off_ = c->off;

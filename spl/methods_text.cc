@@ -404,6 +404,8 @@ M(t_slice) {
 }
 M(t_repeat) {
   want_args(in, a, 1, 1);
+  if (!a.argv[0].is_int() && !a.argv[0].is_bool())
+    in.error(a.site, std::string("repeat(n) needs an int, got ") + type_name(a.argv[0]));
   return binary_op(in, Op::Mul, self, a.argv[0], a.site);
 }
 M(t_reverse) {

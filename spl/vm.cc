@@ -1369,6 +1369,23 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       R[pc->a] = in.call_method(obj, name, &R[pc->a + 1], argc, nullptr);
       NEXT();
     }
+    do_MOVERECV : {
+      Value& obj = R[pc->b];
+      if (obj.is_obj()) {
+        const Instr* call = pc + 1;
+        InlineCache& ic = p->caches[size_t(call - p->code.data())];
+        if (ic.native_kind == uint8_t(obj.obj()->kind) && ic.loop == 255 && call->k == 0 &&
+            !in.has_extensions()) {
+          pc = call;
+          SAVE();
+          R[pc->a] = call_cached_native(in, ic, obj, &R[pc->a + 1], pc->b,
+                                        Sym(p->consts[pc->c].small_int()));
+          NEXT();
+        }
+      }
+      R[pc->a] = obj;
+      NEXT();
+    }
     do_CALLMX : {
       SAVE();
       R[pc->a] = call_shaped(in, p->calls[pc->c], &R[pc->a], pc->b);
