@@ -255,18 +255,50 @@ Value rt_file_open_sync(NativeCall& c) {
   return rc < 0 ? c.err(c.integer(rc)) : c.ok(HandleValue(c, h));
 }
 
-Value rt_file_submit(NativeCall& c) {
+// The name of a load strategy (spl_file_strategy's value) as regions show it.
+const char* StrategyName(int s) {
+  static const char* names[] = {"empty", "mmap", "read", "read-to-eof", "stream"};
+  return s >= 0 && s <= 4 ? names[s] : "unknown";
+}
+
+// rt_file_submit's work: 0 with *h set, an ABI error code, or 1 when an argument was refused
+// (c.failed(), or attaching to the loop failed: the error is recorded).
+int SubmitFrom(NativeCall& c, spl_handle_t* h) {
   std::string path;
   spl_open_options_t o;
   int code = 0;
-  if (!OptionsFrom(c, &path, &o, &code)) return code < 0 ? c.err(c.integer(code)) : c.nil();
-  if (!EnsureAttached(c)) return c.nil();
-  spl_handle_t h = 0;
+  if (!OptionsFrom(c, &path, &o, &code)) return code < 0 ? code : 1;
+  if (!EnsureAttached(c)) return 1;
   // (a small file already in the page cache is loaded here at once, see spl_submit_or_load;
   // such a load is not announced to the loop, and nothing waits for this new handle yet)
-  int rc =
-      path == kStdin ? spl_submit_fd(0, "-", &o, &h) : spl_submit_or_load(path.c_str(), &o, &h);
+  return path == kStdin ? spl_submit_fd(0, "-", &o, h) : spl_submit_or_load(path.c_str(), &o, h);
+}
+
+Value rt_file_submit(NativeCall& c) {
+  spl_handle_t h = 0;
+  int rc = SubmitFrom(c, &h);
+  if (rc > 0) return c.nil();
   return rc < 0 ? c.err(c.integer(rc)) : c.ok(HandleValue(c, h));
+}
+
+// rt_file_submit, also giving what a region needs when the load ended here at once (a small
+// file in the page cache, see spl_submit_or_load): (handle, length, strategy), with length
+// -1 and strategy "" while the load runs or when it failed (its code comes from waiting).
+// One call instead of submit, wait, length and strategy for the common case of file.open.
+Value rt_file_submit_now(NativeCall& c) {
+  spl_handle_t h = 0;
+  int rc = SubmitFrom(c, &h);
+  if (rc > 0) return c.nil();
+  if (rc < 0) return c.err(c.integer(rc));
+  Value handle = HandleValue(c, h);
+  int64_t len = -1;
+  std::string strategy;
+  uint64_t n = 0;
+  if (spl_file_state(h) == SPL_STATE_READY && spl_region_len(h, &n) == 0) {
+    len = static_cast<int64_t>(n);
+    strategy = StrategyName(spl_file_strategy(h));
+  }
+  return c.ok(c.tuple({handle, c.integer(len), c.text(std::move(strategy))}));
 }
 
 // ---- load sets: many loads, completions collected in order ----
@@ -492,6 +524,10 @@ Value rt_file_wait(NativeCall& c) {
   spl_handle_t h = HandleArg(c, 0);
   int64_t timeout = c.int_arg(1);
   if (c.failed()) return c.nil();
+  // Ended (loaded, failed) or not a live handle: its code, without attaching to the loop (a
+  // load done at once on this thread, as small cached files are, needs nothing more).
+  int result = spl_file_result(h);
+  if (result != SPL_ENOTREADY) return Code(c, result);
   if (!EnsureAttached(c)) return c.nil();
   int state = spl_file_state(h);
   if (state < 0) return Code(c, state);
@@ -550,10 +586,9 @@ Value rt_file_close(NativeCall& c) {
 }
 
 Value rt_file_strategy(NativeCall& c) {
-  static const char* names[] = {"empty", "mmap", "read", "read-to-eof", "stream"};
   int rc = spl_file_strategy(HandleArg(c, 0));
   if (rc < 0) return c.err(c.integer(rc));
-  return c.ok(c.text(rc >= 0 && rc <= 4 ? names[rc] : "unknown"));
+  return c.ok(c.text(StrategyName(rc)));
 }
 
 // Handles open in the process (loads and regions not closed or dropped yet).
@@ -779,6 +814,7 @@ Value rt_region_is_stale(NativeCall& c) {
 const NativeReg kFile[] = {
     {"rt_file_open_sync", 8, 8, rt_file_open_sync},
     {"rt_file_submit", 8, 8, rt_file_submit},
+    {"rt_file_submit_now", 8, 8, rt_file_submit_now},
     {"rt_file_submit_many", 9, 9, rt_file_submit_many},
     {"rt_file_set_new", 0, 0, rt_file_set_new},
     {"rt_file_set_wait", 1, 1, rt_file_set_wait},

@@ -96,6 +96,7 @@ class NativeCall {
   Value boolean(bool v) { return Value::boolean(v); }
   Value text(std::string s) { return make_str(std::move(s)); }
   Value array(std::vector<Value> items) { return make_array(std::move(items)); }
+  Value tuple(std::vector<Value> items) { return make_tuple(std::move(items)); }
   Value some(Value v);
   Value none();
   Value ok(Value v);
