@@ -130,6 +130,23 @@ void Region::EnableDropBehind(Fd fd, uint64_t file_offset) {
   if (map_base_ != nullptr) ::madvise(map_base_, map_length_, MADV_SEQUENTIAL);
 }
 
+bool Region::MostlyCold(uint64_t offset, uint64_t length) const {
+  if (strategy_ != Strategy::kMmap || data_ == nullptr || length == 0) return false;
+  constexpr uint64_t kSamples = 64;
+  const uintptr_t page = Page();
+  unsigned asked = 0, resident = 0;
+  for (uint64_t k = 0; k < kSamples; ++k) {
+    const uint64_t at = offset + length / kSamples * k;
+    if (at >= offset + length) break;
+    uintptr_t p = reinterpret_cast<uintptr_t>(data_ + at) & ~(page - 1);
+    unsigned char in_core = 0;
+    if (::mincore(reinterpret_cast<void*>(p), page, &in_core) != 0) return false;
+    ++asked;
+    resident += in_core & 1;
+  }
+  return asked > 0 && resident * 2 < asked;
+}
+
 void Region::DropScanned(uint64_t offset, uint64_t length) const {
   // Whole pages inside [offset, offset+length) only: the pages at the ends may hold bytes a
   // neighbouring chunk still reads (dropping them would only cost a re-read, but why pay it).
@@ -265,7 +282,12 @@ Status Region::ReadChunked(
       errors[i] = std::move(st);
     }
   };
-  ParallelFor(plan.exec, count, plan.max_helpers, run);
+  // Cold data: one stream (this thread, reading ahead of itself; the loader's background
+  // prefault, if any, runs ahead of it), not chunks brought in at several places at once.
+  const unsigned helpers = mapped && count > 1 && plan.max_helpers > 0 && MostlyCold(offset, length)
+                               ? 0
+                               : plan.max_helpers;
+  ParallelFor(plan.exec, count, helpers, run);
   for (auto& e : errors) {
     if (!e.ok()) return e;
   }

@@ -453,7 +453,10 @@ void Loader::PrefaultInBackground(const std::shared_ptr<Job>& job, std::shared_p
       if (!s.ok()) st->stop.store(true, std::memory_order_relaxed);
     }
   });
-  const unsigned workers = std::max(1u, job->options_.prefault_workers);
+  // Cold data is brought in by one worker (one stream reads it fastest; see MostlyCold).
+  const unsigned workers = st->region->MostlyCold(0, st->region->size())
+                               ? 1u
+                               : std::max(1u, job->options_.prefault_workers);
   unsigned queued = 0;
   try {
     std::lock_guard lock(mu_);
@@ -608,6 +611,8 @@ void Loader::RunClaimed(const std::shared_ptr<Job>& job) {
   uint64_t helpers = std::min<uint64_t>(opts.prefault_workers > 0 ? opts.prefault_workers - 1 : 0,
                                         job->chunk_count_ - 1);
   helpers = std::min<uint64_t>(helpers, workers_.size() - 1);
+  // Cold data: this worker alone, one stream (see Region::MostlyCold).
+  if (helpers > 0 && job->work_region_->MostlyCold(0, job->work_region_->size())) helpers = 0;
   if (helpers > 0) {
     try {
       std::lock_guard lock(mu_);

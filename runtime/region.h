@@ -119,6 +119,14 @@ class Region {
   // Bytes the background prefault may run ahead of the scans (see Loader); 0: no limit.
   void set_memory_window(uint64_t bytes) { memory_window_ = bytes; }
   uint64_t memory_window() const { return memory_window_; }
+  // Whether most of [offset, offset+length) of a mapped region is not in the page cache: 64
+  // pages spread over the range are asked about (mincore), fewer than half resident means
+  // cold. False for regions that are not mappings, and when the system cannot tell. Cold data
+  // is read fastest as one stream: chunks brought in on several threads at once read the
+  // file at several places, which the read-ahead serves worse (measured on this project's
+  // VM: a cold 1 GiB scan 0.30 s on one stream, 0.45-0.62 s on four). REQUIRES: the region
+  // is not being closed meanwhile (callers hold it open, or have not handed it out yet).
+  bool MostlyCold(uint64_t offset, uint64_t length) const;
   // The furthest offset a chunked scan has reached (its chunks' ends).
   uint64_t scan_frontier() const { return scan_frontier_.load(std::memory_order_relaxed); }
 

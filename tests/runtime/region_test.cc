@@ -56,6 +56,59 @@ TEST(Region, ReadOnlyMapShowsFileContent) {
   EXPECT_EQ(ReadAll(**r), FileContent(path));
 }
 
+// Whether the page `p` points into is in the page cache (mincore, as MostlyCold asks).
+bool Resident(const uint8_t* p) {
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  unsigned char in_core = 0;
+  void* at = reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(p) & ~(page - 1));
+  return ::mincore(at, page, &in_core) == 0 && (in_core & 1) != 0;
+}
+
+TEST(Region, MostlyColdTellsWhetherTheRangeIsInThePageCache) {
+  TempDir dir;
+  const uint64_t size = 32 << 20;
+  std::string path = dir.WriteSized("cold", size);
+  // Written back, then dropped from the page cache (clean pages of a file nobody maps).
+  int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::fdatasync(fd), 0);
+  ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+  ::close(fd);
+  auto r = OpenRegion(path, Opts(MapMode::kReadOnly));  // (no prefault)
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Region& region = **r;
+  ASSERT_EQ(region.strategy(), Strategy::kMmap);
+  const uint8_t* base = nullptr;  // (Read lends the mapping's address; nothing is touched)
+  ASSERT_TRUE(region.Read(0, size, [&](const uint8_t* p, size_t) { base = p; }).ok());
+  if (Resident(base) || Resident(base + size / 2)) {
+    GTEST_SKIP() << "the file system kept the pages in memory (POSIX_FADV_DONTNEED ignored)";
+  }
+  EXPECT_TRUE(region.MostlyCold(0, size));
+  // The first 4 MiB read: they are warm; the second half (beyond any read-ahead) is not.
+  Status s = region.Read(0, 4 << 20, [](const uint8_t* p, size_t n) {
+    volatile uint8_t sum = 0;
+    for (size_t i = 0; i < n; i += 4096) sum = sum + p[i];
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_FALSE(region.MostlyCold(0, 4 << 20));
+  EXPECT_TRUE(region.MostlyCold(size / 2, size / 2));
+  // All of it read: warm.
+  ReadAll(region);
+  EXPECT_FALSE(region.MostlyCold(0, size));
+}
+
+TEST(Region, MostlyColdIsFalseForRegionsThatAreNoMapping) {
+  TempDir dir;
+  std::string path = dir.WriteSized("small", 1000);  // read into a buffer (under 64 KiB)
+  auto r = OpenRegion(path, Opts(MapMode::kReadOnly));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE((*r)->strategy(), Strategy::kMmap);
+  EXPECT_FALSE((*r)->MostlyCold(0, 1000));
+  auto empty = OpenRegion(dir.Write("empty", ""), Opts(MapMode::kReadOnly));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE((*empty)->MostlyCold(0, 0));
+}
+
 TEST(Region, ZeroLengthFileGivesEmptyRegion) {
   TempDir dir;
   std::string path = dir.Write("empty", "");
