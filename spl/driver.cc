@@ -49,7 +49,15 @@ static bool is_dir(const std::string& p) {
 }
 
 std::string default_stdlib_dir() {
-  if (const char* env = std::getenv("SPL_STDLIB_PATH"); env && *env) return env;
+  if (const char* env = std::getenv("SPL_STDLIB_PATH"); env && *env) {
+    // As an absolute path: the loader tells std_lib files from others by their folder, and a
+    // relative one (SPL_STDLIB_PATH=simple_std) made std_lib modules resolve `use file` to
+    // their own sibling cli/file.spl. (A folder that does not exist stays as given: the
+    // errors about modules not found name it.)
+    char resolved[PATH_MAX];
+    if (realpath(env, resolved) != nullptr) return resolved;
+    return env;
+  }
   char buf[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) return "";

@@ -150,6 +150,16 @@ small_stack)
   done
   grep -qx 2400 "$tmp/out" || fail "small stack: $(cat "$tmp/out")"
   ;;
+relative_stdlib_path)
+  # SPL_STDLIB_PATH given relative to the current folder works as the absolute path does
+  # (std_lib modules once resolved `use file` to their sibling cli/file.spl).
+  repo=$(cd "$here/../../.." && pwd)
+  spl_abs=$(cd "$(dirname "$spl")" && pwd)/$(basename "$spl")
+  printf 'a\nb\n' >"$tmp/two.txt"
+  (cd "$repo" && SPL_STDLIB_PATH=simple_std "$spl_abs" run examples/wc.spl -l "$tmp/two.txt" >"$tmp/out" 2>"$tmp/err")
+  expect_code 0 $? "relative SPL_STDLIB_PATH"
+  grep -q "2 $tmp/two.txt" "$tmp/out" || fail "relative SPL_STDLIB_PATH: $(cat "$tmp/out")"
+  ;;
 module_resolution)
   # An upstream-like tree: files inside it use its std_lib/src first (with `std.` accepted).
   up="$tmp/proj/simple/std_lib"
