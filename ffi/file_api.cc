@@ -211,16 +211,14 @@ int Scan(spl_handle_t h, uint64_t offset, uint64_t length, F&& kernel) {
 // (Region::ReadChunked: each chunk read in just before it is scanned, dropped behind it when
 // the region streams through a memory window). Smaller ranges are scanned in one go.
 constexpr uint64_t kScanChunk = 8 * 1024 * 1024;
+constexpr uint64_t kStreamChunk = 1024 * 1024;  // (see ChunkFor)
 
-// The chunk size for scans of a region: 8 MiB, or for a region streaming through a memory
-// window a sixteenth of the window (1 to 8 MiB), so that the chunks in flight on every
-// thread stay a small part of the memory the process may use.
-uint64_t ChunkFor(const Region& region) {
-  if (!region.drop_behind()) return kScanChunk;
-  uint64_t c = region.memory_window() / 16;
-  c = std::clamp<uint64_t>(c, 1 << 20, kScanChunk);
-  return c & ~uint64_t{4095};
-}
+// The chunk size for scans of a region: 8 MiB, or 1 MiB for a region streaming through a
+// memory window. A streamed chunk is copied into a buffer (pread) and then scanned: at 1 MiB
+// both stay in the CPU's L2 cache instead of passing through memory twice (a cold 1 GiB
+// wc.spl -l in a 256 MiB cgroup: 0.66 -> 0.58 s, paired; 512 KiB was no faster), and the
+// chunks in flight stay a small part of the memory the process may use.
+uint64_t ChunkFor(const Region& region) { return region.drop_behind() ? kStreamChunk : kScanChunk; }
 
 bool Chunked(uint64_t length, uint64_t chunk = kScanChunk) { return length >= 2 * chunk; }
 
