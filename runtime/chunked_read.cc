@@ -245,7 +245,7 @@ Status Region::ReadChunked(
       st = read_streamed(i, raw_a, raw_b);
     } else if (mapped && raw_b > raw_a) {
       // Read-ahead two chunks on (asynchronous), then this chunk now (the disk read of a cold
-      // file happens here, on as many threads as there are chunks in flight).
+      // file happens here; a mostly cold region runs on this thread alone, see below).
       const uint64_t ahead = raw_a + 2 * chunk;
       if (ahead < end) {
         uintptr_t a = reinterpret_cast<uintptr_t>(data + ahead) & ~(Page() - 1);

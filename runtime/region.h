@@ -94,7 +94,8 @@ class Region {
   // never from p), each under the
   // SIGBUS guard when mapped (body must follow guard.h's rules), with the region held open.
   // Mapped chunks are brought in just before they are scanned (MADV_POPULATE_READ: the read
-  // of a cold file happens there, several chunks at once), read-ahead is asked for two
+  // of a cold file happens there; a mostly cold range is scanned by the calling thread alone,
+  // see MostlyCold), read-ahead is asked for two
   // chunks on, and when drop-behind is on (below) each chunk's pages are dropped once it is
   // scanned. With line_aligned, chunk i covers [b(i), b(i+1)) where b(0) = offset,
   // b(count) = offset+length and b(k) is just past the first '\n' in
