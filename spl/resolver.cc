@@ -3,6 +3,8 @@
 // (local, enclosing function, module global) or else declares a local.
 #include "resolver.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cctype>
 #include <unordered_map>
@@ -11,6 +13,22 @@
 namespace spl {
 
 namespace {
+
+// The deepest expression the passes that walk trees recursively (here, the compiler, the
+// evaluator) may meet: 2500 levels with the 8 MiB main-thread stack spl makes sure of at
+// start (driver.cc), proportionally fewer under a hard stack limit below that, so that a long
+// chain is an error there too, never a crash (`ulimit -s 512`: 156 levels).
+int max_expr_depth() {
+  static const int depth = [] {
+    constexpr rlim_t kCalibrated = rlim_t(8) << 20;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= kCalibrated)
+      return 2500;
+    return std::max(50, int(2500 * (double(rl.rlim_cur) / double(kCalibrated))));
+  }();
+  return depth;
+}
 
 struct VarInfo {
   uint32_t slot;
@@ -83,7 +101,7 @@ class Resolver {
   std::vector<Diagnostic>& errors_;
   Scope module_scope_;
   std::unordered_set<Stmt*> done_uses_;
-  static constexpr int kMaxExprDepth = 2500;
+  const int max_expr_depth_ = max_expr_depth();
   int expr_depth_ = 0;
   bool too_deep_reported_ = false;
 };
@@ -706,9 +724,9 @@ void Resolver::expr(Expr* e, Scope* s) {
     explicit Depth(int& x) : d(x) { d++; }
     ~Depth() { d--; }
   } depth{expr_depth_};
-  if (expr_depth_ > kMaxExprDepth) {
+  if (expr_depth_ > max_expr_depth_) {
     if (!too_deep_reported_)
-      error(e->off, "expression is too deeply nested (limit is " + std::to_string(kMaxExprDepth) +
+      error(e->off, "expression is too deeply nested (limit is " + std::to_string(max_expr_depth_) +
                         " levels; split long chains into several statements)");
     too_deep_reported_ = true;
     return;

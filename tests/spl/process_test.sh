@@ -150,6 +150,22 @@ small_stack)
   done
   grep -qx 2400 "$tmp/out" || fail "small stack: $(cat "$tmp/out")"
   ;;
+hard_stack_limit)
+  # A hard stack limit under 8 MiB cannot be raised: the expression depth limit shrinks with
+  # it (2500 levels per 8 MiB), so a long chain is an error with the smaller limit, never a
+  # crash, and a short one still runs.
+  skip_sanitized
+  awk 'BEGIN { printf "print(1"; for (i = 1; i < 2400; i++) printf "+1"; print ")" }' >"$tmp/chain.spl"
+  awk 'BEGIN { printf "print(1"; for (i = 1; i < 100; i++) printf "+1"; print ")" }' >"$tmp/short.spl"
+  for cmd in check run; do
+    (ulimit -s 512; timeout 60 "$spl" $cmd "$tmp/chain.spl" >"$tmp/out" 2>"$tmp/err")
+    expect_code 1 $? "$cmd of a long chain with a 512 KiB hard stack limit"
+    expect_err "expression is too deeply nested (limit is 156 levels"
+  done
+  (ulimit -s 512; timeout 60 "$spl" run "$tmp/short.spl" >"$tmp/out" 2>"$tmp/err")
+  expect_code 0 $? "a short chain with a 512 KiB hard stack limit"
+  grep -qx 100 "$tmp/out" || fail "short chain: $(cat "$tmp/out")"
+  ;;
 relative_stdlib_path)
   # SPL_STDLIB_PATH given relative to the current folder works as the absolute path does
   # (std_lib modules once resolved `use file` to their sibling cli/file.spl).
