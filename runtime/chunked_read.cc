@@ -132,7 +132,7 @@ void Region::EnableDropBehind(Fd fd, uint64_t file_offset) {
 
 bool Region::MostlyCold(uint64_t offset, uint64_t length) const {
   if (strategy_ != Strategy::kMmap || data_ == nullptr || length == 0) return false;
-  constexpr uint64_t kSamples = 64;
+  constexpr uint64_t kSamples = 16;
   const uintptr_t page = Page();
   unsigned asked = 0, resident = 0;
   for (uint64_t k = 0; k < kSamples; ++k) {
@@ -284,9 +284,15 @@ Status Region::ReadChunked(
   };
   // Cold data: one stream (this thread, reading ahead of itself; the loader's background
   // prefault, if any, runs ahead of it), not chunks brought in at several places at once.
-  const unsigned helpers = mapped && count > 1 && plan.max_helpers > 0 && MostlyCold(offset, length)
-                               ? 0
-                               : plan.max_helpers;
+  // Asked until a scan finds the region warm (see scanned_warm_).
+  unsigned helpers = plan.max_helpers;
+  if (mapped && count > 1 && helpers > 0 && !scanned_warm_.load(std::memory_order_relaxed)) {
+    if (MostlyCold(offset, length)) {
+      helpers = 0;
+    } else {
+      scanned_warm_.store(true, std::memory_order_relaxed);
+    }
+  }
   ParallelFor(plan.exec, count, helpers, run);
   for (auto& e : errors) {
     if (!e.ok()) return e;

@@ -120,7 +120,7 @@ class Region {
   // Bytes the background prefault may run ahead of the scans (see Loader); 0: no limit.
   void set_memory_window(uint64_t bytes) { memory_window_ = bytes; }
   uint64_t memory_window() const { return memory_window_; }
-  // Whether most of [offset, offset+length) of a mapped region is not in the page cache: 64
+  // Whether most of [offset, offset+length) of a mapped region is not in the page cache: 16
   // pages spread over the range are asked about (mincore), fewer than half resident means
   // cold. False for regions that are not mappings, and when the system cannot tell. Cold data
   // is read fastest as one stream: chunks brought in on several threads at once read the
@@ -173,6 +173,9 @@ class Region {
   uint64_t file_offset_ = 0;  // file offset of data_[0]
   uint64_t memory_window_ = 0;
   mutable std::atomic<uint64_t> scan_frontier_{0};
+  // A chunked scan found the region warm (MostlyCold false): later scans do not ask again
+  // (a loop of searches over a big region would pay the probe at every call).
+  mutable std::atomic<bool> scanned_warm_{false};
   void DropScanned(uint64_t offset, uint64_t length) const;  // REQUIRES: drop_behind_
 };
 
