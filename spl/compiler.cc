@@ -865,18 +865,10 @@ class Compiler {
     int recv = local_reg(c->object);
     bool in_place = recv >= 0 && !c->has_named && !c->has_spread;
     for (const Arg& a : c->args) in_place = in_place && is_plain_read(a.value);
-    if (in_place) {
-      args_into(c->args, base + 1, false, false, c, c->method);
-      cur_off_ = c->off;
-      emit(Opc::MOVERECV, base, uint16_t(recv));
-      emit(Opc::CALLM, base, uint16_t(c->args.size()), uint16_t(k_sym_small(c->method)));
-      if (r != base) emit(Opc::MOVE, r, base);
-      free_to(dst < 0 ? uint32_t(r) + 1 : mark);
-      return r;
-    }
-    expr(c->object, base);
+    if (!in_place) expr(c->object, base);
     int shape = args_into(c->args, base + 1, c->has_named, c->has_spread, c, c->method);
     cur_off_ = c->off;
+    if (in_place) emit(Opc::MOVERECV, base, uint16_t(recv));
     if (shape >= 0)
       emit(Opc::CALLMX, base, uint16_t(c->args.size()), uint16_t(shape));
     else
