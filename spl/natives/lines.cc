@@ -5,8 +5,9 @@
 // SIGBUS, and a line's text is made from private memory (into the previous line's text when
 // the loop let go of it); each batch is checked as UTF-8 in bulk (an ASCII fast path, 8 bytes
 // at a time) and its line ends found in one pass (16 bytes at a time where SSE2 is there).
-// Lines end at "\n", which is not part of the line; a last line without one is still a line. The region's `closed` field is checked on
-// every step, so closing the region (or the handle that owns it) stops its cursors at once.
+// Lines end at "\n", which is not part of the line; a last line without one is still a line.
+// The region's `closed` field is checked on every step, so closing the region (or the handle
+// that owns it) stops its cursors at once.
 // Errors are raised with the message the region's `line_error(code)` gives (file.spl).
 // Not here: reading the region otherwise (natives/file.cc), Bytes views.
 #include <algorithm>
@@ -134,7 +135,7 @@ class LineCursor : public NativeIter {
       *out = make_str(s);  // (short texts come from make_str's cache)
       return;
     }
-    constexpr size_t kGranule = 16;
+    constexpr size_t kGranule = obj_heap_detail::kGranule;  // (the heap's size classes)
     size_t room = ((sizeof(Str) + s.size() + 1 + kGranule - 1) & ~(kGranule - 1)) - sizeof(Str) - 1;
     *out = Value(Str::make(s, room));
   }
