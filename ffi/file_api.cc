@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -58,6 +59,11 @@ int GetLoader(rt::Loader** out) {
   if (!g.loader) {
     rt::LoaderOptions o;
     o.threads = g.threads != 0 ? g.threads : DefaultThreads();
+    // SPL_IO_URING=0: no batched reads through io_uring (comparisons, or a kernel where
+    // io_uring misbehaves); the loader then loads one file per task.
+    if (const char* env = std::getenv("SPL_IO_URING"); env && std::string_view(env) == "0") {
+      o.batch_reads = false;
+    }
     auto loader = std::make_unique<rt::Loader>(o);
     if (loader->threads() == 0) return ToCode(loader->start_status());
     g.loader = std::move(loader);
@@ -859,6 +865,16 @@ int spl_loop_ref(int keep_alive) {
     rt::Loader* loader = RunningLoader();
     if (loader == nullptr) return Fail(SPL_EINVAL, "no loop attached");
     return ToCode(loader->SetLoopRef(keep_alive != 0));
+  });
+}
+
+int spl_loop_poll(void) {
+  return Guarded([&]() -> int {
+    rt::Loader* loader = RunningLoader();
+    if (loader == nullptr) return Fail(SPL_EINVAL, "no loop attached");
+    auto n = loader->DeliverCompletions();
+    if (!n.ok()) return ToCode(n.status());
+    return static_cast<int>(std::min<size_t>(*n, INT32_MAX));
   });
 }
 

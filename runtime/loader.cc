@@ -9,60 +9,107 @@
 #include <new>
 #include <system_error>
 
+#include "runtime/batch_read.h"
+
 namespace spl::rt {
 
 // Completion delivery onto an attached libuv loop. Workers push and uv_async_send; the loop
 // thread drains and calls the callback. Nothing else crosses threads. The queue is intrusive
 // (through Job::announce_next_), so announcing a job never allocates and cannot fail.
 struct LoopLink {
-  std::mutex mu;
-  uv_async_t* async = nullptr;  // guarded by mu; null when no loop is attached
-  std::shared_ptr<Job> head;    // guarded by mu: jobs to deliver, oldest first
-  Job* tail = nullptr;          // guarded by mu
-  CompletionFn on_complete;     // set and used on the loop thread only
+  // Announcements from a worker while more loads wait in the pool's queue are sent to the
+  // loop in batches of this many: a host consuming many small files is woken once per batch
+  // instead of once per file or two. Whatever is left unsent is sent when a worker finds no
+  // load to take (Flush), so nothing waits longer than the queue takes to drain.
+  static constexpr size_t kWakeBatch = 16;
 
-  // Only the job that makes the queue non-empty wakes the loop: the loop thread drains the
-  // whole queue at once, so loads finishing together cost one wake-up (and one callback
-  // batch), not one each.
-  void Announce(std::shared_ptr<Job> job) noexcept {
+  std::mutex mu;
+  uv_async_t* async = nullptr;           // guarded by mu; null when no loop is attached
+  std::shared_ptr<Job> head;             // guarded by mu: jobs to deliver, oldest first
+  Job* tail = nullptr;                   // guarded by mu
+  size_t queued = 0;                     // guarded by mu: length of the head..tail queue
+  bool signalled = false;                // guarded by mu: uv_async_send called since the last drain
+  std::atomic<bool> unsent{false};       // jobs are queued and the loop was not woken for them
+  std::atomic<size_t> loads_waiting{0};  // load tasks in the loader's queue (kept by Loader)
+  CompletionFn on_complete;              // set and used on the loop thread only
+
+  // A job announced while nothing was signalled wakes the loop, unless `may_batch` (a worker
+  // announcing while more loads wait) and fewer than kWakeBatch are queued. The loop thread
+  // drains the whole queue at once, so loads finishing together cost one wake-up (and one
+  // callback batch), not one each.
+  void Announce(std::shared_ptr<Job> job, bool may_batch) noexcept {
     std::lock_guard lock(mu);
     if (async == nullptr) return;
     Job* raw = job.get();
     raw->announce_next_.reset();
-    const bool was_empty = tail == nullptr;
-    if (!was_empty) {
+    if (tail != nullptr) {
       tail->announce_next_ = std::move(job);
     } else {
       head = std::move(job);
     }
     tail = raw;
-    if (was_empty) uv_async_send(async);
+    ++queued;
+    if (signalled) return;
+    if (may_batch && queued < kWakeBatch && loads_waiting.load(std::memory_order_relaxed) > 0) {
+      unsent.store(true, std::memory_order_relaxed);
+      return;
+    }
+    SignalLocked();
+  }
+
+  // Wakes the loop for jobs queued by batched announcements (a worker about to sleep).
+  void Flush() noexcept {
+    if (!unsent.load(std::memory_order_relaxed)) return;
+    std::lock_guard lock(mu);
+    if (async != nullptr && !signalled && head) SignalLocked();
+    unsent.store(false, std::memory_order_relaxed);
+  }
+
+  void SignalLocked() noexcept {
+    signalled = true;
+    unsent.store(false, std::memory_order_relaxed);
+    uv_async_send(async);
   }
 
   // Unlinks every queued job (on detach).
   void ClearLocked() noexcept {
     std::shared_ptr<Job> j = std::move(head);
     tail = nullptr;
+    queued = 0;
+    signalled = false;
+    unsent.store(false, std::memory_order_relaxed);
     while (j) j = std::move(j->announce_next_);
   }
 
-  static void OnAsync(uv_async_t* handle) {
-    auto* link = static_cast<LoopLink*>(handle->data);
+  // Runs the callback for every queued job (on the loop thread); how many there were. A
+  // wake-up already sent for them finds the queue empty.
+  size_t Deliver() {
     std::shared_ptr<Job> batch;
     {
-      std::lock_guard lock(link->mu);
-      batch = std::move(link->head);
-      link->tail = nullptr;
+      std::lock_guard lock(mu);
+      batch = std::move(head);
+      tail = nullptr;
+      queued = 0;
+      signalled = false;
+      unsent.store(false, std::memory_order_relaxed);
     }
+    size_t n = 0;
     while (batch) {
       std::shared_ptr<Job> next = std::move(batch->announce_next_);
-      if (link->on_complete) link->on_complete(batch);
+      if (on_complete) on_complete(batch);
       batch = std::move(next);
+      ++n;
     }
+    return n;
   }
+
+  static void OnAsync(uv_async_t* handle) { static_cast<LoopLink*>(handle->data)->Deliver(); }
 };
 
 namespace {
+
+// Set on the loader's worker threads: their announcements may be batched (LoopLink).
+thread_local bool t_on_worker = false;
 
 // The Status for an exception caught on a loader thread (where nothing may escape: an
 // exception leaving a thread's function ends the process). Never throws itself.
@@ -178,7 +225,7 @@ bool Job::Cancel() {
     }
     status_ = Status::Error(Code::kCancelled, path_);
     // Announced before a waiter can see the job done (see Finish).
-    if (link_) link_->Announce(shared_from_this());
+    if (link_) link_->Announce(shared_from_this(), /*may_batch=*/false);
     cv_.notify_all();
   }
   return true;
@@ -202,12 +249,13 @@ void Job::Finish(Status status, std::shared_ptr<Region> region, bool announce) n
     // Announced while the lock is held: a host that Wait()s for a job and then runs its loop
     // always finds the completion queued (lock order: job, then link; the loop thread never
     // takes a job's lock while it holds the link's).
-    if (link_ && announce) link_->Announce(shared_from_this());
+    if (link_ && announce) link_->Announce(shared_from_this(), /*may_batch=*/t_on_worker);
     cv_.notify_all();
   }
 }
 
-Loader::Loader(LoaderOptions options) : link_(std::make_shared<LoopLink>()) {
+Loader::Loader(LoaderOptions options)
+    : batch_reads_(options.batch_reads), link_(std::make_shared<LoopLink>()) {
   unsigned n = std::max(1u, options.threads);
   try {
     workers_.reserve(n);
@@ -228,6 +276,7 @@ Loader::~Loader() {
     std::lock_guard lock(mu_);
     stopping_ = true;
     abandoned.swap(queue_);
+    link_->loads_waiting.store(0, std::memory_order_relaxed);
   }
   cv_.notify_all();
   for (auto& t : abandoned) {
@@ -258,6 +307,7 @@ void Loader::Start(const std::shared_ptr<Job>& job) {
     std::lock_guard lock(mu_);
     if (!stopping_) {
       queue_.push_back(Task{job, false, nullptr});
+      link_->loads_waiting.fetch_add(1, std::memory_order_relaxed);
       queued = true;
     }
   }
@@ -285,6 +335,7 @@ void Loader::StartMany(const std::vector<std::shared_ptr<Job>>& jobs) noexcept {
       } catch (...) {
         // The queue could not grow: the jobs not queued fail below.
       }
+      link_->loads_waiting.fetch_add(queued, std::memory_order_relaxed);
     }
   }
   if (queued == 1) {
@@ -366,6 +417,7 @@ bool Loader::RunIfCached(const std::shared_ptr<Job>& job) {
       stopping = stopping_;
       if (!stopping) {
         queue_.push_front(Task{job, false, nullptr});
+        link_->loads_waiting.fetch_add(1, std::memory_order_relaxed);
         queued = true;
       }
     } catch (...) {
@@ -498,6 +550,16 @@ Status Loader::SetLoopRef(bool keep_alive) {
   return Status::Ok();
 }
 
+Result<size_t> Loader::DeliverCompletions() {
+  {
+    std::lock_guard lock(link_->mu);
+    if (link_->async == nullptr) {
+      return Status::Error(Code::kInvalidArgument, {}, "no loop attached");
+    }
+  }
+  return link_->Deliver();
+}
+
 void Loader::DetachLoop() {
   uv_async_t* async;
   {
@@ -516,12 +578,21 @@ void Loader::WorkerMain() {
   // submitted (measured: submit latency went from milliseconds to microseconds on 2 cores).
   struct sched_param param {};
   pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
+  t_on_worker = true;
+  std::vector<std::shared_ptr<Job>> batch;  // loads taken together (RunLoads)
   for (;;) {
     Task task;
     bool from_source = false;
     {
       std::unique_lock lock(mu_);
       std::deque<Task>::iterator next;
+      if (!stopping_ && NextRunnable() == queue_.end()) {
+        // Nothing to take: wake the loop for what this pool finished (batched announcements)
+        // before sleeping. (Outside our lock: the link's lock is taken under jobs' locks.)
+        lock.unlock();
+        link_->Flush();
+        lock.lock();
+      }
       cv_.wait(lock, [&] { return stopping_ || (next = NextRunnable()) != queue_.end(); });
       if (stopping_ && queue_.empty()) return;  // stopping and drained
       next = NextRunnable();
@@ -530,7 +601,41 @@ void Loader::WorkerMain() {
       queue_.erase(next);
       from_source = !task.fn && !task.prefault_helper && task.job->options_.source != nullptr;
       if (from_source) source_running_ = true;
+      if (task.job && !task.prefault_helper) {
+        link_->loads_waiting.fetch_sub(1, std::memory_order_relaxed);
+        if (batch_reads_ && BatchReader::Eligible(task.job->options_)) {
+          // More loads waiting: this worker takes half of them into one batch (the other
+          // workers share the rest), up to BatchReader's limit.
+          size_t want = std::min(BatchReader::kMaxBatch,
+                                 1 + link_->loads_waiting.load(std::memory_order_relaxed) / 2);
+          if (want > 1) {
+            try {
+              batch.reserve(want);
+              batch.push_back(task.job);
+              for (auto it = queue_.begin(); it != queue_.end() && batch.size() < want;) {
+                if (it->job && !it->fn && !it->prefault_helper &&
+                    BatchReader::Eligible(it->job->options_)) {
+                  batch.push_back(std::move(it->job));
+                  it = queue_.erase(it);
+                  link_->loads_waiting.fetch_sub(1, std::memory_order_relaxed);
+                } else {
+                  ++it;
+                }
+              }
+            } catch (...) {
+              // (reserve failed before anything was taken: the one load runs alone)
+              batch.clear();
+            }
+          }
+        }
+      }
     }
+    if (batch.size() > 1) {
+      RunLoads(batch);
+      batch.clear();
+      continue;
+    }
+    batch.clear();
     if (task.fn) {
       try {
         (*task.fn)();
@@ -570,6 +675,60 @@ void Loader::RunLoad(const std::shared_ptr<Job>& job) {
     return;  // cancelled before it started (never runs), or run by RunIfCached
   }
   RunClaimed(job);
+}
+
+namespace {
+
+// The worker's BatchReader, made on first use; null where io_uring is refused (then never
+// asked again on this thread).
+BatchReader* ThreadBatchReader() {
+  thread_local std::unique_ptr<BatchReader> reader;
+  thread_local bool tried = false;
+  if (!tried) {
+    tried = true;
+    reader = BatchReader::Create();
+  }
+  return reader.get();
+}
+
+}  // namespace
+
+void Loader::RunLoads(std::vector<std::shared_ptr<Job>>& jobs) {
+  // Claim each (a cancel or RunIfCached may have taken some meanwhile).
+  size_t claimed = 0;
+  for (auto& job : jobs) {
+    JobState expected = JobState::kPending;
+    if (job->state_.compare_exchange_strong(expected, JobState::kLoading,
+                                            std::memory_order_acq_rel)) {
+      jobs[claimed++] = std::move(job);
+    }
+  }
+  jobs.resize(claimed);
+  BatchReader* reader = claimed > 1 ? ThreadBatchReader() : nullptr;
+  BatchReader::Item items[BatchReader::kMaxBatch];
+  if (reader != nullptr) {
+    for (size_t i = 0; i < claimed; ++i) {
+      items[i].path = &jobs[i]->path();
+      items[i].options = &jobs[i]->options_;
+    }
+    reader->Load(items, claimed);
+  }
+  for (size_t i = 0; i < claimed; ++i) {
+    const std::shared_ptr<Job>& job = jobs[i];
+    if (reader != nullptr && items[i].region) {
+      std::shared_ptr<Region> region = std::move(items[i].region);
+      job->strategy_.store(region->strategy(), std::memory_order_relaxed);
+      job->bytes_total_.store(region->size(), std::memory_order_relaxed);
+      job->bytes_done_.store(region->size(), std::memory_order_relaxed);
+      job->Finish(Status::Ok(), std::move(region));  // (a cancel asked for meanwhile wins)
+      continue;
+    }
+    try {
+      RunClaimed(job);
+    } catch (...) {
+      job->Finish(StatusFromException(job->path()), nullptr);
+    }
+  }
 }
 
 void Loader::RunClaimed(const std::shared_ptr<Job>& job) {

@@ -119,6 +119,9 @@ class Job : public std::enable_shared_from_this<Job> {
 
 struct LoaderOptions {
   unsigned threads = 4;  // size of the loader's own pool (at least 1)
+  // Workers take several queued loads at once and open and read the small files among them
+  // with io_uring (BatchReader); off, or where io_uring is refused, one load at a time.
+  bool batch_reads = true;
 };
 
 // Called on the loop thread for every job that finished after the loop was attached.
@@ -166,6 +169,11 @@ class Loader : public Executor {
   // Whether the attached loop stays alive for completions: a host turns this on while
   // something waits for a job and off when nothing does. REQUIRES: on the loop thread.
   Status SetLoopRef(bool keep_alive);
+  // Runs on_complete now for the jobs that finished and wait for the loop's next wake-up
+  // (finished loads are announced in batches, see LoopLink): a host that is about to decide
+  // whether to start more loads sees every load that has ended. How many were delivered.
+  // REQUIRES: called on the loop thread.
+  Result<size_t> DeliverCompletions();
   // Closes the loop handle (uv_close); run the loop once more to let it close.
   // REQUIRES: called on the loop thread.
   void DetachLoop();
@@ -198,6 +206,9 @@ class Loader : public Executor {
   // so `wc - -` gives the data to the first. queue_.end() if none. REQUIRES: mu_ held.
   std::deque<Task>::iterator NextRunnable();
   void RunLoad(const std::shared_ptr<Job>& job);
+  // Runs loads taken from the queue together (see BatchReader): the small files in one
+  // batch, the rest one by one. REQUIRES: the tasks are loads, no longer queued.
+  void RunLoads(std::vector<std::shared_ptr<Job>>& jobs);
   void RunClaimed(const std::shared_ptr<Job>& job);  // REQUIRES: the job is Loading, ours
   void RunPrefaultChunks(const std::shared_ptr<Job>& job);
 
@@ -207,6 +218,7 @@ class Loader : public Executor {
   bool stopping_ = false;        // guarded by mu_
   bool source_running_ = false;  // guarded by mu_: a load from a descriptor source runs
   std::vector<std::thread> workers_;
+  const bool batch_reads_;
   std::atomic<uint64_t> next_id_{1};
   std::shared_ptr<LoopLink> link_;
   Status start_status_;

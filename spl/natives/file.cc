@@ -416,9 +416,16 @@ Value rt_file_submit_many(NativeCall& c) {
 // (set) -> how many finished loads are waiting to be taken: at once when some are (an int), 0
 // when the set has no load running either (nothing will come), else a future of that count,
 // settled on the loop thread when the next load of the set finishes.
+// Takes in the completions the loader has queued for the loop but not yet woken it for
+// (it wakes the loop once per batch): a set then counts every load that has ended.
+void PollCompletions(const LoadSet& set) {
+  if (!set.members.empty() && State().attached) (void)spl_loop_poll();
+}
+
 Value rt_file_set_wait(NativeCall& c) {
   LoadSet* set = SetArg(c, 0);
   if (set == nullptr) return c.nil();
+  if (set->ready.empty()) PollCompletions(*set);
   if (!set->ready.empty()) return c.integer(static_cast<int64_t>(set->ready.size()));
   if (set->members.empty()) return c.integer(0);
   if (set->waiting) return c.fail("rt_file_set_wait: the set is already waited for");
@@ -491,6 +498,7 @@ Value rt_file_set_drain(NativeCall& c) {
 Value rt_file_set_counts(NativeCall& c) {
   LoadSet* set = SetArg(c, 0);
   if (set == nullptr) return c.nil();
+  PollCompletions(*set);
   uint64_t bytes = 0;
   for (const auto& [h, m] : set->ready) {
     uint64_t len = 0;

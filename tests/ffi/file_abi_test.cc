@@ -365,6 +365,32 @@ TEST(FileAbi, CompletionOnTheLoop) {
   EXPECT_EQ(spl_file_close(bad), 0);
 }
 
+TEST(FileAbi, LoopPollDeliversEndedLoadsWithoutRunningTheLoop) {
+  TempDir dir;
+  EXPECT_EQ(spl_loop_poll(), SPL_EINVAL) << "no loop attached";
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  LoopSeen seen;
+  ASSERT_EQ(AttachRecording(&loop, &seen), 0);
+  std::vector<std::string> paths;
+  for (int i = 0; i < 30; ++i) paths.push_back(dir.Write("f" + std::to_string(i), "abc"));
+  std::vector<const char*> cpaths;
+  for (const auto& p : paths) cpaths.push_back(p.c_str());
+  std::vector<spl_handle_t> hs(cpaths.size());
+  ASSERT_EQ(spl_submit_many(cpaths.data(), cpaths.size(), nullptr, hs.data()), 0);
+  for (spl_handle_t h : hs) ASSERT_EQ(spl_file_wait(h, -1), 0);
+  EXPECT_EQ(spl_loop_poll(), 30);
+  EXPECT_EQ(seen.done.size(), 30u);
+  EXPECT_FALSE(seen.wrong_thread);
+  uv_run(&loop, UV_RUN_NOWAIT);
+  EXPECT_EQ(seen.done.size(), 30u) << "each completion is delivered once";
+  EXPECT_EQ(spl_loop_poll(), 0);
+  EXPECT_EQ(spl_loop_detach(), 0);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  for (spl_handle_t h : hs) EXPECT_EQ(spl_file_close(h), 0);
+}
+
 TEST(FileAbi, LoadsDoneOnTheCallingThreadAreNotAnnouncedToTheLoop) {
   // The caller of spl_submit_or_load learns from the call that such a load ended; queued for
   // the loop as well, it would stay queued in a program that never runs its loop.

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -452,6 +453,124 @@ TEST(Loader, StreamThresholdZeroPrefaultsEverythingFirst) {
   auto job = loader.Submit(dir.WriteSized("f", 6 << 20), o);
   ASSERT_TRUE(job->Wait().ok());
   EXPECT_EQ(job->bytes_done(), 6u << 20);
+}
+
+// What a job ended with, for comparing two loaders: state, error code, strategy, bytes.
+std::string Outcome(const std::shared_ptr<Job>& job) {
+  std::string out = JobStateName(job->state());
+  auto r = job->result();
+  if (!r.ok()) return out + " " + std::to_string(static_cast<int>(r.status().code()));
+  const Region& region = **r;
+  out += " " + std::to_string(static_cast<int>(region.strategy())) + " ";
+  EXPECT_TRUE(region
+                  .Read(0, region.size(),
+                        [&](const uint8_t* p, size_t n) {
+                          out.append(reinterpret_cast<const char*>(p), n);
+                        })
+                  .ok());
+  return out;
+}
+
+TEST(Loader, BatchedLoadsEndAsLoadsOneByOne) {
+  // Workers take queued loads in batches (the small files read through io_uring where the
+  // system allows it); every job must end as it does in a loader that loads one at a time.
+  TempDir dir;
+  std::vector<std::string> paths;
+  for (int i = 0; i < 150; ++i) {
+    paths.push_back(dir.Write("s" + std::to_string(i), std::string(1 + i * 97, 'a' + i % 26)));
+  }
+  paths.push_back(dir.Write("empty", ""));
+  paths.push_back(dir.WriteSized("mapped", 3 << 20));
+  paths.push_back(dir.Join("missing"));
+  paths.push_back(dir.path());
+  paths.push_back("/proc/self/stat");
+  const std::string fifo = dir.Join("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  paths.push_back(fifo);
+  for (int i = 0; i < 50; ++i) paths.push_back(paths[static_cast<size_t>(i) * 3]);
+  std::vector<std::vector<std::string>> outcomes;
+  for (bool batch : {true, false}) {
+    Loader loader({.threads = 2, .batch_reads = batch});
+    std::vector<std::shared_ptr<Job>> jobs;
+    for (const auto& p : paths) jobs.push_back(loader.Prepare(p, {}));
+    loader.StartMany(jobs);
+    std::vector<std::string> out;
+    for (const auto& j : jobs) {
+      (void)j->Wait();
+      ASSERT_TRUE(j->is_done());
+      out.push_back(Outcome(j));
+    }
+    outcomes.push_back(std::move(out));
+  }
+  ASSERT_EQ(outcomes[0].size(), outcomes[1].size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    // (/proc/self/stat differs between two reads: compare its state and strategy only)
+    if (paths[i] == "/proc/self/stat") {
+      EXPECT_EQ(outcomes[0][i].substr(0, 8), outcomes[1][i].substr(0, 8));
+      continue;
+    }
+    EXPECT_EQ(outcomes[0][i], outcomes[1][i]) << paths[i];
+  }
+}
+
+TEST(Loader, BatchedAnnouncementsAllReachTheLoop) {
+  // Workers wake the loop once per batch of completions while more loads wait, and for the
+  // rest when they run out of loads: a loop waiting for every completion gets them all.
+  TempDir dir;
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  Loader loader({.threads = 3});
+  int seen = 0;
+  ASSERT_TRUE(loader.AttachLoop(&loop, [&](const std::shared_ptr<Job>&) { ++seen; }).ok());
+  ASSERT_TRUE(loader.SetLoopRef(true).ok());
+  uv_timer_t watchdog;
+  bool timed_out = false;
+  ASSERT_EQ(uv_timer_init(&loop, &watchdog), 0);
+  watchdog.data = &timed_out;
+  ASSERT_EQ(uv_timer_start(
+                &watchdog, [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; }, 30000, 0),
+            0);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::shared_ptr<Job>> jobs;
+    for (int i = 0; i < 257; ++i) {
+      std::string name = "r" + std::to_string(round) + "f" + std::to_string(i);
+      jobs.push_back(loader.Prepare(dir.Write(name, name), {}));
+    }
+    loader.StartMany(jobs);
+    const int want = 257 * (round + 1);
+    while (seen < want && !timed_out) uv_run(&loop, UV_RUN_ONCE);
+    ASSERT_FALSE(timed_out) << "only " << seen << " of " << want << " completions arrived";
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&watchdog), nullptr);
+  ASSERT_TRUE(loader.SetLoopRef(false).ok());
+  loader.DetachLoop();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+TEST(Loader, DeliverCompletionsRunsWhatIsQueuedWithoutTheLoop) {
+  TempDir dir;
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  Loader loader({.threads = 2});
+  EXPECT_EQ(loader.DeliverCompletions().status().code(), Code::kInvalidArgument) << "no loop";
+  int seen = 0;
+  ASSERT_TRUE(loader.AttachLoop(&loop, [&](const std::shared_ptr<Job>&) { ++seen; }).ok());
+  std::vector<std::shared_ptr<Job>> jobs;
+  for (int i = 0; i < 40; ++i)
+    jobs.push_back(loader.Prepare(dir.Write("f" + std::to_string(i), "abc"), {}));
+  loader.StartMany(jobs);
+  for (const auto& j : jobs) ASSERT_TRUE(j->Wait().ok());
+  auto n = loader.DeliverCompletions();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 40u);
+  EXPECT_EQ(seen, 40);
+  uv_run(&loop, UV_RUN_NOWAIT);  // a wake-up sent for them finds nothing more
+  EXPECT_EQ(seen, 40);
+  EXPECT_EQ(*loader.DeliverCompletions(), 0u);
+  loader.DetachLoop();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
 }  // namespace

@@ -322,6 +322,11 @@ SPL_EXTERN int spl_loop_attach(struct uv_loop_s* loop, spl_completion_cb cb, voi
  * that waits for a completion calls spl_loop_ref(1), and spl_loop_ref(0) when nothing waits.
  * REQUIRES: called on the loop thread. SPL_EINVAL when no loop is attached. */
 SPL_EXTERN int spl_loop_ref(int keep_alive);
+/* Runs the completion callback now for every load that ended and waits for the loop's next
+ * wake-up (the loader wakes the loop once for a batch of completions): a host deciding
+ * whether to start more loads learns of every load that ended. Returns how many callbacks ran.
+ * REQUIRES: called on the loop thread. SPL_EINVAL when no loop is attached. */
+SPL_EXTERN int spl_loop_poll(void);
 SPL_EXTERN int spl_loop_detach(void);
 
 #ifdef __cplusplus
