@@ -111,6 +111,18 @@ namespace {
 // Set on the loader's worker threads: their announcements may be batched (LoopLink).
 thread_local bool t_on_worker = false;
 
+// The worker's BatchReader, made on first use; null where io_uring is refused (then never
+// asked again on this thread).
+BatchReader* ThreadBatchReader() {
+  thread_local std::unique_ptr<BatchReader> reader;
+  thread_local bool tried = false;
+  if (!tried) {
+    tried = true;
+    reader = BatchReader::Create();
+  }
+  return reader.get();
+}
+
 // The Status for an exception caught on a loader thread (where nothing may escape: an
 // exception leaving a thread's function ends the process). Never throws itself.
 Status StatusFromException(const std::string& path) noexcept {
@@ -603,17 +615,20 @@ void Loader::WorkerMain() {
       if (from_source) source_running_ = true;
       if (task.job && !task.prefault_helper) {
         link_->loads_waiting.fetch_sub(1, std::memory_order_relaxed);
-        if (batch_reads_ && BatchReader::Eligible(task.job->options_)) {
+        if (batch_reads_ && !task.job->batch_declined_.load(std::memory_order_relaxed) &&
+            BatchReader::Eligible(task.job->options_)) {
           // More loads waiting: this worker takes half of them into one batch (the other
-          // workers share the rest), up to BatchReader's limit.
+          // workers share the rest), up to BatchReader's limit. (Its ring is made then, so a
+          // pool that never sees two loads at once holds no ring.)
           size_t want = std::min(BatchReader::kMaxBatch,
                                  1 + link_->loads_waiting.load(std::memory_order_relaxed) / 2);
-          if (want > 1) {
+          if (want > 1 && ThreadBatchReader() != nullptr) {
             try {
               batch.reserve(want);
               batch.push_back(task.job);
               for (auto it = queue_.begin(); it != queue_.end() && batch.size() < want;) {
                 if (it->job && !it->fn && !it->prefault_helper &&
+                    !it->job->batch_declined_.load(std::memory_order_relaxed) &&
                     BatchReader::Eligible(it->job->options_)) {
                   batch.push_back(std::move(it->job));
                   it = queue_.erase(it);
@@ -677,45 +692,31 @@ void Loader::RunLoad(const std::shared_ptr<Job>& job) {
   RunClaimed(job);
 }
 
-namespace {
-
-// The worker's BatchReader, made on first use; null where io_uring is refused (then never
-// asked again on this thread).
-BatchReader* ThreadBatchReader() {
-  thread_local std::unique_ptr<BatchReader> reader;
-  thread_local bool tried = false;
-  if (!tried) {
-    tried = true;
-    reader = BatchReader::Create();
-  }
-  return reader.get();
-}
-
-}  // namespace
-
 void Loader::RunLoads(std::vector<std::shared_ptr<Job>>& jobs) {
   // Claim each (a cancel or RunIfCached may have taken some meanwhile).
   size_t claimed = 0;
-  for (auto& job : jobs) {
+  for (size_t i = 0; i < jobs.size(); ++i) {
     JobState expected = JobState::kPending;
-    if (job->state_.compare_exchange_strong(expected, JobState::kLoading,
-                                            std::memory_order_acq_rel)) {
-      jobs[claimed++] = std::move(job);
+    if (jobs[i]->state_.compare_exchange_strong(expected, JobState::kLoading,
+                                                std::memory_order_acq_rel)) {
+      if (claimed != i) jobs[claimed] = std::move(jobs[i]);
+      ++claimed;
     }
   }
   jobs.resize(claimed);
-  BatchReader* reader = claimed > 1 ? ThreadBatchReader() : nullptr;
   BatchReader::Item items[BatchReader::kMaxBatch];
-  if (reader != nullptr) {
-    for (size_t i = 0; i < claimed; ++i) {
-      items[i].path = &jobs[i]->path();
-      items[i].options = &jobs[i]->options_;
-    }
-    reader->Load(items, claimed);
+  for (size_t i = 0; i < claimed; ++i) {
+    items[i].path = &jobs[i]->path();
+    items[i].options = &jobs[i]->options_;
   }
+  ThreadBatchReader()->Load(items, claimed);
+  // The loads the batch did end here; the others go back to the front of the queue, in
+  // order, as if never taken: any worker may run them (a batch of big files is not loaded
+  // one after the other on this thread) and a cancel ends them at once, as a queued load.
+  std::vector<std::shared_ptr<Job>> back;
   for (size_t i = 0; i < claimed; ++i) {
     const std::shared_ptr<Job>& job = jobs[i];
-    if (reader != nullptr && items[i].region) {
+    if (items[i].region) {
       std::shared_ptr<Region> region = std::move(items[i].region);
       job->strategy_.store(region->strategy(), std::memory_order_relaxed);
       job->bytes_total_.store(region->size(), std::memory_order_relaxed);
@@ -723,11 +724,56 @@ void Loader::RunLoads(std::vector<std::shared_ptr<Job>>& jobs) {
       job->Finish(Status::Ok(), std::move(region));  // (a cancel asked for meanwhile wins)
       continue;
     }
-    try {
-      RunClaimed(job);
-    } catch (...) {
-      job->Finish(StatusFromException(job->path()), nullptr);
+    if (job->cancel_requested_.load(std::memory_order_acquire)) {
+      job->Finish(Status::Error(Code::kCancelled, job->path()), nullptr);
+      continue;
     }
+    job->batch_declined_.store(true, std::memory_order_relaxed);
+    job->state_.store(JobState::kPending, std::memory_order_release);
+    try {
+      back.push_back(job);
+    } catch (...) {
+      RunDeclined(job, false);
+    }
+  }
+  if (back.empty()) return;
+  size_t queued = 0;
+  bool stopping = false;
+  try {
+    std::lock_guard lock(mu_);
+    stopping = stopping_;
+    if (!stopping) {
+      for (auto it = back.rbegin(); it != back.rend(); ++it, ++queued) {
+        queue_.push_front(Task{*it, false, nullptr});
+        link_->loads_waiting.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  } catch (...) {
+    // No memory to queue them again: the rest run here.
+  }
+  if (queued == 1) {
+    cv_.notify_one();
+  } else if (queued > 1) {
+    cv_.notify_all();
+  }
+  for (size_t k = 0; k < back.size() - queued; ++k) RunDeclined(back[k], stopping);
+}
+
+void Loader::RunDeclined(const std::shared_ptr<Job>& job, bool shut_down) noexcept {
+  // (The job went back to Pending: claim it again, unless a cancel ended it meanwhile.)
+  JobState expected = JobState::kPending;
+  if (!job->state_.compare_exchange_strong(expected, JobState::kLoading,
+                                           std::memory_order_acq_rel)) {
+    return;
+  }
+  if (shut_down) {
+    job->Finish(Status::Error(Code::kCancelled, job->path(), "loader shut down"), nullptr);
+    return;
+  }
+  try {
+    RunClaimed(job);
+  } catch (...) {
+    job->Finish(StatusFromException(job->path()), nullptr);
   }
 }
 

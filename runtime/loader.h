@@ -112,6 +112,9 @@ class Job : public std::enable_shared_from_this<Job> {
   std::atomic<bool> chunk_failed_{false};
   Status chunk_error_;  // guarded by mu_
 
+  // A batch left this load to the usual way (not a small file): it is not batched again.
+  // Written by the worker holding the job; read by workers taking batches.
+  std::atomic<bool> batch_declined_{false};
   // Next job in the loop link's delivery queue (guarded by the link's mutex).
   friend struct LoopLink;
   std::shared_ptr<Job> announce_next_;
@@ -207,8 +210,12 @@ class Loader : public Executor {
   std::deque<Task>::iterator NextRunnable();
   void RunLoad(const std::shared_ptr<Job>& job);
   // Runs loads taken from the queue together (see BatchReader): the small files in one
-  // batch, the rest one by one. REQUIRES: the tasks are loads, no longer queued.
+  // batch; the rest go back to the front of the queue. REQUIRES: the tasks are loads, no
+  // longer queued, and this thread has a BatchReader.
   void RunLoads(std::vector<std::shared_ptr<Job>>& jobs);
+  // A load a batch left to the usual way, when it cannot go back to the queue (no memory;
+  // shut_down: the loader stops, it ends Cancelled). Claims it again unless a cancel ended it.
+  void RunDeclined(const std::shared_ptr<Job>& job, bool shut_down) noexcept;
   void RunClaimed(const std::shared_ptr<Job>& job);  // REQUIRES: the job is Loading, ours
   void RunPrefaultChunks(const std::shared_ptr<Job>& job);
 

@@ -488,6 +488,8 @@ TEST(Loader, BatchedLoadsEndAsLoadsOneByOne) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   paths.push_back(fifo);
   for (int i = 0; i < 50; ++i) paths.push_back(paths[static_cast<size_t>(i) * 3]);
+  // Loads a batch leaves to the usual way go back to the queue: many mapped files in a row.
+  for (int i = 0; i < 12; ++i) paths.push_back(paths[151]);
   std::vector<std::vector<std::string>> outcomes;
   for (bool batch : {true, false}) {
     Loader loader({.threads = 2, .batch_reads = batch});
