@@ -45,9 +45,11 @@ struct LoadSet {
     int64_t seq = 0;  // 0, 1, 2... in the order the loads joined the set
     int failed_code = 0;
     std::string message;
+    uint64_t bytes = 0;  // once ready: the region's length (0 when the load failed)
   };
   std::unordered_map<spl_handle_t, Member> members;
   std::deque<std::pair<spl_handle_t, Member>> ready;  // completion order
+  uint64_t ready_bytes = 0;                           // sum of the ready members' bytes
   int64_t next_seq = 0;
   PendingFuture waiter;
   bool waiting = false;
@@ -96,6 +98,9 @@ void MoveToReady(WaitState& s, spl_handle_t h) {
   LoadSet& set = *set_it->second;
   auto m = set.members.find(h);
   if (m == set.members.end()) return;
+  uint64_t len = 0;
+  if (spl_region_len(h, &len) == 0) m->second.bytes = len;
+  set.ready_bytes += m->second.bytes;
   set.ready.emplace_back(h, std::move(m->second));
   set.members.erase(m);
   if (set.waiting) {
@@ -453,6 +458,7 @@ Value rt_file_set_take(NativeCall& c) {
   for (size_t i = 0; i < n; ++i) {
     auto [h, member] = std::move(set->ready.front());
     set->ready.pop_front();
+    set->ready_bytes -= member.bytes;
     int code = member.failed_code;
     uint64_t len = 0;
     const char* strategy = "";
@@ -486,6 +492,7 @@ Value rt_file_set_drain(NativeCall& c) {
   for (auto& [h, m] : set->ready) all.emplace_back(m.seq, std::move(m.handle));
   set->members.clear();
   set->ready.clear();
+  set->ready_bytes = 0;
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<Value> out;
   out.reserve(all.size());
@@ -499,14 +506,9 @@ Value rt_file_set_counts(NativeCall& c) {
   LoadSet* set = SetArg(c, 0);
   if (set == nullptr) return c.nil();
   PollCompletions(*set);
-  uint64_t bytes = 0;
-  for (const auto& [h, m] : set->ready) {
-    uint64_t len = 0;
-    if (h != 0 && spl_region_len(h, &len) == 0) bytes += len;
-  }
   return c.array({c.integer(static_cast<int64_t>(set->members.size())),
                   c.integer(static_cast<int64_t>(set->ready.size())),
-                  c.integer(static_cast<int64_t>(bytes))});
+                  c.integer(static_cast<int64_t>(set->ready_bytes))});
 }
 
 Value rt_file_state(NativeCall& c) {
