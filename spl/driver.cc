@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "bdd.h"
 #include "bytecode.h"
 #include "checker.h"
+#include "huge_pages.h"
 #include "interp.h"
 
 namespace spl {
@@ -378,6 +380,7 @@ static void ensure_main_stack() {
 int spl_main(int argc, char** argv) {
   reopen_closed_std_fds();
   ensure_main_stack();
+  advise_malloc_heap();
   // Blocks of 1 MiB and more are mapped on their own and unmapped when freed. glibc would
   // otherwise raise this threshold after the first such free, and then the old buffers of a
   // growing array (4, 8, 16 MiB...) stay in the heap as holes the process keeps.

@@ -1,7 +1,9 @@
 // Transparent huge pages (see huge_pages.h).
 #include "huge_pages.h"
 
+#include <malloc.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -29,6 +31,40 @@ bool read_enabled() {
 bool huge_pages_enabled() {
   static const bool enabled = read_enabled();
   return enabled;
+}
+
+void advise_malloc_heap() {
+#ifndef SPL_SANITIZED
+  if (!huge_pages_enabled()) return;
+  // Measured on this project's VM: a first touch of a 4 KiB page costs 11-14 us (a
+  // paravirtualised guest), a program using cli and file touched 400 heap pages while
+  // starting, and wc.spl over 10,000 files took 1,900 page faults: 15-23% of its CPU time.
+  // brk grows the heap's last mapping, and a mapping advised for huge pages is not extended
+  // by a brk that was not (the flags differ): so the heap is made to grow once by 32 MiB now,
+  // advised from the first 2 MiB boundary of its free top on, and glibc keeps 32 MiB free at
+  // the top from then on (it trims down to M_TOP_PAD), so that part stays advised.
+  constexpr size_t kPad = size_t(32) << 20;
+  constexpr int kDefaultTopPad = 128 * 1024;  // glibc's (mallopt(3))
+  if (mallopt(M_TOP_PAD, static_cast<int>(kPad)) != 1) return;
+  // (The spacer below, up to 2 MiB, must come from the heap, not from a mapping of its own:
+  // the caller sets its own threshold afterwards.)
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  void* volatile grow = std::malloc(512 << 10);  // (volatile: not elided with its free)
+  std::free(grow);
+  const struct mallinfo2 mi = mallinfo2();
+  const uintptr_t top = reinterpret_cast<uintptr_t>(sbrk(0));
+  const uintptr_t top_chunk = top - mi.keepcost;  // the free top of the heap starts here
+  const uintptr_t aligned = (top_chunk + 64 + kHugePageBytes - 1) & ~uintptr_t(kHugePageBytes - 1);
+  if (mi.keepcost < kPad || aligned + kHugePageBytes > top) {
+    mallopt(M_TOP_PAD, kDefaultTopPad);  // the heap could not grow: leave it as it was
+  } else {
+    // A block that is never freed and never touched past its header takes the heap up to the
+    // boundary, so what the program allocates next starts on huge pages.
+    void* spacer = std::malloc(aligned - top_chunk - 2 * sizeof(size_t));
+    (void)spacer;
+    ::madvise(reinterpret_cast<void*>(aligned), top - aligned, MADV_HUGEPAGE);
+  }
+#endif
 }
 
 void advise_huge_pages(void* p, size_t n) {

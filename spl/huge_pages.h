@@ -19,6 +19,15 @@ bool huge_pages_enabled();
 // Advises the 2 MiB-aligned pages inside [p, p + n) (fresh memory, before its first touch).
 void advise_huge_pages(void* p, size_t n);
 
+// Puts the malloc heap (glibc's main arena, which grows with brk) on huge pages: it is made
+// to grow in steps of 32 MiB (M_TOP_PAD) and to keep that much free at its top when it
+// shrinks, its next allocations start at a 2 MiB boundary, and the heap from there is
+// advised. Call once at start, before the program allocates much, and before setting
+// M_MMAP_THRESHOLD (this sets it to 4 MiB). Does nothing when huge
+// pages are off, in sanitizer builds (another allocator), or when the heap cannot grow by
+// 32 MiB (a tight `ulimit -v`: it then keeps glibc's step of 128 KiB).
+void advise_malloc_heap();
+
 // A fresh zero-filled mapping of `n` bytes (a multiple of kHugePageBytes) aligned to 2 MiB,
 // advised for huge pages when `huge`; null when the system has no memory for it.
 void* map_huge_block(size_t n, bool huge);
