@@ -166,6 +166,22 @@ hard_stack_limit)
   expect_code 0 $? "a short chain with a 512 KiB hard stack limit"
   grep -qx 100 "$tmp/out" || fail "short chain: $(cat "$tmp/out")"
   ;;
+heap_huge_pages)
+  # The malloc heap is advised for transparent huge pages from its first 2 MiB boundary on
+  # (spl/huge_pages.cc): some [heap] mapping is THP-eligible, and none with SPL_HUGE_PAGES=0.
+  [ -n "$sanitize" ] && { echo "skipped under $sanitize: the sanitizer has its own allocator"; exit 0; }
+  grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null ||
+    { echo "skipped: transparent huge pages are off on this machine"; exit 0; }
+  heap_eligible() {  # prints how many [heap] mappings in the smaps dump $1 are THP-eligible
+    awk '/^[0-9a-f]+-[0-9a-f]+ /{heap = /\[heap\]/} heap && /^THPeligible: *1/{n++} END{print n+0}' "$1"
+  }
+  "$spl" run "$here/print_smaps.spl" >"$tmp/out" 2>"$tmp/err"; expect_code 0 $? "print_smaps"
+  grep -q '\[heap\]' "$tmp/out" || fail "no [heap] mapping in the dump: $(head -c 300 "$tmp/out")"
+  [ "$(heap_eligible "$tmp/out")" -ge 1 ] || fail "no [heap] mapping is THP-eligible"
+  SPL_HUGE_PAGES=0 "$spl" run "$here/print_smaps.spl" >"$tmp/out" 2>"$tmp/err"
+  expect_code 0 $? "print_smaps with SPL_HUGE_PAGES=0"
+  [ "$(heap_eligible "$tmp/out")" = 0 ] || fail "SPL_HUGE_PAGES=0: a [heap] mapping is still advised"
+  ;;
 relative_stdlib_path)
   # SPL_STDLIB_PATH given relative to the current folder works as the absolute path does
   # (std_lib modules once resolved `use file` to their sibling cli/file.spl).
