@@ -156,9 +156,17 @@ void Region::DropScanned(uint64_t offset, uint64_t length) const {
   if (end <= start) return;
   ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
   if (drop_fd_.get() >= 0) {
+    // The page cache holds a file in folios of up to 2 MiB (read-ahead makes large ones), and
+    // POSIX_FADV_DONTNEED drops only the folios wholly inside its range: the range reaches
+    // 2 MiB back, so a folio that straddled the previous chunk's end goes now. (Measured:
+    // dropping the chunk alone left the page cache to fill a 128 MiB cgroup to its limit.)
+    constexpr uint64_t kLargestFolio = 2u << 20;
     uint64_t file_start = file_offset_ + (start - reinterpret_cast<uintptr_t>(data_));
-    ::posix_fadvise(drop_fd_.get(), static_cast<off_t>(file_start), static_cast<off_t>(end - start),
-                    POSIX_FADV_DONTNEED);
+    const uint64_t file_end = file_start + (end - start);
+    file_start =
+        file_start > file_offset_ + kLargestFolio ? file_start - kLargestFolio : file_offset_;
+    ::posix_fadvise(drop_fd_.get(), static_cast<off_t>(file_start),
+                    static_cast<off_t>(file_end - file_start), POSIX_FADV_DONTNEED);
   }
 }
 
@@ -197,12 +205,9 @@ Status Region::ReadChunked(
   // (POSIX_FADV_DONTNEED), as they would below.
   const bool streamed = mapped && drop_behind_ && drop_fd_.get() >= 0;
   auto read_streamed = [&](size_t i, uint64_t raw_a, uint64_t raw_b) -> Status {
-    // Advice two chunks on: the kernel reads them while this one is scanned.
-    const uint64_t ahead = raw_a + 2 * chunk;
-    if (ahead < end) {
-      ::posix_fadvise(drop_fd_.get(), static_cast<off_t>(file_offset_ + ahead),
-                      static_cast<off_t>(std::min(chunk, end - ahead)), POSIX_FADV_WILLNEED);
-    }
+    // (No POSIX_FADV_WILLNEED ahead: the kernel's read-ahead follows sequential preads, and
+    // the advice made this thread allocate the pages itself, reclaiming them in a memory
+    // cgroup: a cold 1 GiB count in a 256 MiB cgroup took 1.62x `wc -l` with it, 0.96x without.)
     uint64_t a = raw_a, b = raw_b;
     if (plan.line_aligned) {
       // (the boundaries read a line's worth of the mapping: under the guard)
