@@ -2,8 +2,9 @@
 // more (the storage of big arrays, dicts and texts), given before their first touch so that
 // filling them costs one page fault per 2 MiB instead of one per 4 KiB (see huge_pages.h).
 // Smaller blocks, and everything in sanitizer builds (which replace malloc themselves), are
-// plain malloc. operator delete stays the library's (free). Linked into the `spl` executable
-// only: the libraries and test programs keep the standard operator new.
+// plain malloc. operator delete is free, after giving back the pages of a big block in the
+// malloc heap (release_heap_block, huge_pages.h). Linked into the `spl` executable only: the
+// libraries and test programs keep the standard operator new and delete.
 #include <cstdlib>
 #include <new>
 
@@ -41,6 +42,24 @@ void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
   } catch (...) {
     return nullptr;
   }
+}
+
+void operator delete(void* p) noexcept {
+  spl::release_heap_block(p);
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  spl::release_heap_block(p);
+  std::free(p);
+}
+// (Sized: most deletes are of small blocks, told apart without reading the block's header.)
+void operator delete(void* p, std::size_t n) noexcept {
+  if (n >= spl::kReleaseFrom) spl::release_heap_block(p);
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t n) noexcept {
+  if (n >= spl::kReleaseFrom) spl::release_heap_block(p);
+  std::free(p);
 }
 
 #endif

@@ -20,13 +20,22 @@ bool huge_pages_enabled();
 void advise_huge_pages(void* p, size_t n);
 
 // Puts the malloc heap (glibc's main arena, which grows with brk) on huge pages: it is made
-// to grow in steps of 32 MiB (M_TOP_PAD) and to keep that much free at its top when it
+// to grow in steps of 16 MiB (M_TOP_PAD) and to keep that much free at its top when it
 // shrinks, its next allocations start at a 2 MiB boundary, and the heap from there is
 // advised. Call once at start, before the program allocates much, and before setting
 // M_MMAP_THRESHOLD (this sets it to 4 MiB). Does nothing when huge
 // pages are off, in sanitizer builds (another allocator), or when the heap cannot grow by
-// 32 MiB (a tight `ulimit -v`: it then keeps glibc's step of 128 KiB).
+// 16 MiB (a tight `ulimit -v`: it then keeps glibc's step of 128 KiB).
 void advise_malloc_heap();
+
+// Called by operator delete before it frees a block: a block of 1 MiB or more inside the
+// advised heap gives its pages back to the system (MADV_DONTNEED) before it goes back to
+// malloc. With a 16 MiB free top, malloc serves such blocks from the heap instead of mapping
+// them on their own (M_MMAP_THRESHOLD only applies when the heap must grow), and a freed block
+// in the middle of a heap would otherwise stay resident: a growing array's old buffers made
+// peak memory 14-16 MB higher. Does nothing when advise_malloc_heap did not advise the heap.
+void release_heap_block(void* p) noexcept;
+constexpr size_t kReleaseFrom = size_t(1) << 20;
 
 // A fresh zero-filled mapping of `n` bytes (a multiple of kHugePageBytes) aligned to 2 MiB,
 // advised for huge pages when `huge`; null when the system has no memory for it.
