@@ -134,16 +134,26 @@ int OpenSync(const char* path, rt::LoadOptions o, spl_handle_t* out) {
 // inline: a load that can be done at once is done on the calling thread (spl_submit_or_load).
 int Submit(const char* path, const rt::LoadOptions& o, spl_handle_t* out, bool inline_ok = false) {
   if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
+  if (inline_ok && !o.source) {
+    // Done here when it cannot block (a small cached file, an empty one, a definite error):
+    // a finished job, as open_sync makes, and no loader is needed at all (a program that
+    // opens and awaits small cached files one by one never starts its threads).
+    auto r = rt::OpenRegionIfCached(path, o);
+    if (r.ok() || r.status().code() != rt::Code::kNotReady) {
+      auto job = rt::Job::Completed(path, std::move(r));
+      uint64_t id = G().table.Reserve();
+      G().table.Fill(id, std::move(job));
+      *out = id;
+      return 0;
+    }
+  }
   rt::Loader* loader = nullptr;
   if (int rc = GetLoader(&loader)) return rc;
   uint64_t id = G().table.Reserve();
   try {
     auto job = loader->Prepare(path, o, id);
     G().table.Fill(id, job);
-    if (inline_ok)
-      loader->StartOrRunIfCached(job);
-    else
-      loader->Start(job);
+    loader->Start(job);  // (a load that could be done at once was done above)
   } catch (...) {
     G().table.Remove(id);  // nothing was queued: give the id back, then report
     throw;

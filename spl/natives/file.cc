@@ -273,9 +273,12 @@ int SubmitFrom(NativeCall& c, spl_handle_t* h) {
   spl_open_options_t o;
   int code = 0;
   if (!OptionsFrom(c, &path, &o, &code)) return code < 0 ? code : 1;
-  if (!EnsureAttached(c)) return 1;
   // (a small file already in the page cache is loaded here at once, see spl_submit_or_load;
-  // such a load is not announced to the loop, and nothing waits for this new handle yet)
+  // such a load is not announced to the loop, and nothing waits for this new handle yet. The
+  // loop is attached when something first waits for a load that has not ended, and
+  // rt_file_wait looks at the load's state again after attaching: a load that ended before
+  // is never announced, and needs not be. So a program that opens and awaits small cached
+  // files one by one never starts the loader's threads.)
   return path == kStdin ? spl_submit_fd(0, "-", &o, h) : spl_submit_or_load(path.c_str(), &o, h);
 }
 

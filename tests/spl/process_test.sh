@@ -187,6 +187,15 @@ heap_huge_pages)
   grown=$(cat "$tmp/out")
   [ "$grown" -lt 6144 ] || fail "a freed 12 MB array left $grown KiB resident"
   ;;
+cached_loads_no_threads)
+  # Small files in the page cache, opened and awaited one by one, are loaded on the calling
+  # thread: no loader thread starts (and no event loop is needed), as with open_sync. A file
+  # that is not cached yet still loads (on a loader thread).
+  for i in 1 2 3; do printf 'a\nb\n' >"$tmp/f$i"; cat "$tmp/f$i" >/dev/null; done
+  "$spl" run "$here/await_cached_files.spl" "$tmp/f1" "$tmp/f2" "$tmp/f3" >"$tmp/out" 2>"$tmp/err"
+  expect_code 0 $? "awaiting cached files"
+  [ "$(cat "$tmp/out")" = "6 1" ] || fail "expected 6 lines and 1 thread, got: $(cat "$tmp/out")"
+  ;;
 relative_stdlib_path)
   # SPL_STDLIB_PATH given relative to the current folder works as the absolute path does
   # (std_lib modules once resolved `use file` to their sibling cli/file.spl).

@@ -182,7 +182,8 @@ SPL_EXTERN int spl_submit(const char* path, const spl_open_options_t* opts, spl_
  * the calling thread and *out is already READY or FAILED; otherwise it is queued as by
  * spl_submit. A program that opens and waits for files one by one then costs no more than
  * synchronous opens. A load done here is not announced to an attached loop (see
- * spl_loop_attach). */
+ * spl_loop_attach), and needs no loader: the loader's threads start with the first load that
+ * is queued. */
 SPL_EXTERN int spl_submit_or_load(const char* path, const spl_open_options_t* opts,
                                   spl_handle_t* out);
 /* Queues `count` background loads with the same options and returns at once: out[i] is the
