@@ -117,17 +117,23 @@ std::optional<std::chrono::nanoseconds> LimitFromMillis(int64_t timeout_ms) {
   return std::chrono::milliseconds(timeout_ms);
 }
 
+// A handle for a load that ended on the calling thread (a finished job; no loader needed).
+int AddCompleted(const char* path, rt::Result<std::shared_ptr<Region>> r, rt::PrefaultMethod used,
+                 spl_handle_t* out) {
+  auto job = rt::Job::Completed(path, std::move(r), used);
+  uint64_t id = G().table.Reserve();
+  G().table.Fill(id, std::move(job));
+  *out = id;
+  return 0;
+}
+
 // The synchronous load behind spl_open_sync and spl_open_sync_fd.
 int OpenSync(const char* path, rt::LoadOptions o, spl_handle_t* out) {
   if (out == nullptr) return Fail(SPL_EINVAL, "out is NULL");
   rt::PrefaultMethod used = rt::PrefaultMethod::kNone;
   auto r = rt::LoadSync(path, o, &used);
   if (!r.ok()) return ToCode(r.status());
-  auto job = rt::Job::Completed(path, std::move(r), used);
-  uint64_t id = G().table.Reserve();
-  G().table.Fill(id, std::move(job));
-  *out = id;
-  return 0;
+  return AddCompleted(path, std::move(r), used, out);
 }
 
 // The background load behind spl_submit and spl_submit_fd.
@@ -140,11 +146,7 @@ int Submit(const char* path, const rt::LoadOptions& o, spl_handle_t* out, bool i
     // opens and awaits small cached files one by one never starts its threads).
     auto r = rt::OpenRegionIfCached(path, o);
     if (r.ok() || r.status().code() != rt::Code::kNotReady) {
-      auto job = rt::Job::Completed(path, std::move(r));
-      uint64_t id = G().table.Reserve();
-      G().table.Fill(id, std::move(job));
-      *out = id;
-      return 0;
+      return AddCompleted(path, std::move(r), rt::PrefaultMethod::kNone, out);
     }
   }
   rt::Loader* loader = nullptr;

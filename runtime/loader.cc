@@ -29,7 +29,6 @@ struct LoopLink {
   Job* tail = nullptr;                   // guarded by mu
   size_t queued = 0;                     // guarded by mu: length of the head..tail queue
   bool signalled = false;                // guarded by mu: uv_async_send called since the last drain
-  std::atomic<bool> unsent{false};       // jobs are queued and the loop was not woken for them
   std::atomic<size_t> loads_waiting{0};  // load tasks in the loader's queue (kept by Loader)
   CompletionFn on_complete;              // set and used on the loop thread only
 
@@ -51,23 +50,19 @@ struct LoopLink {
     ++queued;
     if (signalled) return;
     if (may_batch && queued < kWakeBatch && loads_waiting.load(std::memory_order_relaxed) > 0) {
-      unsent.store(true, std::memory_order_relaxed);
-      return;
+      return;  // (Flush, or a later announcement, wakes the loop)
     }
     SignalLocked();
   }
 
   // Wakes the loop for jobs queued by batched announcements (a worker about to sleep).
   void Flush() noexcept {
-    if (!unsent.load(std::memory_order_relaxed)) return;
     std::lock_guard lock(mu);
     if (async != nullptr && !signalled && head) SignalLocked();
-    unsent.store(false, std::memory_order_relaxed);
   }
 
   void SignalLocked() noexcept {
     signalled = true;
-    unsent.store(false, std::memory_order_relaxed);
     uv_async_send(async);
   }
 
@@ -77,7 +72,6 @@ struct LoopLink {
     tail = nullptr;
     queued = 0;
     signalled = false;
-    unsent.store(false, std::memory_order_relaxed);
     while (j) j = std::move(j->announce_next_);
   }
 
@@ -91,7 +85,6 @@ struct LoopLink {
       tail = nullptr;
       queued = 0;
       signalled = false;
-      unsent.store(false, std::memory_order_relaxed);
     }
     size_t n = 0;
     while (batch) {
@@ -377,31 +370,6 @@ void Loader::FinishCached(const std::shared_ptr<Job>& job, Result<std::shared_pt
   } else {
     job->Finish(r.status(), nullptr, /*announce=*/false);
   }
-}
-
-bool Loader::StartOrRunIfCached(const std::shared_ptr<Job>& job) {
-  if (job->options_.source || workers_.empty()) {
-    Start(job);
-    return job->is_done();
-  }
-  JobState expected = JobState::kPending;
-  if (!job->state_.compare_exchange_strong(expected, JobState::kLoading,
-                                           std::memory_order_acq_rel)) {
-    return job->is_done();  // (not started yet, so only a cancel can have ended it)
-  }
-  Result<std::shared_ptr<Region>> r = Status::Error(Code::kNotReady);
-  try {
-    r = OpenRegionIfCached(job->path(), job->options_);
-  } catch (...) {
-    r = StatusFromException(job->path());
-  }
-  if (!r.ok() && r.status().code() == Code::kNotReady) {
-    job->state_.store(JobState::kPending, std::memory_order_release);
-    Start(job);  // (never queued before: at the back, as any other)
-    return false;
-  }
-  FinishCached(job, std::move(r));
-  return true;
 }
 
 bool Loader::RunIfCached(const std::shared_ptr<Job>& job) {

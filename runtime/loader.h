@@ -159,13 +159,8 @@ class Loader : public Executor {
   // workers, as queued (it is put back at the front when this thread had claimed it).
   bool RunIfCached(const std::shared_ptr<Job>& job);
 
-  // Start() for a job that may be done at once: a small regular file whose bytes are all in
-  // the page cache, an empty file or a definite error (OpenRegionIfCached) is loaded on the
-  // calling thread, without a hand-over to a worker and back; anything else is queued as
-  // Start() queues it. True when the job finished here.
-  bool StartOrRunIfCached(const std::shared_ptr<Job>& job);
   // Attaches a libuv loop: from now on `on_complete` runs on the loop thread for each
-  // finished job, except those RunIfCached / StartOrRunIfCached finished on the calling
+  // finished job, except those RunIfCached finished on the calling
   // thread. The loop's handle starts unreferenced (it alone does not keep uv_run going); see
   // SetLoopRef. REQUIRES: called on the loop thread; one loop at a time.
   Status AttachLoop(uv_loop_t* loop, CompletionFn on_complete);

@@ -60,9 +60,9 @@ struct LoadOptions {
   // bring in what has not arrived yet themselves (Region::ReadChunked).
   uint64_t stream_threshold = kDefaultStreamThreshold;
   // A ReadOnly mapping bigger than this streams: one-pass scans drop what they have read
-  // behind them, read ahead themselves (no background prefault) and
-  // read chunks of 1 MiB into buffers (the C ABI's scans). A smaller mapping's background prefault
-  // stays at most half of it ahead of the scans. 0: a quarter of the memory the process may
+  // behind them, read ahead themselves (no background prefault) and read chunks of 1 MiB
+  // into buffers (the C ABI's scans). A smaller mapping's background prefault stays at most
+  // half of it ahead of the scans. 0: a quarter of the memory the process may
   // use (MemoryLimit: RAM or the memory cgroup's limit).
   uint64_t memory_window = 0;
   // Called on a loader worker after each prefaulted chunk with (bytes done, bytes total).

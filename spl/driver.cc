@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -15,8 +15,8 @@ bool is_ascii(std::string_view s) {
 }
 
 size_t utf8_length(std::string_view s) {
-  // The character count is the byte count less the continuation bytes (10xxxxxx), which are
-  // counted 8 bytes at a time.
+  // The character count is the byte count less the continuation bytes (those whose top two
+  // bits are 10), which are counted 8 bytes at a time.
   const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size(), i = 0, cont = 0;
   for (; i + 8 <= n; i += 8) {
