@@ -343,11 +343,9 @@ void Loader::StartMany(const std::vector<std::shared_ptr<Job>>& jobs) noexcept {
       link_->loads_waiting.fetch_add(queued, std::memory_order_relaxed);
     }
   }
-  if (queued == 1) {
-    cv_.notify_one();
-  } else if (queued > 1) {
-    cv_.notify_all();
-  }
+  // One worker is woken; a worker that takes work and leaves more wakes the next (WorkerMain),
+  // so the submitting thread makes one wake-up per batch, not one per worker.
+  if (queued > 0) cv_.notify_one();
   const Code code = stopping ? Code::kCancelled : Code::kOutOfMemory;
   for (size_t i = queued; i < jobs.size(); ++i) {
     Status s;
@@ -563,6 +561,7 @@ void Loader::WorkerMain() {
   for (;;) {
     Task task;
     bool from_source = false;
+    bool wake_next = false;
     {
       std::unique_lock lock(mu_);
       std::deque<Task>::iterator next;
@@ -612,7 +611,12 @@ void Loader::WorkerMain() {
           }
         }
       }
+      wake_next = NextRunnable() != queue_.end();
     }
+    // Work left behind: wake one more worker (which does the same), so a submission of many
+    // loads wakes as many workers as find work, each woken by a worker rather than by the
+    // thread that submitted.
+    if (wake_next) cv_.notify_one();
     if (batch.size() > 1) {
       RunLoads(batch);
       batch.clear();
@@ -719,11 +723,7 @@ void Loader::RunLoads(std::vector<std::shared_ptr<Job>>& jobs) {
   } catch (...) {
     // No memory to queue them again: the rest run here.
   }
-  if (queued == 1) {
-    cv_.notify_one();
-  } else if (queued > 1) {
-    cv_.notify_all();
-  }
+  if (queued > 0) cv_.notify_one();  // (more are woken one by one, as in StartMany)
   for (size_t k = 0; k < back.size() - queued; ++k) RunDeclined(back[k], stopping);
 }
 
