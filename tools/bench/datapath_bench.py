@@ -183,7 +183,7 @@ def measure(programs, rounds, cold=False, pipe=False, before=None):
                 times[name].append(total / reps[name])
             rss[name] = max(rss[name], m)
             codes[name] = code
-    return {n: (statistics.median(times[n]), rss[n], codes[n]) for n in times}, load
+    return {n: (Timing(times[n]), rss[n], codes[n]) for n in times}, load
 
 
 # ----------------------------------------------------------------------------- cgroups
@@ -254,7 +254,7 @@ def measure_cgroup(programs, rounds, limit):
             o['hits'] += hits
             o['oom'] += oom
             o['code'] = code
-    return {n: (statistics.median(o['t']), o['peak'], o['hits'], o['oom'], o['code'])
+    return {n: (Timing(o['t']), o['peak'], o['hits'], o['oom'], o['code'])
             for n, o in out.items()}, load
 
 
@@ -264,7 +264,20 @@ def ms(t):
     return f'{t * 1000:.0f} ms' if t >= 0.1 else f'{t * 1000:.1f} ms'
 
 
+class Timing(float):
+    """The median of a program's rounds, keeping the rounds: a ratio of two Timings of one
+    measure() is the median of the per-round ratios (runs made side by side), not the ratio of
+    the medians."""
+    def __new__(cls, rounds):
+        t = float.__new__(cls, statistics.median(rounds))
+        t.rounds = list(rounds)
+        return t
+
+
 def ratio(a, b):
+    ra, rb = getattr(a, 'rounds', None), getattr(b, 'rounds', None)
+    if ra and rb and len(ra) == len(rb):
+        return f'{statistics.median(x / y for x, y in zip(ra, rb)):.2f}x'
     return f'{a / b:.2f}x'
 
 
@@ -394,7 +407,9 @@ def write_report(repo, rows, cg_res, loop_res, loop_load, pool_text, size_points
              '## The data path: `tools/bench/run_all build` (`make bench`)', '',
              'Measured by `tools/bench/datapath_bench.py` (run by `make bench`) on '
              f'{time.strftime("%Y-%m-%d")}: the programs of each row run interleaved, round after '
-             'round, and each figure is the median of the rounds; a warm run repeats the command '
+             'round, and each time is the median of the rounds, each ratio the median of the '
+             "rounds' ratios (a round runs every program of the row once); a warm run repeats "
+             'the command '
              'until it has lasted 0.3 s and divides, a cold one drops the page cache '
              '(`echo 3 > /proc/sys/vm/drop_caches`) before each single run. `LC_ALL=C.UTF-8` '
              'throughout; CPython is `/usr/bin/python3`, Node is `node` from PATH; their '
