@@ -328,9 +328,9 @@ def main():
     res, load = measure(wc_programs([big]), rounds)
     rows.append(('wc -l, 1 GiB, warm', res, load, 'GNU wc -l'))
     if root:
-        res, load = measure(wc_programs([big]), max(3, rounds), cold=True)
+        res, load = measure(wc_programs([big]), max(7, rounds), cold=True)
         rows.append(('wc -l, 1 GiB, cold (page cache dropped before each run)', res, load, 'GNU wc -l'))
-        cg_res, load = measure_cgroup(wc_programs([big]), max(3, rounds), 256 * MiB)
+        cg_res, load = measure_cgroup(wc_programs([big]), max(7, rounds), 256 * MiB)
     else:
         cg_res = None
         notes.append('Cold and cgroup rows need root: skipped in this run.')
@@ -408,8 +408,8 @@ def write_report(repo, rows, cg_res, loop_res, loop_load, pool_text, size_points
              'Measured by `tools/bench/datapath_bench.py` (run by `make bench`) on '
              f'{time.strftime("%Y-%m-%d")}: the programs of each row run interleaved, round after '
              'round, and each time is the median of the rounds, each ratio the median of the '
-             "rounds' ratios (a round runs every program of the row once); a warm run repeats "
-             'the command '
+             "rounds' ratios (a round runs every program of the row once; 5 rounds, 7 for the "
+             'cold rows, whose times move most); a warm run repeats the command '
              'until it has lasted 0.3 s and divides, a cold one drops the page cache '
              '(`echo 3 > /proc/sys/vm/drop_caches`) before each single run. `LC_ALL=C.UTF-8` '
              'throughout; CPython is `/usr/bin/python3`, Node is `node` from PATH; their '
