@@ -397,19 +397,20 @@ def main():
     CWD = None
 
     write_report(repo, rows, cg_res, loop_res, loop_load, pool_text, size_points, count_points,
-                 notes, root)
+                 notes, root, rounds)
 
 
 def write_report(repo, rows, cg_res, loop_res, loop_load, pool_text, size_points, count_points,
-                 notes, root):
+                 notes, root, rounds):
     docs = os.path.join(repo, 'docs')
     lines = [BEGIN, '',
              '## The data path: `tools/bench/run_all build` (`make bench`)', '',
              'Measured by `tools/bench/datapath_bench.py` (run by `make bench`) on '
              f'{time.strftime("%Y-%m-%d")}: the programs of each row run interleaved, round after '
              'round, and each time is the median of the rounds, each ratio the median of the '
-             "rounds' ratios (a round runs every program of the row once; 5 rounds, 7 for the "
-             'cold rows, whose times move most); a warm run repeats the command '
+             "rounds' ratios (a round runs every program of the row once; "
+             f'{rounds} rounds, {max(7, rounds)} for the cold rows, whose times move most); '
+             'a warm run repeats the command '
              'until it has lasted 0.3 s and divides, a cold one drops the page cache '
              '(`echo 3 > /proc/sys/vm/drop_caches`) before each single run. `LC_ALL=C.UTF-8` '
              'throughout; CPython is `/usr/bin/python3`, Node is `node` from PATH; their '
