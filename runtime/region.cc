@@ -131,6 +131,7 @@ Result<std::shared_ptr<Region>> Region::Map(int fd, std::string path, FileIdenti
   r->map_base_ = base;
   r->map_length_ = map_length;
   r->data_ = static_cast<uint8_t*>(base) + delta;
+  r->file_offset_ = offset;
   r->size_ = length;
   return r;
 }

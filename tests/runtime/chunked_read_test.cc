@@ -1,8 +1,9 @@
 // Region::ReadChunked: chunks cover the range exactly once (plain and line-aligned, mapped and
 // read into a buffer, with helpers), line-aligned chunks hold whole lines, a line longer than a
 // chunk falls back to one chunk, stop_after skips later chunks, a file truncated under the
-// mapping is Truncated from any thread, and drop-behind leaves scanned pages out of memory on
-// ReadOnly mappings only.
+// mapping is Truncated from any thread, drop-behind leaves scanned pages out of memory on
+// ReadOnly mappings only, and a cold ReadOnly mapping is read through its file opened again
+// (never when the path now names another file, never for CopyOnWrite).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -281,6 +282,97 @@ TEST(ChunkedRead, NeverDropsBehindWritableMappings) {
       EXPECT_EQ(head, "ZZ");
     }
   }
+}
+
+// Written back and dropped from the page cache; false when the file system kept the pages.
+bool MakeCold(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::fdatasync(fd) == 0 && ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// A mapping that is not prefaulted (so its file stays cold until scanned).
+std::shared_ptr<Region> MapCold(const std::string& path, MapMode mode = MapMode::kReadOnly) {
+  LoadOptions o;
+  o.mmap_threshold = 1;
+  o.mode = mode;
+  o.prefault = false;
+  o.memory_window = UINT64_MAX;
+  auto r = OpenRegion(path, o);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : nullptr;
+}
+
+// Scans all of r in 4 MiB line-aligned chunks: the bytes seen, and how many chunks were given
+// a copy rather than the mapping itself.
+std::string ScanAll(const Region& r, size_t* copies) {
+  ChunkPlan plan;
+  plan.chunk = 4 << 20;
+  plan.line_aligned = true;
+  Seen seen;
+  std::atomic<size_t> copied{0};
+  seen.pieces.assign(Region::ChunkCount(r.size(), plan.chunk), std::string());
+  const uint8_t* map = r.unsafe_data();
+  Status s = r.ReadChunked(0, r.size(), plan, [&](size_t i, const uint8_t* p, size_t n, uint64_t) {
+    if (n > 0 && (p < map || p >= map + r.size())) copied++;
+    std::lock_guard lock(seen.mu);
+    seen.pieces[i].assign(reinterpret_cast<const char*>(p), n);
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  *copies = copied.load();
+  std::string joined;
+  for (auto& piece : seen.pieces) joined += piece;
+  return joined;
+}
+
+TEST(ChunkedRead, AColdReadOnlyMappingIsReadThroughTheFileAgain) {
+  TempDir dir;
+  std::string text = RandomLines(32 << 20, 100, 7);
+  std::string path = dir.Write("cold", text);
+  ASSERT_TRUE(MakeCold(path));
+  auto r = MapCold(path);
+  ASSERT_TRUE(r);
+  if (!r->MostlyCold(0, r->size())) GTEST_SKIP() << "the file system kept the pages in memory";
+  size_t copies = 0;
+  EXPECT_EQ(ScanAll(*r, &copies), text);
+  EXPECT_EQ(copies, Region::ChunkCount(text.size(), 4 << 20)) << "every chunk read with pread";
+  // Read once, it is warm: the next scan reads the mapping.
+  EXPECT_EQ(ScanAll(*r, &copies), text);
+  EXPECT_EQ(copies, 0u);
+}
+
+TEST(ChunkedRead, AColdScanOfAReplacedFileReadsWhatWasMapped) {
+  TempDir dir;
+  std::string mapped_text = RandomLines(32 << 20, 100, 8);
+  std::string path = dir.Write("f", mapped_text);
+  ASSERT_TRUE(MakeCold(path));
+  auto r = MapCold(path);
+  ASSERT_TRUE(r);
+  // Another file of the same size takes the name: opening path again finds another inode.
+  std::string other = dir.Write("g", RandomLines(mapped_text.size(), 100, 9));
+  ASSERT_EQ(::rename(other.c_str(), path.c_str()), 0);
+  if (!r->MostlyCold(0, r->size())) GTEST_SKIP() << "the file system kept the pages in memory";
+  size_t copies = 0;
+  EXPECT_EQ(ScanAll(*r, &copies), mapped_text);
+  EXPECT_EQ(copies, 0u) << "the mapping itself, not the file now at the path";
+}
+
+TEST(ChunkedRead, AColdCopyOnWriteScanSeesItsOwnWrites) {
+  TempDir dir;
+  std::string text = RandomLines(32 << 20, 100, 10);
+  std::string path = dir.Write("f", text);
+  ASSERT_TRUE(MakeCold(path));
+  auto r = MapCold(path, MapMode::kCopyOnWrite);
+  ASSERT_TRUE(r);
+  const uint64_t at = 20 << 20;
+  ASSERT_TRUE(r->Write(at, "ZZZZ", 4).ok());
+  text.replace(at, 4, "ZZZZ");
+  if (!r->MostlyCold(0, r->size())) GTEST_SKIP() << "the file system kept the pages in memory";
+  size_t copies = 0;
+  EXPECT_EQ(ScanAll(*r, &copies), text);
+  EXPECT_EQ(copies, 0u);
 }
 
 }  // namespace
