@@ -309,11 +309,12 @@ Status Region::ReadChunked(
   // prefault, if any, runs ahead of it), not chunks brought in at several places at once.
   // Asked until a scan finds the region warm (see scanned_warm_).
   unsigned helpers = plan.max_helpers;
-  if (mapped && count > 1 && !streamed && !scanned_warm_.load(std::memory_order_relaxed)) {
+  if (mapped && count > 1 && !scanned_warm_.load(std::memory_order_relaxed)) {
     if (MostlyCold(offset, length)) {
       helpers = 0;
-      // (Only ReadOnly: a ReadWrite or CopyOnWrite mapping may hold writes the file has not.)
-      if (mode_ == MapMode::kReadOnly) cold_fd = ReopenIfSame();
+      // (A streaming region reads through its own descriptor already. Only ReadOnly: a
+      // ReadWrite or CopyOnWrite mapping may hold writes the file has not.)
+      if (!streamed && mode_ == MapMode::kReadOnly) cold_fd = ReopenIfSame();
     } else {
       scanned_warm_.store(true, std::memory_order_relaxed);
     }

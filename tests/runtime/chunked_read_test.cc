@@ -13,7 +13,9 @@
 #include <cstring>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/loader.h"
@@ -341,6 +343,39 @@ TEST(ChunkedRead, AColdReadOnlyMappingIsReadThroughTheFileAgain) {
   // Read once, it is warm: the next scan reads the mapping.
   EXPECT_EQ(ScanAll(*r, &copies), text);
   EXPECT_EQ(copies, 0u);
+}
+
+TEST(ChunkedRead, AColdStreamingRegionIsReadByTheCallingThreadAlone) {
+  TempDir dir;
+  std::string text = RandomLines(32 << 20, 100, 11);
+  std::string path = dir.Write("f", text);
+  ASSERT_TRUE(MakeCold(path));
+  LoadOptions o;
+  o.mmap_threshold = 1;
+  o.prefault = false;
+  o.memory_window = 4 << 20;  // smaller than the file: it streams (drop-behind)
+  auto r = OpenRegion(path, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE((*r)->drop_behind());
+  if (!(*r)->MostlyCold(0, (*r)->size())) GTEST_SKIP() << "the file system kept the pages";
+  Loader loader({.threads = 3});
+  ChunkPlan plan;
+  plan.chunk = 1 << 20;
+  plan.exec = &loader;
+  plan.max_helpers = 3;
+  std::mutex mu;
+  std::set<std::thread::id> threads;
+  uint64_t bytes = 0;
+  ASSERT_TRUE((*r)->ReadChunked(0, (*r)->size(), plan,
+                                [&](size_t, const uint8_t*, size_t n, uint64_t) {
+                                  std::lock_guard l(mu);
+                                  threads.insert(std::this_thread::get_id());
+                                  bytes += n;
+                                })
+                  .ok());
+  EXPECT_EQ(bytes, text.size());
+  EXPECT_EQ(threads, std::set<std::thread::id>{std::this_thread::get_id()})
+      << "one stream: helpers would read the file at several places (and hold more buffers)";
 }
 
 TEST(ChunkedRead, AColdScanOfAReplacedFileReadsWhatWasMapped) {
