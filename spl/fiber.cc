@@ -82,6 +82,10 @@ std::unique_ptr<Fiber> Fiber::make(size_t stack_size, size_t value_bytes, Entry 
 }
 
 Fiber::~Fiber() {
+  // A fiber whose stack could not be mapped (Fiber::make gave null) has none to give back: in
+  // the pool, its null entry would be unmapped at exit, [0, size) and whatever lies there (the
+  // program's own code, in a binary linked at a fixed address).
+  if (stack_ == nullptr) return;
   auto& fl = pool().free;
   if (fl.size() < 32)
     fl.emplace_back(stack_, size_);
