@@ -4,7 +4,6 @@
 // It does not know what a scan computes: callers give each chunk index its own result slot.
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/file_probe.h"
 #include "runtime/guard.h"
 #include "runtime/parallel.h"
 #include "runtime/prefault.h"
@@ -122,16 +122,11 @@ StreamBuffers& Buffers() {
 }  // namespace
 
 Fd Region::ReopenIfSame() const {
-  Fd f(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (f.get() < 0) return Fd();
-  struct stat st;
-  if (::fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) return Fd();
+  auto probed = ProbeFile(path_, ProbeOptions{});
+  if (!probed.ok() || probed->kind != FileKind::kRegular) return Fd();
   std::lock_guard l(id_mu_);
-  if (static_cast<uint64_t>(st.st_dev) != identity_.dev ||
-      static_cast<uint64_t>(st.st_ino) != identity_.ino) {
-    return Fd();
-  }
-  return f;
+  if (probed->identity.dev != identity_.dev || probed->identity.ino != identity_.ino) return Fd();
+  return std::move(probed->fd);
 }
 
 void Region::EnableDropBehind(Fd fd, uint64_t file_offset) {
