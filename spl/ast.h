@@ -98,6 +98,9 @@ enum class Op : uint8_t {
   Ref,
 };
 const char* op_text(Op op);
+// push / push_str / pop / clear: methods that change the text their receiver holds (text is a
+// value, so the new text is written back to the variable, field or element it came from).
+bool is_text_mutator(Sym method);
 
 struct Expr : Node {
   EK kind;
@@ -109,7 +112,10 @@ struct Block : Node {
   std::vector<Stmt*> stmts;
 };
 
-enum class RefKind : uint8_t { Unresolved, Local, LocalCell, Upvalue, Global, Builtin };
+// Where a name lives: Local (a register of the frame), LocalCell (a cell in a register, shared
+// with closures), Upvalue (a closure's captured cell), Captured (a closure's captured value: a
+// parameter nothing assigns), Global (a module slot), Builtin.
+enum class RefKind : uint8_t { Unresolved, Local, LocalCell, Upvalue, Captured, Global, Builtin };
 
 struct IntExpr : Expr {
   int64_t value;

@@ -41,6 +41,7 @@ struct Module;
   X(SETCELL)   /* R[a].cell = R[b] */                                                           \
   X(GETUPV)    /* R[a] = captures[b].cell (error naming K[c] when not yet assigned) */          \
   X(SETUPV)    /* captures[b].cell = R[a] */                                                    \
+  X(GETCAP)    /* R[a] = captures[b], a captured value (error naming K[c] when not assigned) */ \
   X(MKCELL)    /* R[a] = new Cell holding R[a] (captured locals, at function entry) */          \
   /* arithmetic and comparisons (ints fast, everything else through ops.cc) */                  \
   X(ADD) /* R[a] = R[b] + R[c] */                                                               \
@@ -92,6 +93,7 @@ struct Module;
   /* calls */                                                                                   \
   X(CALL)     /* R[a] = R[a](R[a+1] .. R[a+b]) */                                               \
   X(CALLG)    /* R[a] = globals[c](R[a+1] .. R[a+b]): a module-level function called by name */ \
+  X(CALLCAP)  /* R[a] = captures[b](R[a+1] .. R[a+k]): a captured value called (name K[c]) */   \
   X(CALLX)    /* R[a] = R[a](args) with named/spread args: shape in calls[c] */                 \
   X(CALLM)    /* R[a] = R[a].K[c](R[a+1] .. R[a+b]) with an inline cache at this pc; k=1:       \
                  a `split` whose result the next instruction (a GETINDEXI) indexes: a text      \

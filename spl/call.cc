@@ -265,6 +265,10 @@ Value Interp::run_function_body(Function* fn, Value* argv, int argc, const Value
   fr.parent = frame_;
   fr.off = d->off;
   FrameGuard guard(*this, &fr);
+  // A parameter whose default is not computed yet is unassigned (as in the VM): a default that
+  // makes a closure over a later parameter gives "used before it is assigned" when called.
+  for (size_t i = 0; i < np; i++)
+    if (!is_given(i) && d->params[i].def) locals[base + i] = Value::undef();
   for (size_t i = 0; i < np; i++) {
     if (is_given(i)) continue;
     if (d->params[i].variadic) {
@@ -845,6 +849,9 @@ Value Interp::eval_type_path(Expr* e, Frame& f) {
         break;
       case RefKind::Upvalue:
         v = &f.fn->captures[n->index].as<Cell>()->v;
+        break;
+      case RefKind::Captured:
+        v = &f.fn->captures[n->index];
         break;
       case RefKind::Global:
       case RefKind::Builtin:

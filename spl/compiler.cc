@@ -234,6 +234,9 @@ class Compiler {
       case RefKind::Upvalue:
         emit(Opc::GETUPV, dst, uint16_t(n->index), uint16_t(k_sym_small(n->name)));
         return;
+      case RefKind::Captured:
+        emit(Opc::GETCAP, dst, uint16_t(n->index), uint16_t(k_sym_small(n->name)));
+        return;
       case RefKind::Global:
       case RefKind::Builtin: {
         Instr& i = code_at(emit(Opc::GETGLOBAL, dst));
@@ -260,6 +263,9 @@ class Compiler {
         return;
       case RefKind::Upvalue:
         emit(Opc::SETUPV, src, uint16_t(index));
+        return;
+      case RefKind::Captured:  // (the resolver captures by value only what nothing assigns)
+        panic(off, "internal error: assignment to a value captured by a closure");
         return;
       case RefKind::Global: {
         Instr& i = code_at(emit(Opc::SETGLOBAL, src));
@@ -811,15 +817,24 @@ class Compiler {
                   (callee_name->ref == RefKind::Global || callee_name->ref == RefKind::Builtin);
     uint32_t g = global ? g_slot(callee_name->slot, callee_name->name) : 0;
     if (g > 0xFFFF) global = false;
-    if (!global) expr(c->callee, base);
+    // A closure calling a value it captured: CALLCAP reads it from the closure (the running
+    // closure holds it, and nothing can assign it, so no copy into a register).
+    bool captured = callee_name && !c->has_named && !c->has_spread &&
+                    callee_name->ref == RefKind::Captured && c->args.size() <= 255;
+    if (!global && !captured) expr(c->callee, base);
     int shape = args_into(c->args, base + 1, c->has_named, c->has_spread, c, 0);
     cur_off_ = c->off;
-    if (global)
+    if (global) {
       emit(Opc::CALLG, base, uint16_t(c->args.size()), uint16_t(g));
-    else if (shape >= 0)
+    } else if (captured) {
+      Instr& i = code_at(emit(Opc::CALLCAP, base, uint16_t(callee_name->index),
+                              uint16_t(k_sym_small(callee_name->name))));
+      i.k = uint8_t(c->args.size());
+    } else if (shape >= 0) {
       emit(Opc::CALLX, base, uint16_t(c->args.size()), uint16_t(shape));
-    else
+    } else {
       emit(Opc::CALL, base, uint16_t(c->args.size()));
+    }
     if (r != base) emit(Opc::MOVE, r, base);
     free_to(dst < 0 ? uint32_t(r) + 1 : mark);  // a result in a new temporary stays
     return r;
@@ -831,12 +846,6 @@ class Compiler {
     if (e->kind != EK::MethodCall) return false;
     auto* c = static_cast<MethodCallExpr*>(e);
     return c->method == split && c->args.size() == 1 && !c->has_named && !c->has_spread;
-  }
-
-  static bool is_text_mutator(Sym m) {
-    static const Sym push = intern("push"), push_str = intern("push_str"), pop = intern("pop"),
-                     clear = intern("clear");
-    return m == push || m == push_str || m == pop || m == clear;
   }
 
   // An expression whose evaluation reads only (a literal or a name): it cannot change a local.

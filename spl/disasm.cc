@@ -53,6 +53,10 @@ void list(const Proto& p, std::string& out, std::vector<const FnDecl*>& nested) 
                   ? " (" + sym_name(p.global_names[in.c]) + ")"
                   : "");
         break;
+      case Opc::CALLCAP:
+        s += " b=" + std::to_string(in.b) + " args=" + std::to_string(in.k) + " " +
+             sym_const(p, in.c);
+        break;
       case Opc::GETNAME:
         s += " " + sym_name(p.late_names[in.bx]->name) + " (late-bound)";
         break;
@@ -68,6 +72,7 @@ void list(const Proto& p, std::string& out, std::vector<const FnDecl*>& nested) 
       case Opc::TEXTMUT:
       case Opc::GETCELL:
       case Opc::GETUPV:
+      case Opc::GETCAP:
         s += " b=" + std::to_string(in.b) + " " + sym_const(p, in.c);
         break;
       case Opc::CLOSURE:

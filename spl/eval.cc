@@ -86,6 +86,8 @@ inline Value& local_ref(Frame& f, RefKind k, uint32_t index) {
       return f.locals[index];
     case RefKind::LocalCell:
       return f.locals[index].as<Cell>()->v;
+    case RefKind::Captured:
+      return f.fn->captures[index];
     default:
       return f.fn->captures[index].as<Cell>()->v;
   }
@@ -102,6 +104,8 @@ void store(Interp& in, Frame& f, RefKind k, uint32_t index, Value* slot, Value v
     case RefKind::Upvalue:
       f.fn->captures[index].as<Cell>()->v = std::move(v);
       return;
+    case RefKind::Captured:  // (the resolver captures by value only what nothing assigns)
+      in.error(at, "internal error: assignment to a value captured by a closure");
     case RefKind::Global:
       *slot = std::move(v);
       return;
@@ -302,8 +306,7 @@ static std::vector<Value> eval_spread_args(Interp& in, const std::vector<Arg>& a
   return out;
 }
 
-// push / push_str / pop / clear change the text their receiver holds (text is a value).
-static bool is_text_mutator(Sym m) {
+bool is_text_mutator(Sym m) {
   static const Sym push = intern("push"), push_str = intern("push_str"), pop = intern("pop"),
                    clear = intern("clear");
   return m == push || m == push_str || m == pop || m == clear;
@@ -663,6 +666,11 @@ Value Interp::eval(Expr* e, Frame& f) {
         }
         case RefKind::Upvalue: {
           Value& v = f.fn->captures[n->index].as<Cell>()->v;
+          if (v.is_undef()) undefined(*this, n, n->name);
+          return v;
+        }
+        case RefKind::Captured: {
+          Value& v = f.fn->captures[n->index];
           if (v.is_undef()) undefined(*this, n, n->name);
           return v;
         }

@@ -31,8 +31,25 @@ int max_expr_depth() {
 }
 
 struct VarInfo {
+  explicit VarInfo(uint32_t s) : slot(s) {}
   uint32_t slot;
   bool captured = false;
+  bool param = false;     // a parameter (or self): bound before the body runs
+  uint32_t writes = 0;    // bindings and assignments after that (its own and nested functions')
+  uint32_t let_stmt = 0;  // a `let` (or fn) that is statement let_stmt of the body (from 1)
+  uint32_t first_capture = UINT32_MAX;  // the body statement where a closure first captured it
+  std::vector<RefKind*> upvalue_refs;   // nested functions' reads of it (patched to Captured)
+  // A closure in the default of this or an earlier parameter that uses it (which runs before
+  // it has its value): an error.
+  NameExpr* early_capture = nullptr;
+  NameExpr* default_capture = nullptr;  // any closure in a parameter default that uses it
+  // Whether closures can hold its value instead of sharing a cell with the function: nothing
+  // assigns it once it has its value, and no closure can exist before that (a parameter; or a
+  // `let` run once, directly in the body, before any statement that makes such a closure).
+  bool by_value() const {
+    if (param) return writes == 0 && !early_capture;
+    return writes == 1 && let_stmt > 0 && first_capture > let_stmt;
+  }
 };
 
 struct Scope {
@@ -42,6 +59,9 @@ struct Scope {
   std::vector<VarInfo> infos;
   std::unordered_map<Sym, uint32_t> upvals;
   std::vector<std::pair<RefKind*, uint32_t>> refs;  // local refs to patch when captured
+  Stmt* top_stmt = nullptr;          // the statement of the function's body being resolved
+  uint32_t top_index = 0;            // its number (from 1; 0 while parameters are resolved)
+  uint32_t default_of = UINT32_MAX;  // the slot of the parameter whose default is resolved
 };
 
 struct Ref {
@@ -83,6 +103,10 @@ class Resolver {
   Ref declare(Scope* s, Sym name);
   void bind_name(NameExpr* n, Scope* s, bool assign);
   void record(Scope* s, RefKind* ref, uint32_t var) { s->refs.push_back({ref, var}); }
+  VarInfo* owner_var(Scope* s, Sym name, Scope** owner = nullptr);
+  void note_write(Scope* s, Sym name) {
+    if (VarInfo* v = owner_var(s, name)) v->writes++;
+  }
   void unknown(NameExpr* n, Scope* s);
 
   // walkers
@@ -327,7 +351,9 @@ Ref Resolver::find(Scope* s, Sym name) {
   }
   Ref p = find(s->parent, name);
   if (p.kind == RefKind::Local) {
-    s->parent->infos[p.index].captured = true;
+    VarInfo& v = s->parent->infos[p.index];
+    v.captured = true;
+    v.first_capture = std::min(v.first_capture, s->parent->top_index);
     uint32_t idx = uint32_t(s->fn->captures.size());
     s->fn->captures.push_back({false, s->parent->infos[p.index].slot});
     s->upvals[name] = idx;
@@ -361,11 +387,24 @@ Ref Resolver::declare(Scope* s, Sym name) {
     return r;
   }
   uint32_t idx = uint32_t(s->infos.size());
-  s->infos.push_back({idx, false});
+  s->infos.emplace_back(idx);
   s->vars[name] = idx;
   r.kind = RefKind::Local;
   r.index = idx;
   return r;
+}
+
+// The function-local variable a name in scope s refers to (its own or an enclosing function's),
+// or null (a global, a builtin, unknown).
+VarInfo* Resolver::owner_var(Scope* s, Sym name, Scope** owner) {
+  for (Scope* c = s; c && c->fn; c = c->parent) {
+    auto v = c->vars.find(name);
+    if (v != c->vars.end()) {
+      if (owner) *owner = c;
+      return &c->infos[v->second];
+    }
+  }
+  return nullptr;
 }
 
 void Resolver::unknown(NameExpr* n, Scope* s) {
@@ -410,6 +449,16 @@ void Resolver::bind_name(NameExpr* n, Scope* s, bool assign) {
   n->index = r.index;
   n->slot = r.slot;
   if (r.kind == RefKind::Local) record(s, &n->ref, r.index);
+  if (r.kind == RefKind::Upvalue) {
+    Scope* os = nullptr;
+    VarInfo* v = owner_var(s, n->name, &os);
+    v->upvalue_refs.push_back(&n->ref);
+    if (os->default_of != UINT32_MAX) {
+      if (!v->default_capture) v->default_capture = n;
+      if (v->slot >= os->default_of && !v->early_capture) v->early_capture = n;
+    }
+  }
+  if (assign) note_write(s, n->name);
 }
 
 void Resolver::decl_binding(Scope* s, Sym name, RefKind* ref, uint32_t* index, Value** slot) {
@@ -417,7 +466,10 @@ void Resolver::decl_binding(Scope* s, Sym name, RefKind* ref, uint32_t* index, V
   *ref = r.kind;
   *index = r.index;
   *slot = r.slot;
-  if (r.kind == RefKind::Local) record(s, ref, r.index);
+  if (r.kind == RefKind::Local) {
+    record(s, ref, r.index);
+    s->infos[r.index].writes++;
+  }
 }
 
 // ---------------------------------------------------------------- walkers
@@ -566,14 +618,42 @@ void Resolver::function(FnDecl* fn, Scope* parent) {
   sc.fn = fn;
   if (fn->is_method) declare(&sc, intern("self"));
   for (auto& p : fn->params) declare(&sc, p.name);
-  for (auto& p : fn->params)
-    if (p.def) expr(p.def, &sc);
-  block(fn->body, &sc);
+  for (auto& info : sc.infos) info.param = true;
+  for (size_t i = 0; i < fn->params.size(); i++) {
+    if (!fn->params[i].def) continue;
+    sc.default_of = sc.vars[fn->params[i].name];
+    expr(fn->params[i].def, &sc);
+  }
+  sc.default_of = UINT32_MAX;
+  for (Stmt* st : fn->body->stmts) {
+    sc.top_stmt = st;
+    sc.top_index++;
+    stmt(st, &sc);
+  }
   fn->nlocals = uint32_t(sc.infos.size());
-  for (auto& info : sc.infos)
-    if (info.captured) fn->cell_slots.push_back(info.slot);
+  // A captured variable lives in a cell that the function and its closures share, unless
+  // closures can hold its value (VarInfo::by_value): they read it with RefKind::Captured, the
+  // function keeps it in its register.
+  for (auto& info : sc.infos) {
+    if (!info.captured) continue;
+    if (info.by_value()) {
+      for (RefKind* ref : info.upvalue_refs) *ref = RefKind::Captured;
+    } else {
+      fn->cell_slots.push_back(info.slot);
+    }
+    if (NameExpr* n = info.early_capture)
+      error(n->off,
+            "a closure in a parameter default can only use the parameters before it, "
+            "not '" +
+                sym_name(n->name) + "'");
+    else if (NameExpr* d = info.default_capture; d && !info.by_value())
+      // (cells are made once every parameter has its value, after the defaults ran)
+      error(d->off, "a closure in a parameter default cannot use '" + sym_name(d->name) +
+                        "': the function assigns it (use a local copy)");
+  }
   for (auto& [ref, var] : sc.refs)
-    if (sc.infos[var].captured && *ref == RefKind::Local) *ref = RefKind::LocalCell;
+    if (sc.infos[var].captured && !sc.infos[var].by_value() && *ref == RefKind::Local)
+      *ref = RefKind::LocalCell;
 }
 
 void Resolver::block(Block* b, Scope* s) {
@@ -588,9 +668,11 @@ void Resolver::stmt(Stmt* st, Scope* s) {
     case SK::Let: {
       auto* l = static_cast<LetStmt*>(st);
       if (l->value) expr(l->value, s);
-      if (l->target->kind == PK::Bind)
+      if (l->target->kind == PK::Bind) {
         decl_binding(s, l->target->name, &l->target->ref, &l->target->index, &l->target->slot);
-      else
+        if (st == s->top_stmt && l->target->ref == RefKind::Local)
+          s->infos[l->target->index].let_stmt = s->top_index;
+      } else
         pattern(l->target, s);
       break;
     }
@@ -604,6 +686,7 @@ void Resolver::stmt(Stmt* st, Scope* s) {
       auto* c = static_cast<CompoundStmt*>(st);
       expr(c->value, s);
       expr(c->target, s);
+      if (c->target->kind == EK::Name) note_write(s, static_cast<NameExpr*>(c->target)->name);
       break;
     }
     case SK::While: {
@@ -647,6 +730,7 @@ void Resolver::stmt(Stmt* st, Scope* s) {
       }
       decorators(f, s);
       decl_binding(s, f->name, &f->ref, &f->index, &f->slot);
+      if (st == s->top_stmt && f->ref == RefKind::Local) s->infos[f->index].let_stmt = s->top_index;
       function(f, s);
       break;
     }
@@ -770,6 +854,9 @@ void Resolver::expr(Expr* e, Scope* s) {
       auto* c = static_cast<MethodCallExpr*>(e);
       expr(c->object, s);
       for (auto& a : c->args) expr(a.value, s);
+      // push / push_str / pop / clear on a name may write new text back to the variable.
+      if (c->object->kind == EK::Name && is_text_mutator(c->method))
+        note_write(s, static_cast<NameExpr*>(c->object)->name);
       break;
     }
     case EK::Field:

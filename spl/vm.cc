@@ -60,6 +60,8 @@ void store_binding(Interp& in, RefKind ref, uint32_t index, Value* slot, const V
     case RefKind::Global:
       *slot = v;
       return;
+    case RefKind::Captured:  // (the resolver captures by value only what nothing assigns)
+      in.error(nullptr, "internal error: assignment to a value captured by a closure");
     default:
       in.error(nullptr, "cannot assign to a builtin name");
   }
@@ -897,6 +899,15 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       R[pc->a] = v;
       NEXT();
     }
+    do_GETCAP : {
+      const Value& v = fr->fn->captures[pc->b];
+      if (__builtin_expect(v.is_undef(), 0)) {
+        SAVE();
+        used_before_assigned(in, Sym(p->consts[pc->c].small_int()));
+      }
+      R[pc->a] = v;
+      NEXT();
+    }
     do_SETUPV : {
       fr->fn->captures[pc->b].as<Cell>()->v = R[pc->a];
       NEXT();
@@ -1260,6 +1271,21 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       if (callee.is_undef()) used_before_assigned(in, p->global_names[pc->c]);
       R[pc->a] = callee;  // (held in a register during the call)
       R[pc->a] = in.call(R[pc->a], &R[pc->a + 1], pc->b, nullptr);
+      NEXT();
+    }
+    do_CALLCAP : {
+      // (no pin: the running closure holds the callee, and nothing assigns a captured value)
+      const Value& callee = fr->fn->captures[pc->b];
+      SAVE();
+      if (callee.is(OK::Function)) {
+        Function* f = callee.as<Function>();
+        if (Proto* q = f->flat; q && pc->k == q->nparams)
+          FLAT_CALL(f, q, R + pc->a + 1, pc->k, pc->a, false);
+        if (first_call(in, f)) DISPATCH();
+      }
+      if (callee.is_undef()) used_before_assigned(in, Sym(p->consts[pc->c].small_int()));
+      R[pc->a] = callee;  // (held in a register during the call)
+      R[pc->a] = in.call(R[pc->a], &R[pc->a + 1], pc->k, nullptr);
       NEXT();
     }
     do_CALLX : {
