@@ -77,7 +77,8 @@ struct Module;
   X(BNOT)  /* R[a] = ~R[b] */                                                                   \
   X(BINOP) /* R[a] = R[b] op R[c], op = Op(k) (the rarer operators) */                          \
   /* jumps (sbx: offset from the next instruction) */                                           \
-  X(JMP) /* jump sbx; a backward jump (a loop) also checks for Ctrl-C */                        \
+  X(JMP) /* jump sbx; every backward jump (a loop's, taken by any jump or test-and-branch       \
+            instruction) also checks for Ctrl-C */                                              \
   X(JF)  /* if not R[a]: jump sbx */                                                            \
   X(JT)  /* if R[a]: jump sbx */                                                                \
   X(BEQ) /* compare R[a] op R[b]; the next JMP is taken when the result == k */                 \
@@ -131,8 +132,8 @@ struct Module;
               when not; k=1: not matching is an error */                                        \
   /* loops */                                                                                   \
   X(FORPREP) /* iteration over R[a]: state in R[a] .. R[a+2] */                                 \
-  X(FORNEXT) /* next item of the iteration at R[a] into R[b]; the next JMP is taken when        \
-                done */                                                                         \
+  X(FORNEXT) /* next item of the iteration at R[a] into R[b]; the next JMP (back to the loop's  \
+                body) is taken when there is one */                                             \
   /* with / async with (exceptions inside run the exit handler; see Proto::handlers) */         \
   X(WITHENTER) /* resource R[a]: R[a+1] = exit fn, R[a+2] = entered value; k: async; an         \
                   Err resource takes the next JMP (early return) */                             \

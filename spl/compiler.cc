@@ -28,9 +28,11 @@ namespace {
 constexpr uint32_t kMaxRegs = 65000;
 
 struct LoopCtx {
-  uint32_t continue_target;
-  size_t with_depth;  // number of active withs when the loop started
+  static constexpr uint32_t kForward = UINT32_MAX;
+  uint32_t continue_target;  // kForward: the test at the loop's bottom, not emitted yet
+  size_t with_depth;         // number of active withs when the loop started
   std::vector<uint32_t> breaks;
+  std::vector<uint32_t> continues;  // forward jumps to that test
 };
 
 struct WithCtx {
@@ -1299,7 +1301,7 @@ class Compiler {
       case SK::Loop: {
         auto* l = static_cast<LoopStmt*>(s);
         uint32_t top = here();
-        loops_.push_back({top, withs_.size(), {}});
+        loops_.push_back({top, withs_.size(), {}, {}});
         block(l->body);
         emit_back_jump(top);
         patch_all(loops_.back().breaks, here());
@@ -1316,6 +1318,8 @@ class Compiler {
         exit_withs(lc.with_depth);
         if (s->kind == SK::Break)
           lc.breaks.push_back(emit_jump());
+        else if (lc.continue_target == LoopCtx::kForward)
+          lc.continues.push_back(emit_jump());
         else
           emit_back_jump(lc.continue_target);
         break;
@@ -1561,7 +1565,23 @@ class Compiler {
     panic(t->off, "cannot assign to this expression");
   }
 
+  // `while cond:` tests at the bottom (entered by a jump to the test), so an iteration runs
+  // the body and one test-and-branch; `while let` keeps its test at the top.
   void while_stmt(WhileStmt* w) {
+    if (!w->let) {
+      uint32_t to_test = emit_jump();
+      uint32_t body = here();
+      loops_.push_back({LoopCtx::kForward, withs_.size(), {}, {}});
+      block(w->body);
+      patch_to_here(to_test);
+      patch_all(loops_.back().continues, here());
+      std::vector<uint32_t> back;
+      cond_jump(w->cond, true, back);
+      patch_all(back, body);
+      patch_all(loops_.back().breaks, here());
+      loops_.pop_back();
+      return;
+    }
     uint32_t top = here();
     std::vector<uint32_t> exits;
     if (w->let) {
@@ -1572,7 +1592,7 @@ class Compiler {
     } else {
       cond_jump(w->cond, false, exits);
     }
-    loops_.push_back({top, withs_.size(), {}});
+    loops_.push_back({top, withs_.size(), {}, {}});
     block(w->body);
     emit_back_jump(top);
     patch_all(exits, here());
@@ -1588,17 +1608,21 @@ class Compiler {
     Pattern* t = f->target;
     bool direct = t->kind == PK::Bind && t->ref == RefKind::Local;
     uint16_t item = direct ? uint16_t(t->index) : alloc();
-    uint32_t top = here();
-    emit(Opc::FORNEXT, state, item);
-    uint32_t exit = emit_jump();
+    // FORNEXT sits at the bottom (entered by a jump): with an item it takes the JMP after it
+    // back to the body, so an iteration runs the body and one FORNEXT.
+    uint32_t to_next = emit_jump();
+    uint32_t body = here();
     if (!direct) {
       cur_off_ = t->off;
       bind(t, item);
     }
-    loops_.push_back({top, withs_.size(), {}});
+    loops_.push_back({LoopCtx::kForward, withs_.size(), {}, {}});
     block(f->body);
-    emit_back_jump(top);
-    patch_to_here(exit);
+    patch_to_here(to_next);
+    patch_all(loops_.back().continues, here());
+    cur_off_ = f->iter->off;
+    emit(Opc::FORNEXT, state, item);
+    patch(emit_jump(), body);
     patch_all(loops_.back().breaks, here());
     loops_.pop_back();
   }

@@ -770,14 +770,25 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     DISPATCH(); \
   } while (0)
 #define SAVE() (fr->pc = pc)
+// Moves pc by `off` past the instruction at pc + `len` - 1; a jump backwards (a loop's back
+// edge: loops test at their bottom) checks for Ctrl-C.
+#define JUMP_BY(len, off)                           \
+  do {                                              \
+    int32_t o_ = (off);                             \
+    pc += (len) + o_;                               \
+    if (o_ < 0 && Scheduler::interrupt_pending()) { \
+      SAVE();                                       \
+      Scheduler::check_interrupt();                 \
+    }                                               \
+  } while (0)
 // The test at pc decided `take`: take the JMP after it, or skip it.
-#define BRANCH(take)       \
-  do {                     \
-    if (take)              \
-      pc += 2 + pc[1].sbx; \
-    else                   \
-      pc += 2;             \
-    DISPATCH();            \
+#define BRANCH(take)         \
+  do {                       \
+    if (take)                \
+      JUMP_BY(2, pc[1].sbx); \
+    else                     \
+      pc += 2;               \
+    DISPATCH();              \
   } while (0)
 // Switch the loop's state to frame f (after a call or a return).
 #define ENTER_FRAME(f)                 \
@@ -1182,24 +1193,19 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
 
     do_JMP : {
-      int32_t off = pc->sbx;
-      pc += 1 + off;
-      if (off < 0 && Scheduler::interrupt_pending()) {
-        SAVE();
-        Scheduler::check_interrupt();
-      }
+      JUMP_BY(1, pc->sbx);
       DISPATCH();
     }
     do_JF : {
       if (!truthy(R[pc->a])) {
-        pc += 1 + pc->sbx;
+        JUMP_BY(1, pc->sbx);
         DISPATCH();
       }
       NEXT();
     }
     do_JT : {
       if (truthy(R[pc->a])) {
-        pc += 1 + pc->sbx;
+        JUMP_BY(1, pc->sbx);
         DISPATCH();
       }
       NEXT();
@@ -1653,24 +1659,25 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     }
     do_FORNEXT : {
       Value* st = &R[pc->a];
+      // (at the loop's bottom: the JMP after it goes back to the body when there is an item)
       if (st[0].is(OK::Range)) {  // the common case, inline
         int64_t i = st[1].as_int();
-        if (i >= st[2].as_int()) BRANCH(true);
+        if (i >= st[2].as_int()) BRANCH(false);
         R[pc->b] = Value::integer(i);
         st[1] = Value::integer(i + 1);
-        BRANCH(false);
+        BRANCH(true);
       }
       if (st[0].is(OK::Array)) {  // (as iter_next does)
         const std::vector<Value>& items = st[0].as<Array>()->items;
         int64_t i = st[1].small_int();
-        if (size_t(i) >= items.size()) BRANCH(true);
+        if (size_t(i) >= items.size()) BRANCH(false);
         R[pc->b] = items[size_t(i)];
         st[1] = Value::integer(i + 1);
-        BRANCH(false);
+        BRANCH(true);
       }
       SAVE();
-      if (st[0].is(OK::NativeIter)) BRANCH(!st[0].as<NativeIter>()->next(in, &R[pc->b]));
-      BRANCH(!iter_next(in, st, &R[pc->b]));
+      if (st[0].is(OK::NativeIter)) BRANCH(st[0].as<NativeIter>()->next(in, &R[pc->b]));
+      BRANCH(iter_next(in, st, &R[pc->b]));
     }
     do_WITHENTER : {
       SAVE();

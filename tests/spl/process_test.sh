@@ -100,16 +100,20 @@ out_of_memory)
   done
   ;;
 sigint_busy|sigint_await)
-  prog=busy_cleanup; want="cleanup: interrupted"; ready=busy
-  if [ $case = sigint_await ]; then prog=await_cleanup; want="cleanup main: interrupted"; ready=waiting; fi
-  "$spl" run "$here/$prog.spl" >"$tmp/out" 2>"$tmp/err" &
-  pid=$!
-  for _ in $(seq 100); do grep -q "$ready" "$tmp/out" 2>/dev/null && break; sleep 0.1; done
-  kill -INT $pid
-  for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-  kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "still running 10 s after SIGINT"; }
-  wait $pid; expect_code 130 $? "SIGINT"
-  grep -qF "$want" "$tmp/out" || fail "exit handler did not run: $(cat "$tmp/out")"
+  kinds="true compare truthy for"
+  [ $case = sigint_await ] && kinds=none
+  for kind in $kinds; do
+    prog=busy_cleanup; want="cleanup: interrupted"; ready=busy
+    if [ $case = sigint_await ]; then prog=await_cleanup; want="cleanup main: interrupted"; ready=waiting; fi
+    "$spl" run "$here/$prog.spl" $kind >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    for _ in $(seq 100); do grep -q "$ready" "$tmp/out" 2>/dev/null && break; sleep 0.1; done
+    kill -INT $pid
+    for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+    kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "$prog $kind: still running 10 s after SIGINT"; }
+    wait $pid; expect_code 130 $? "SIGINT ($prog $kind)"
+    grep -qF "$want" "$tmp/out" || fail "$prog $kind: exit handler did not run: $(cat "$tmp/out")"
+  done
   if [ $case = sigint_await ]; then
     grep -qF "cleanup worker: interrupted" "$tmp/out" || fail "worker task not cancelled"
   fi
