@@ -144,7 +144,7 @@ int Submit(const char* path, const rt::LoadOptions& o, spl_handle_t* out, bool i
     // Done here when it cannot block (a small cached file, an empty one, a definite error):
     // a finished job, as open_sync makes, and no loader is needed at all (a program that
     // opens and awaits small cached files one by one never starts its threads).
-    auto r = rt::OpenRegionIfCached(path, o);
+    auto r = rt::OpenRegionIfCached(path, o, /*close_in_background=*/true);
     if (r.ok() || r.status().code() != rt::Code::kNotReady) {
       return AddCompleted(path, std::move(r), rt::PrefaultMethod::kNone, out);
     }

@@ -15,6 +15,7 @@
 #include <new>
 #include <string>
 
+#include "runtime/fd_closer.h"
 #include "runtime/file_probe.h"
 #include "runtime/memory_limit.h"
 #include "runtime/stream.h"
@@ -214,7 +215,8 @@ bool AllCached(int fd, uint64_t offset, uint64_t length) {
 }  // namespace
 
 Result<std::shared_ptr<Region>> OpenRegionIfCached(const std::string& path,
-                                                   const LoadOptions& options) {
+                                                   const LoadOptions& options,
+                                                   bool close_in_background) {
   auto not_now = [&] { return Status::Error(Code::kNotReady, path, "would wait for the disk"); };
   if (options.source || options.mode != MapMode::kReadOnly) return not_now();
   ProbeOptions probe;
@@ -254,6 +256,7 @@ Result<std::shared_ptr<Region>> OpenRegionIfCached(const std::string& path,
     } while (n < 0 && errno == EINTR);
   }
   if (n < 0 || static_cast<uint64_t>(n) != length) return not_now();
+  if (close_in_background) CloseSoon(std::move(file.fd));
   return Region::FromBuffer(path, file.identity, std::move(buf), length, Strategy::kRead);
 }
 

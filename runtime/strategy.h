@@ -80,8 +80,11 @@ Result<std::shared_ptr<Region>> OpenRegion(const std::string& path, const LoadOp
 // RWF_NOWAIT), or an empty one. NotReady when that is not the case (anything mapped, streams,
 // pseudo files, descriptor sources, data not cached): the caller then loads it the usual way.
 // Other errors (missing file, permission) are the load's answer, as from OpenRegion.
+// close_in_background: a file read this way has its descriptor closed by the FdCloser's
+// thread instead of the calling thread (fd_closer.h).
 Result<std::shared_ptr<Region>> OpenRegionIfCached(const std::string& path,
-                                                   const LoadOptions& options);
+                                                   const LoadOptions& options,
+                                                   bool close_in_background = false);
 
 // OpenRegion, then prefault on the calling thread if options.prefault: the blocking fallback.
 Result<std::shared_ptr<Region>> LoadSync(const std::string& path, const LoadOptions& options,
