@@ -75,6 +75,18 @@ void advise_malloc_heap() {
 #endif
 }
 
+void populate_for_write(void* p, size_t n) noexcept {
+#ifdef MADV_POPULATE_WRITE
+  constexpr uintptr_t kPage = 4096;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kPage - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
 void release_heap_block(void* p) noexcept {
 #ifndef SPL_SANITIZED
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);

@@ -37,6 +37,11 @@ void advise_malloc_heap();
 void release_heap_block(void* p) noexcept;
 constexpr size_t kReleaseFrom = size_t(1) << 20;
 
+// Brings in the whole pages inside [p, p + n) for writing with one call (MADV_POPULATE_WRITE)
+// instead of a page fault each; only for memory about to be written in full. Does nothing
+// where the kernel cannot (before Linux 5.14).
+void populate_for_write(void* p, size_t n) noexcept;
+
 // A fresh zero-filled mapping of `n` bytes (a multiple of kHugePageBytes) aligned to 2 MiB,
 // advised for huge pages when `huge`; null when the system has no memory for it.
 void* map_huge_block(size_t n, bool huge);

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "ast.h"
+#include "huge_pages.h"
 #include "module.h"
 #include "utf8.h"
 
@@ -171,6 +172,25 @@ Instance* Instance::make(const Value& type, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) new (&f[i]) Value(Value::undef());
   obj->nfields = n;
   return obj;
+}
+
+void array_grow(std::vector<Value>& items) {
+  const size_t n = items.size();
+  if (n < 8) {
+    items.reserve(8);
+    return;
+  }
+  const size_t cap = n * 2;
+  constexpr size_t kPopulateFrom = size_t(1) << 20;  // (M_MMAP_THRESHOLD: fresh pages)
+  if (cap * sizeof(Value) < kPopulateFrom) {
+    items.reserve(cap);
+    return;
+  }
+  std::vector<Value> bigger;
+  bigger.reserve(cap);
+  populate_for_write(bigger.data(), n * sizeof(Value));
+  for (Value& v : items) bigger.push_back(std::move(v));
+  items.swap(bigger);
 }
 
 Value Value::boxed(int64_t i) { return Value(static_cast<Obj*>(new BoxedInt(i)), kBoxTag); }

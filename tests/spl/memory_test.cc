@@ -2,6 +2,7 @@
 // (spl/obj_heap.cc). Advice is checked where the kernel records it: the mapping's VmFlags in
 // /proc/self/smaps ("hg" = MADV_HUGEPAGE).
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 
 #include "huge_pages.h"
 #include "obj_heap.h"
+#include "value.h"
 
 namespace spl {
 namespace {
@@ -101,6 +103,57 @@ TEST(ObjHeap, ManyObjectsSpanBlocksAndAreAllEnumerated) {
   EXPECT_EQ(again, objs.back());
   *static_cast<uintptr_t*>(again) = 1;
   obj_heap_release(again, kBytes);
+}
+
+TEST(HugePages, PopulateForWriteBringsInOnlyWholePagesInside) {
+  constexpr size_t kPage = 4096;
+  void* m = ::mmap(nullptr, 4 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(m, MAP_FAILED);
+  auto* c = static_cast<unsigned char*>(m);
+  // [c + 100, c + 100 + 3 pages): pages 1 and 2 are inside, pages 0 and 3 only in part.
+  populate_for_write(c + 100, 3 * kPage);
+  unsigned char resident[4] = {};
+  ASSERT_EQ(::mincore(m, 4 * kPage, resident), 0);
+#ifdef MADV_POPULATE_WRITE
+  if (!(resident[1] & 1)) {
+    ::munmap(m, 4 * kPage);
+    GTEST_SKIP() << "MADV_POPULATE_WRITE is refused by this kernel";
+  }
+  EXPECT_TRUE(resident[2] & 1);
+#endif
+  EXPECT_FALSE(resident[0] & 1) << "a page only partly inside was brought in";
+  EXPECT_FALSE(resident[3] & 1) << "a page only partly inside was brought in";
+  ::munmap(m, 4 * kPage);
+}
+
+// array_push grows arrays past the size whose new storage is brought in before the items
+// move (array_grow): every item arrives, moved (reference counts unchanged), in order.
+TEST(Arrays, GrowthPastTheBigSizeKeepsEveryItem) {
+  std::vector<Value> items;
+  std::vector<Value> texts;
+  // (texts longer than 8 bytes: shorter ones may also be held by the small-text cache)
+  constexpr size_t kCount = 300000;  // 2.4 MB of items: grows through 1, 2 and 4 MiB
+  for (size_t i = 0; i < kCount; i++) {
+    if (i % 1000 == 0) {
+      texts.push_back(make_str("a longer text " + std::to_string(i)));
+      array_push(items, texts.back());
+    } else {
+      array_push(items, Value::integer(int64_t(i)));
+    }
+    ASSERT_GE(items.capacity(), items.size());
+  }
+  ASSERT_EQ(items.size(), kCount);
+  for (size_t i = 0; i < kCount; i++) {
+    if (i % 1000 == 0) {
+      ASSERT_TRUE(items[i].is(OK::Str)) << i;
+      EXPECT_EQ(items[i].as<Str>()->str(), "a longer text " + std::to_string(i));
+      EXPECT_EQ(items[i].obj()->rc, 2u) << "held by the array and by `texts` only";
+    } else {
+      ASSERT_EQ(items[i].as_int(), int64_t(i));
+    }
+  }
+  items.clear();
+  for (const Value& t : texts) EXPECT_EQ(t.obj()->rc, 1u);
 }
 
 }  // namespace
