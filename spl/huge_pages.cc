@@ -35,7 +35,7 @@ bool huge_pages_enabled() {
 
 namespace {
 // The advised heap starts here (0: not advised); it ends at the program break.
-uintptr_t g_heap_start = 0;
+[[maybe_unused]] uintptr_t g_heap_start = 0;  // (unused in sanitizer builds)
 }  // namespace
 
 void advise_malloc_heap() {
