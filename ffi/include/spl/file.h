@@ -183,7 +183,10 @@ SPL_EXTERN int spl_submit(const char* path, const spl_open_options_t* opts, spl_
  * spl_submit. A program that opens and waits for files one by one then costs no more than
  * synchronous opens. A load done here is not announced to an attached loop (see
  * spl_loop_attach), and needs no loader: the loader's threads start with the first load that
- * is queued. */
+ * is queued. The descriptor of a file read here is closed at once for a process's first 128
+ * such loads, and after that on a background thread, in batches (at most a quarter of the
+ * process's descriptor limit wait meanwhile, and none for long: a group is closed 10 ms after
+ * its first). */
 SPL_EXTERN int spl_submit_or_load(const char* path, const spl_open_options_t* opts,
                                   spl_handle_t* out);
 /* Queues `count` background loads with the same options and returns at once: out[i] is the
