@@ -240,6 +240,11 @@ struct Proto {
   uint32_t body_pc = 0;      // first instruction after the parameter defaults
   bool variadic = false;
   bool is_module = false;
+  // Every instruction is one that marks its frame dirty whenever it puts a reference in a
+  // register (moves, arithmetic, comparisons, jumps, plain calls, returns: see vm.cc): a
+  // flat call of it whose arguments are no references starts clean, and a clean frame's
+  // return skips the release scan of its registers.
+  bool numbers_only = false;
   // Builtin code (the loop protos): its frames are left out of stack traces and error
   // locations, as a native method's C++ frame is.
   bool hidden = false;

@@ -222,6 +222,60 @@ class Compiler {
     }
     stubs_.clear();
     p_->caches.resize(p_->code.size());
+    p_->numbers_only = true;
+    for (const Instr& i : p_->code) p_->numbers_only = p_->numbers_only && marks_references(i.op);
+  }
+
+  // The instructions whose handlers set their frame's `dirty` flag whenever they put a
+  // reference in a register (vm.cc).
+  static bool marks_references(Opc op) {
+    switch (op) {
+      case Opc::MOVE:
+      case Opc::LOADI:
+      case Opc::LOADNIL:
+      case Opc::LOADBOOL:
+      case Opc::GETCAP:
+      case Opc::ADD:
+      case Opc::SUB:
+      case Opc::MUL:
+      case Opc::DIV:
+      case Opc::MOD:
+      case Opc::ADDI:
+      case Opc::MULI:
+      case Opc::MODI:
+      case Opc::EQI:
+      case Opc::NEI:
+      case Opc::LTI:
+      case Opc::LEI:
+      case Opc::GTI:
+      case Opc::GEI:
+      case Opc::EQ:
+      case Opc::NE:
+      case Opc::LT:
+      case Opc::LE:
+      case Opc::NOT:
+      case Opc::JMP:
+      case Opc::JF:
+      case Opc::JT:
+      case Opc::BEQ:
+      case Opc::BNE:
+      case Opc::BLT:
+      case Opc::BLE:
+      case Opc::BEQI:
+      case Opc::BNEI:
+      case Opc::BLTI:
+      case Opc::BLEI:
+      case Opc::BGTI:
+      case Opc::BGEI:
+      case Opc::CALL:
+      case Opc::CALLG:
+      case Opc::CALLCAP:
+      case Opc::RETURN:
+      case Opc::RETNIL:
+        return true;
+      default:
+        return false;
+    }
   }
 
   // ---------------------------------------------------------------- names

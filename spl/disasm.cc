@@ -22,9 +22,10 @@ std::string sym_const(const Proto& p, uint32_t k) {
 
 void list(const Proto& p, std::string& out, std::vector<const FnDecl*>& nested) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%s %s: %u registers, %u parameters%s, body at %u\n",
+  std::snprintf(buf, sizeof buf, "%s %s: %u registers, %u parameters%s, body at %u%s\n",
                 p.is_module ? "module" : "fn", p.name.c_str(), p.nregs, p.nparams,
-                p.variadic ? " (variadic)" : "", p.body_pc);
+                p.variadic ? " (variadic)" : "", p.body_pc,
+                p.numbers_only && !p.is_module ? ", numbers only" : "");
   out += buf;
   for (size_t i = 0; i < p.code.size(); i++) {
     const Instr& in = p.code[i];

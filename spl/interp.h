@@ -39,6 +39,9 @@ struct Frame {
   bool entry = false;            // VM: entered from C++ (returning leaves the dispatch loop)
   bool pinned = false;           // VM: fn was called from its global storage (CALLG) and is
                                  // held by this frame while it runs
+  bool dirty = true;             // VM: a register may hold a reference (false: the frame's
+                                 // code and arguments gave it numbers, bools and nil only, so
+                                 // returning releases nothing; see Proto::numbers_only)
   Frame* deeper = nullptr;       // VmStack's list of frame records (see vm_stack.h)
   Frame* shallower = nullptr;
   uint32_t offset() const;    // source offset of what the frame is executing

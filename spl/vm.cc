@@ -597,6 +597,7 @@ Value vm_struct_literal(Interp& in, const Value& type, Value* argv, int argc,
     }                                                                      \
     SAVE();                                                                \
     R[i.a] = binary_op(in, Op::NAME, x, y, nullptr);                       \
+    fr->dirty = true;                                                      \
     NEXT();                                                                \
   }
 
@@ -648,6 +649,13 @@ namespace {
 
 inline void release_window(Value* r, uint32_t n);
 
+// Whether any of the n values holds a reference (a flat call's arguments).
+inline bool any_reference(const Value* v, uint32_t n) {
+  bool any = false;
+  for (uint32_t i = 0; i < n; i++) any |= v[i].refcounted();
+  return any;
+}
+
 // A frame that held its function (CALLG) lets go of it when it is popped.
 inline void unpin(Frame* f) {
   if (f->pinned) {
@@ -695,9 +703,12 @@ inline void release_window(Value* r, uint32_t n) {
 
 // A returning frame's result into the caller's register (the windows may overlap: a method's
 // self register is the caller's result register).
-inline void return_value(Value* callee, uint32_t n, uint16_t from, Value* to) {
+// A clean frame (Frame::dirty false) passes n = 0: its registers hold no references. A result
+// that is one makes the caller's frame dirty.
+inline void return_value(Value* callee, uint32_t n, uint16_t from, Value* to, Frame* caller) {
   Value result = std::move(callee[from]);
   release_window(callee, n);
+  if (result.refcounted()) caller->dirty = true;
   *to = std::move(result);
 }
 
@@ -752,6 +763,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
   fr->pc = nullptr;
   fr->entry = true;
   fr->pinned = false;
+  fr->dirty = true;
   fr->ret_reg = 0;
   in.frame_ = fr;
   vs.set_top(R + p->nregs);
@@ -770,6 +782,17 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
     DISPATCH(); \
   } while (0)
 #define SAVE() (fr->pc = pc)
+// An int result into a register: past 48 bits it is boxed, a reference, and the frame is dirty.
+#define PUT_INT(dst, z)                                                              \
+  do {                                                                               \
+    int64_t z_ = (z);                                                                \
+    if (__builtin_expect(z_ >= -(int64_t(1) << 47) && z_ < (int64_t(1) << 47), 1)) { \
+      (dst) = Value::integer(z_);                                                    \
+    } else {                                                                         \
+      (dst) = Value::integer(z_);                                                    \
+      fr->dirty = true;                                                              \
+    }                                                                                \
+  } while (0)
 // Moves pc by `off` past the instruction at pc + `len` - 1; a jump backwards (a loop's back
 // edge: loops test at their bottom) checks for Ctrl-C.
 #define JUMP_BY(len, off)                           \
@@ -801,29 +824,31 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
 // A flat call of compiled code: the callee's window starts at nR (its arguments are there
 // already); registers past the arguments are cleared (they may hold the caller's dead
 // temporaries).
-#define FLAT_CALL(F, Q, NR, NARGS, RET, PIN)                             \
-  do {                                                                   \
-    Function* f_ = (F);                                                  \
-    Proto* q_ = (Q);                                                     \
-    Value* nr_ = (NR);                                                   \
-    uint16_t ret_ = (RET);                                               \
-    if (!vs.room_for(nr_, q_->nregs)) in.stack_overflow(nullptr);        \
-    if (Scheduler::interrupt_pending()) Scheduler::check_interrupt();    \
-    for (uint32_t i_ = (NARGS); i_ < q_->nlocals; i_++) nr_[i_].clear(); \
-    Frame* nf_ = vs.push_frame();                                        \
-    nf_->locals = nr_;                                                   \
-    nf_->fn = f_;                                                        \
-    nf_->parent = fr;                                                    \
-    nf_->proto = q_;                                                     \
-    pc = q_->code.data() + q_->body_pc;                                  \
-    nf_->pc = pc; /* (where errors before the first SAVE point) */       \
-    nf_->entry = false;                                                  \
-    nf_->ret_reg = ret_;                                                 \
-    nf_->pinned = (PIN);                                                 \
-    if (PIN) f_->rc++;                                                   \
-    ENTER_FRAME(nf_);                                                    \
-    vs.set_top(R + p->nregs);                                            \
-    DISPATCH();                                                          \
+#define FLAT_CALL(F, Q, NR, NARGS, RET, PIN)                                  \
+  do {                                                                        \
+    Function* f_ = (F);                                                       \
+    Proto* q_ = (Q);                                                          \
+    Value* nr_ = (NR);                                                        \
+    uint16_t ret_ = (RET);                                                    \
+    uint32_t nargs_ = (NARGS); /* (read before pc moves: NARGS may use it) */ \
+    if (!vs.room_for(nr_, q_->nregs)) in.stack_overflow(nullptr);             \
+    if (Scheduler::interrupt_pending()) Scheduler::check_interrupt();         \
+    for (uint32_t i_ = nargs_; i_ < q_->nlocals; i_++) nr_[i_].clear();       \
+    Frame* nf_ = vs.push_frame();                                             \
+    nf_->locals = nr_;                                                        \
+    nf_->fn = f_;                                                             \
+    nf_->parent = fr;                                                         \
+    nf_->proto = q_;                                                          \
+    pc = q_->code.data() + q_->body_pc;                                       \
+    nf_->pc = pc; /* (where errors before the first SAVE point) */            \
+    nf_->entry = false;                                                       \
+    nf_->ret_reg = ret_;                                                      \
+    nf_->pinned = (PIN);                                                      \
+    nf_->dirty = !q_->numbers_only || any_reference(nr_, nargs_);             \
+    if (PIN) f_->rc++;                                                        \
+    ENTER_FRAME(nf_);                                                         \
+    vs.set_top(R + p->nregs);                                                 \
+    DISPATCH();                                                               \
   } while (0)
   // Rule for the handlers below: a computed goto leaves a scope WITHOUT running destructors,
   // so no handler may hold a local with one (Value, vector, string) when it dispatches: such
@@ -841,7 +866,9 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       DISPATCH();
 
     do_MOVE : {
-      R[pc->a] = R[pc->b];
+      const Value& v = R[pc->b];
+      if (v.refcounted()) fr->dirty = true;
+      R[pc->a] = v;
       NEXT();
     }
     do_LOADK : {
@@ -916,6 +943,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         SAVE();
         used_before_assigned(in, Sym(p->consts[pc->c].small_int()));
       }
+      if (v.refcounted()) fr->dirty = true;
       R[pc->a] = v;
       NEXT();
     }
@@ -932,17 +960,17 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
 
       ARITH(
           Add, +, if (!__builtin_add_overflow(u, w, &z)) {
-            R[i.a] = Value::integer(z);
+            PUT_INT(R[i.a], z);
             NEXT();
           })
       ARITH(
           Sub, -, if (!__builtin_sub_overflow(u, w, &z)) {
-            R[i.a] = Value::integer(z);
+            PUT_INT(R[i.a], z);
             NEXT();
           })
       ARITH(
           Mul, *, if (!__builtin_mul_overflow(u, w, &z)) {
-            R[i.a] = Value::integer(z);
+            PUT_INT(R[i.a], z);
             NEXT();
           })
     do_ADD:
@@ -969,6 +997,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       }
       SAVE();
       R[pc->a] = binary_op(in, Op::Div, x, y, nullptr);
+      fr->dirty = true;
       NEXT();
     }
     do_MOD : {
@@ -980,6 +1009,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       }
       SAVE();
       R[pc->a] = binary_op(in, Op::Mod, x, y, nullptr);
+      fr->dirty = true;
       NEXT();
     }
     do_POW : {
@@ -1040,7 +1070,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       int64_t imm = int16_t(pc->c);
       int64_t z;
       if (x.is_small_int() && !__builtin_add_overflow(x.small_int(), imm, &z)) {
-        R[pc->a] = Value::integer(z);
+        PUT_INT(R[pc->a], z);
         NEXT();
       }
       if (x.is_float()) {
@@ -1051,6 +1081,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       // k: written as `x - n` (for the operator in messages)
       R[pc->a] = pc->k ? binary_op(in, Op::Sub, x, Value::integer(-imm), nullptr)
                        : binary_op(in, Op::Add, x, Value::integer(imm), nullptr);
+      fr->dirty = true;
       NEXT();
     }
     do_MULI : {
@@ -1058,7 +1089,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       int64_t imm = int16_t(pc->c);
       int64_t z;
       if (x.is_small_int() && !__builtin_mul_overflow(x.small_int(), imm, &z)) {
-        R[pc->a] = Value::integer(z);
+        PUT_INT(R[pc->a], z);
         NEXT();
       }
       if (x.is_float()) {
@@ -1067,6 +1098,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       }
       SAVE();
       R[pc->a] = binary_op(in, Op::Mul, x, Value::integer(imm), nullptr);
+      fr->dirty = true;
       NEXT();
     }
     do_MODI : {
@@ -1078,6 +1110,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       }
       SAVE();
       R[pc->a] = binary_op(in, Op::Mod, x, Value::integer(imm), nullptr);
+      fr->dirty = true;
       NEXT();
     }
 #define CMPI(NAME, INTOP, SLOW)                                  \
@@ -1262,6 +1295,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
           FLAT_CALL(f, q, R + pc->a + 1, pc->b, pc->a, false);
         if (first_call(in, f)) DISPATCH();  // compiled now: flat from here on
       }
+      fr->dirty = true;  // (what the callee did with its arguments is not known)
       R[pc->a] = in.call(callee, &R[pc->a + 1], pc->b, nullptr);
       NEXT();
     }
@@ -1275,6 +1309,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         if (first_call(in, f)) DISPATCH();
       }
       if (callee.is_undef()) used_before_assigned(in, p->global_names[pc->c]);
+      fr->dirty = true;
       R[pc->a] = callee;  // (held in a register during the call)
       R[pc->a] = in.call(R[pc->a], &R[pc->a + 1], pc->b, nullptr);
       NEXT();
@@ -1290,6 +1325,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         if (first_call(in, f)) DISPATCH();
       }
       if (callee.is_undef()) used_before_assigned(in, Sym(p->consts[pc->c].small_int()));
+      fr->dirty = true;
       R[pc->a] = callee;  // (held in a register during the call)
       R[pc->a] = in.call(R[pc->a], &R[pc->a + 1], pc->k, nullptr);
       NEXT();
@@ -1446,7 +1482,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       if (fr->entry) goto leave_entry;
       {
         Frame* caller = fr->parent;
-        return_value(R, p->nregs, pc->a, &caller->locals[fr->ret_reg]);
+        return_value(R, fr->dirty ? p->nregs : 0, pc->a, &caller->locals[fr->ret_reg], caller);
         unpin(fr);
         vs.pop_frame();
         ENTER_FRAME(caller);
@@ -1832,6 +1868,7 @@ leave_entry : {
 #undef NEXT
 #undef SAVE
 #undef BRANCH
+#undef PUT_INT
 #undef ENTER_FRAME
 #undef FLAT_CALL
 }
