@@ -1638,14 +1638,10 @@ class Compiler {
     }
     uint32_t top = here();
     std::vector<uint32_t> exits;
-    if (w->let) {
-      uint32_t mark = top_;
-      uint16_t v = operand(w->cond);
-      match(w->let, v, exits);
-      free_to(mark);
-    } else {
-      cond_jump(w->cond, false, exits);
-    }
+    uint32_t mark = top_;
+    uint16_t v = operand(w->cond);
+    match(w->let, v, exits);
+    free_to(mark);
     loops_.push_back({top, withs_.size(), {}, {}});
     block(w->body);
     emit_back_jump(top);

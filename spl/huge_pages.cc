@@ -36,6 +36,14 @@ bool huge_pages_enabled() {
 namespace {
 // The advised heap starts here (0: not advised); it ends at the program break.
 [[maybe_unused]] uintptr_t g_heap_start = 0;  // (unused in sanitizer builds)
+
+// Gives `advice` to the whole `align`-byte pages inside [begin, end).
+void advise_inside(uintptr_t begin, uintptr_t end, uintptr_t align, int advice) {
+  const uintptr_t from = (begin + align - 1) & ~(align - 1);
+  const uintptr_t to = end & ~(align - 1);
+  if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, advice);
+}
+constexpr uintptr_t kPageBytes = 4096;
 }  // namespace
 
 void advise_malloc_heap() {
@@ -77,10 +85,8 @@ void advise_malloc_heap() {
 
 void populate_for_write(void* p, size_t n) noexcept {
 #ifdef MADV_POPULATE_WRITE
-  constexpr uintptr_t kPage = 4096;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kPage - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  advise_inside(a, a + n, kPageBytes, MADV_POPULATE_WRITE);
 #else
   (void)p;
   (void)n;
@@ -96,10 +102,7 @@ void release_heap_block(void* p) noexcept {
   if (a >= reinterpret_cast<uintptr_t>(sbrk(0))) return;  // (glibc keeps the break: no call)
   // Past free()'s bookkeeping at the start of the block (list links); the pages after it
   // read as zeros if touched again, which malloc does not rely on for a freed block.
-  const uintptr_t page = 4096;
-  const uintptr_t from = (a + 64 + page - 1) & ~(page - 1);
-  const uintptr_t to = (a + n) & ~(page - 1);
-  if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+  advise_inside(a + 64, a + n, kPageBytes, MADV_DONTNEED);
 #else
   (void)p;
 #endif
@@ -107,9 +110,8 @@ void release_heap_block(void* p) noexcept {
 
 void advise_huge_pages(void* p, size_t n) {
   if (!huge_pages_enabled()) return;
-  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
-  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kHugePageBytes - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  advise_inside(a, a + n, kHugePageBytes, MADV_HUGEPAGE);
 }
 
 void* map_huge_block(size_t n, bool huge) {

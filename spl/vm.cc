@@ -695,9 +695,7 @@ void unwind_entry(Interp& in, VmStack& vs, Frame* fr, Value* entry_top) {
 // Releases the values a frame's registers hold (numbers may stay behind: a frame clears its
 // own locals when it starts, and writes every temporary before reading it).
 inline void release_window(Value* r, uint32_t n) {
-  bool any = false;  // (a branch-free scan first: windows of numbers are the common case)
-  for (uint32_t i = 0; i < n; i++) any |= r[i].refcounted();
-  if (!any) return;
+  if (!any_reference(r, n)) return;  // (branch-free: windows of numbers are the common case)
   for (uint32_t i = 0; i < n; i++) r[i].drop();
 }
 
@@ -783,15 +781,12 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
   } while (0)
 #define SAVE() (fr->pc = pc)
 // An int result into a register: past 48 bits it is boxed, a reference, and the frame is dirty.
-#define PUT_INT(dst, z)                                                              \
-  do {                                                                               \
-    int64_t z_ = (z);                                                                \
-    if (__builtin_expect(z_ >= -(int64_t(1) << 47) && z_ < (int64_t(1) << 47), 1)) { \
-      (dst) = Value::integer(z_);                                                    \
-    } else {                                                                         \
-      (dst) = Value::integer(z_);                                                    \
-      fr->dirty = true;                                                              \
-    }                                                                                \
+#define PUT_INT(dst, z)                                                            \
+  do {                                                                             \
+    int64_t z_ = (z);                                                              \
+    if (__builtin_expect(z_ < -(int64_t(1) << 47) || z_ >= (int64_t(1) << 47), 0)) \
+      fr->dirty = true;                                                            \
+    (dst) = Value::integer(z_);                                                    \
   } while (0)
 // Moves pc by `off` past the instruction at pc + `len` - 1; a jump backwards (a loop's back
 // edge: loops test at their bottom) checks for Ctrl-C.
