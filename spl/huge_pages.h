@@ -33,7 +33,9 @@ void advise_malloc_heap();
 // malloc. With a 16 MiB free top, malloc serves such blocks from the heap instead of mapping
 // them on their own (M_MMAP_THRESHOLD only applies when the heap must grow), and a freed block
 // in the middle of a heap would otherwise stay resident: a growing array's old buffers made
-// peak memory 14-16 MB higher. Does nothing when advise_malloc_heap did not advise the heap.
+// peak memory 14-16 MB higher. The huge pages the block overlapped lose their advice, so that
+// khugepaged does not fill them back in. Does nothing when advise_malloc_heap did not advise
+// the heap.
 void release_heap_block(void* p) noexcept;
 constexpr size_t kReleaseFrom = size_t(1) << 20;
 

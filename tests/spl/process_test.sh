@@ -190,6 +190,13 @@ heap_huge_pages)
   "$spl" run "$here/big_block_freed.spl" >"$tmp/out" 2>"$tmp/err"; expect_code 0 $? "big_block_freed"
   grown=$(cat "$tmp/out")
   [ "$grown" -lt 6144 ] || fail "a freed 12 MB array left $grown KiB resident"
+  # ... and the huge pages it overlapped lose their advice (VmFlags "nh"), while the rest of the
+  # heap keeps it: khugepaged would fill such a huge page back to 2 MiB.
+  "$spl" run "$here/big_block_freed_smaps.spl" >"$tmp/out" 2>"$tmp/err"
+  expect_code 0 $? "big_block_freed_smaps"
+  nh=$(awk '/^[0-9a-f]+-[0-9a-f]+ /{heap = /\[heap\]/} heap && /^VmFlags:.* nh/{n++} END{print n+0}' "$tmp/out")
+  [ "$nh" -ge 1 ] || fail "no [heap] mapping lost its huge-page advice after a 12 MB array was freed"
+  [ "$(heap_eligible "$tmp/out")" -ge 1 ] || fail "no [heap] mapping is THP-eligible after the free"
   ;;
 cached_loads_no_threads)
   # Small files in the page cache, opened and awaited one by one, are loaded on the calling
