@@ -1736,6 +1736,14 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
       SAVE();
       if (R[2].is_nil()) {
         loop_start(R, pc->k);
+        // The callback (R1, which nothing else can assign) is looked at once: compiled Simple
+        // code taking one argument is called flat at every item.
+        fr->loop_callee = nullptr;
+        if (R[1].is(OK::Function) && !R[0].as<Array>()->items.empty()) {
+          Function* f = R[1].as<Function>();
+          if (!f->flat) first_call(in, f);
+          if (Proto* q = f->flat; q && q->nparams == 1) fr->loop_callee = q;
+        }
       } else if (pc->k == 0) {
         // The last callback's result R4: map pushes it, filter pushes the item it was given
         // (R0[R2 - 1]: the callback's window, where the item was passed, is gone) when it is
@@ -1761,11 +1769,8 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         R[5] = items[size_t(i)];
       }
       fr->pc = p->code.data();  // (the callback returns to the instruction after this one)
-      if (R[1].is(OK::Function)) {
-        Function* f = R[1].as<Function>();
-        if (!f->flat) first_call(in, f);
-        if (Proto* q = f->flat; q && q->nparams == 1) FLAT_CALL(f, q, R + 5, 1, 4, false);
-      }
+      if (const Proto* q = fr->loop_callee)
+        FLAT_CALL(R[1].as<Function>(), const_cast<Proto*>(q), R + 5, 1, 4, false);
       R[4] = in.call1(R[1], R[5]);  // (natives, callable objects, other arities: their errors)
       DISPATCH();                   // (this LOOP again)
     }
