@@ -33,18 +33,18 @@ struct Frame {
   uint32_t off = 0;  // offset of the node being executed (for traces)
   Flow pending = Flow::Normal;
   Value ret;
-  const Proto* proto = nullptr;        // VM frames: the code running, and the instruction at the
-  const Instr* pc = nullptr;           // last call or possible error (see offset())
-  uint16_t ret_reg = 0;                // VM: the caller's register that receives the result
-  bool entry = false;                  // VM: entered from C++ (returning leaves the dispatch loop)
-  bool pinned = false;                 // VM: fn was called from its global storage (CALLG) and is
-                                       // held by this frame while it runs
-  bool dirty = true;                   // VM: a register may hold a reference (false: the frame's
-                                       // code and arguments gave it numbers, bools and nil only, so
-                                       // returning releases nothing; see Proto::numbers_only)
-  const Proto* loop_callee = nullptr;  // VM, a map/filter/each loop's frame: the callback's
-                                       // code when it is called flat (set by its first LOOP)
-  Frame* deeper = nullptr;             // VmStack's list of frame records (see vm_stack.h)
+  const Proto* proto = nullptr;  // VM frames: the code running, and the instruction at the
+  const Instr* pc = nullptr;     // last call or possible error (see offset())
+  uint16_t ret_reg = 0;          // VM: the caller's register that receives the result
+  bool entry = false;            // VM: entered from C++ (returning leaves the dispatch loop)
+  bool pinned = false;           // VM: fn was called from its global storage (CALLG) and is
+                                 // held by this frame while it runs
+  bool dirty = true;             // VM: a register may hold a reference (false: the frame's
+                                 // code and arguments gave it numbers, bools and nil only, so
+                                 // returning releases nothing; see Proto::numbers_only)
+  Proto* loop_callee = nullptr;  // VM, a map/filter/each loop's frame: the callback's
+                                 // code when it is called flat (set by its first LOOP)
+  Frame* deeper = nullptr;       // VmStack's list of frame records (see vm_stack.h)
   Frame* shallower = nullptr;
   uint32_t offset() const;    // source offset of what the frame is executing
   Module* module_of() const;  // the module whose code runs in this frame (null: hidden code)

@@ -1769,8 +1769,7 @@ static Value vm_enter(Interp& in, Proto* p, Function* fn, Module* module, Value*
         R[5] = items[size_t(i)];
       }
       fr->pc = p->code.data();  // (the callback returns to the instruction after this one)
-      if (const Proto* q = fr->loop_callee)
-        FLAT_CALL(R[1].as<Function>(), const_cast<Proto*>(q), R + 5, 1, 4, false);
+      if (Proto* q = fr->loop_callee) FLAT_CALL(R[1].as<Function>(), q, R + 5, 1, 4, false);
       R[4] = in.call1(R[1], R[5]);  // (natives, callable objects, other arities: their errors)
       DISPATCH();                   // (this LOOP again)
     }
