@@ -181,8 +181,7 @@ void array_grow(std::vector<Value>& items) {
     return;
   }
   const size_t cap = n * 2;
-  constexpr size_t kPopulateFrom = size_t(1) << 20;  // (M_MMAP_THRESHOLD: fresh pages)
-  if (cap * sizeof(Value) < kPopulateFrom) {
+  if (cap * sizeof(Value) < kReleaseFrom) {  // (fresh pages from that size on)
     items.reserve(cap);
     return;
   }

@@ -246,9 +246,10 @@ struct Array : Obj {
 
 // Makes room for one more item in a full array: 8 slots at first (a push onto an empty array
 // would otherwise reallocate at 1, 2, 4 and 8 items), then twice the items. A big array's new
-// storage is a fresh mapping (1 MiB and more): the pages its items move into are brought in
-// with one call (MADV_POPULATE_WRITE) instead of one page fault each (11-14 us a fault on
-// this project's VM; the moves made half of the text benchmark's 4,400 faults).
+// storage (1 MiB and more) is in fresh pages (a mapping of its own, or heap pages a freed big
+// block gave back: release_heap_block in huge_pages.h): the pages its items move into are brought
+// in with one call (MADV_POPULATE_WRITE) instead of one page fault each (11-14 us a fault on this
+// project's VM; the moves made half of the text benchmark's 4,400 faults).
 void array_grow(std::vector<Value>& items);
 inline void array_push(std::vector<Value>& items, const Value& v) {
   if (__builtin_expect(items.size() == items.capacity(), 0)) array_grow(items);
